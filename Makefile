@@ -1,0 +1,54 @@
+# Everything a fresh machine with Rust and Python 3 needs: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all venv build demo test test-rust test-python typecheck lint fmt bench clean
+
+all: test
+
+# The virtual environment with pinned tools (maturin, pytest, numpy, scipy, mypy, ...).
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The release extension (LTO), installed into .venv in editable mode.
+build: $(STAMP)
+	$(BIN)/maturin develop --release --quiet
+
+demo: build
+	$(BIN)/python examples/csi300_scan.py
+
+test-rust:
+	cargo test --quiet
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --all-targets --features python -- -D warnings
+
+test-python: build
+	$(BIN)/python -m pytest -q
+
+typecheck: build
+	$(BIN)/python -m mypy --strict examples/user_code.py
+	$(BIN)/python -m mypy.stubtest pricer_rs
+
+test: build test-rust test-python typecheck
+
+lint: test-rust typecheck
+
+fmt:
+	cargo fmt
+
+bench: build
+	$(BIN)/python benches/compare.py
+
+clean:
+	cargo clean
+	rm -rf $(VENV) python/pricer_rs/*.so .pytest_cache .mypy_cache

@@ -1,0 +1,162 @@
+"""Type stubs for the compiled core of pricer_rs (checked by mypy.stubtest)."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, SupportsFloat, SupportsIndex, Union, final, overload
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+__all__ = [
+    "BlackScholesPricer",
+    "Greeks",
+    "__version__",
+    "black76_price",
+    "delta",
+    "gamma",
+    "get_num_threads",
+    "greeks",
+    "price",
+    "price_european_call_batch",
+    "rho",
+    "set_num_threads",
+    "theta",
+    "vega",
+]
+
+_Float = Union[float, int, np.floating[Any], np.integer[Any]]
+_ArrayLike = Union[npt.NDArray[Any], Sequence[Any]]
+_FloatOrArray = Union[_Float, _ArrayLike]
+_KindName = Literal["call", "put", "c", "p", "Call", "Put", "C", "P", "CALL", "PUT"]
+_Kind = Union[_KindName, str, bool, np.bool_, npt.NDArray[Any], Sequence[Any]]
+_GreekName = Literal[
+    "price", "delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm"
+]
+_Which = Union[None, _GreekName, Iterable[_GreekName]]
+_Result = Union[float, npt.NDArray[np.float64]]
+_Out = Union[None, npt.NDArray[np.float64]]
+
+@overload
+def price(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
+def price(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def delta(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def gamma(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def vega(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def theta(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def rho(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def greeks(
+    s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", which: _Which = None,
+) -> Greeks: ...
+def black76_price(
+    f: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+def price_european_call_batch(
+    s_array: npt.ArrayLike, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray,
+) -> npt.NDArray[np.float64]: ...
+def set_num_threads(n: SupportsIndex) -> None: ...
+def get_num_threads() -> int: ...
+
+@final
+class Greeks:
+    """Price and greeks: floats or ndarrays of one shape; fields not computed are None."""
+
+    def __new__(
+        cls,
+        price: _Result | None = None,
+        delta: _Result | None = None,
+        gamma: _Result | None = None,
+        vega: _Result | None = None,
+        theta: _Result | None = None,
+        rho: _Result | None = None,
+        epsilon: _Result | None = None,
+        vanna: _Result | None = None,
+        volga: _Result | None = None,
+        charm: _Result | None = None,
+    ) -> Greeks: ...
+    @property
+    def price(self) -> _Result | None: ...
+    @property
+    def delta(self) -> _Result | None: ...
+    @property
+    def gamma(self) -> _Result | None: ...
+    @property
+    def vega(self) -> _Result | None: ...
+    @property
+    def theta(self) -> _Result | None: ...
+    @property
+    def rho(self) -> _Result | None: ...
+    @property
+    def epsilon(self) -> _Result | None: ...
+    @property
+    def vanna(self) -> _Result | None: ...
+    @property
+    def volga(self) -> _Result | None: ...
+    @property
+    def charm(self) -> _Result | None: ...
+    def to_dict(self) -> dict[str, _Result]: ...
+    def __reduce__(self) -> tuple[type[Greeks], tuple[_Result | None, ...]]: ...
+
+@final
+class BlackScholesPricer:
+    """A Black-Scholes-Merton pricer with fixed r, sigma and q (all read-only)."""
+
+    def __new__(cls, r: SupportsFloat, sigma: SupportsFloat, q: SupportsFloat = 0.0) -> BlackScholesPricer: ...
+    @property
+    def r(self) -> float: ...
+    @property
+    def sigma(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+    @overload
+    def price_call(self, s: _Float, k: _Float, t: _Float) -> float: ...
+    @overload
+    def price_call(self, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray) -> _Result: ...
+    @overload
+    def price_put(self, s: _Float, k: _Float, t: _Float) -> float: ...
+    @overload
+    def price_put(self, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray) -> _Result: ...
+    @overload
+    def price(self, s: _Float, k: _Float, t: _Float, kind: _KindName | bool = "call") -> float: ...
+    @overload
+    def price(
+        self, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray, kind: _Kind = "call"
+    ) -> _Result: ...
+    def greeks(
+        self, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray, kind: _Kind = "call",
+        which: _Which = None,
+    ) -> Greeks: ...
+    def price_surface(
+        self, s: _FloatOrArray, strikes: _ArrayLike, tenors: _ArrayLike, kind: _Kind = "call"
+    ) -> npt.NDArray[np.float64]: ...
+    def greeks_surface(
+        self, s: _FloatOrArray, strikes: _ArrayLike, tenors: _ArrayLike, kind: _Kind = "call",
+        which: _Which = None,
+    ) -> Greeks: ...
+    def __reduce__(self) -> tuple[type[BlackScholesPricer], tuple[float, float, float]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...

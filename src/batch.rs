@@ -1,0 +1,314 @@
+//! Array-level operations: validate arguments, then run a per-element formula from `black`
+//! over broadcast inputs with the `engine`.
+
+use ndarray::ArrayViewD;
+
+use crate::black::{Contract, GreekValues, black76_price, bsm_greeks, bsm_price};
+use crate::engine::{MAX_OUTPUTS, for_each_chunk};
+use crate::error::{PricingError, Result, format_index};
+
+/// What a value must satisfy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// finite and > 0 (NaN passes through)
+    Positive,
+    /// finite (NaN passes through)
+    Finite,
+}
+
+impl Domain {
+    /// The rule `v` breaks, if any. NaN breaks none: it propagates to the result.
+    #[inline]
+    pub fn violation(self, v: f64) -> Option<&'static str> {
+        match self {
+            Domain::Positive if v.is_infinite() => Some("finite and > 0"),
+            Domain::Positive if v <= 0.0 => Some("> 0"),
+            Domain::Finite if v.is_infinite() => Some("finite"),
+            _ => None,
+        }
+    }
+}
+
+/// A scalar argument outside `domain`, as an error naming `name`.
+pub fn check_scalar(name: &'static str, value: f64, domain: Domain) -> Result<()> {
+    match domain.violation(value) {
+        None => Ok(()),
+        Some(rule) => Err(PricingError::OutOfDomain {
+            name,
+            index: String::new(),
+            value,
+            rule,
+        }),
+    }
+}
+
+/// First element of `view` (C order) outside `domain`, as an error naming `name`.
+pub fn check_domain(name: &'static str, view: &ArrayViewD<f64>, domain: Domain) -> Result<()> {
+    let bad = |v: f64| domain.violation(v).is_some();
+    let found = match view
+        .as_slice_memory_order()
+        .filter(|_| view.is_standard_layout())
+    {
+        Some(slice) => slice.iter().position(|&v| bad(v)),
+        None => view.iter().position(|&v| bad(v)),
+    };
+    match found {
+        None => Ok(()),
+        Some(flat) => {
+            let value = view.iter().nth(flat).copied().unwrap_or(f64::NAN);
+            let rule = domain.violation(value).unwrap_or("valid");
+            Err(PricingError::OutOfDomain {
+                name,
+                index: format_index(view.shape(), flat),
+                value,
+                rule,
+            })
+        }
+    }
+}
+
+/// The greeks a `Greeks` result can hold, in the order of its fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Greek {
+    Price,
+    Delta,
+    Gamma,
+    Vega,
+    Theta,
+    Rho,
+    Epsilon,
+    Vanna,
+    Volga,
+    Charm,
+}
+
+impl Greek {
+    pub const ALL: [Greek; 10] = [
+        Greek::Price,
+        Greek::Delta,
+        Greek::Gamma,
+        Greek::Vega,
+        Greek::Theta,
+        Greek::Rho,
+        Greek::Epsilon,
+        Greek::Vanna,
+        Greek::Volga,
+        Greek::Charm,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Greek::Price => "price",
+            Greek::Delta => "delta",
+            Greek::Gamma => "gamma",
+            Greek::Vega => "vega",
+            Greek::Theta => "theta",
+            Greek::Rho => "rho",
+            Greek::Epsilon => "epsilon",
+            Greek::Vanna => "vanna",
+            Greek::Volga => "volga",
+            Greek::Charm => "charm",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Result<Greek> {
+        Greek::ALL
+            .iter()
+            .copied()
+            .find(|g| g.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Greek::ALL.iter().map(|g| g.name()).collect();
+                PricingError::InvalidArgument(format!(
+                    "which: unknown greek {name:?}; choose from {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    pub fn pick(self, g: &GreekValues) -> f64 {
+        match self {
+            Greek::Price => g.price,
+            Greek::Delta => g.delta,
+            Greek::Gamma => g.gamma,
+            Greek::Vega => g.vega,
+            Greek::Theta => g.theta,
+            Greek::Rho => g.rho,
+            Greek::Epsilon => g.epsilon,
+            Greek::Vanna => g.vanna,
+            Greek::Volga => g.volga,
+            Greek::Charm => g.charm,
+        }
+    }
+}
+
+/// The inputs of a BSM batch, each a view of any shape broadcastable to the output.
+/// `call` holds 1.0 for a call and -1.0 for a put.
+pub struct BsmArrays<'a> {
+    pub s: ArrayViewD<'a, f64>,
+    pub k: ArrayViewD<'a, f64>,
+    pub r: ArrayViewD<'a, f64>,
+    pub q: ArrayViewD<'a, f64>,
+    pub sigma: ArrayViewD<'a, f64>,
+    pub t: ArrayViewD<'a, f64>,
+    pub call: ArrayViewD<'a, f64>,
+}
+
+impl<'a> BsmArrays<'a> {
+    /// Every domain rule of DESIGN.md, argument by argument.
+    pub fn validate(&self) -> Result<()> {
+        check_domain("s", &self.s, Domain::Positive)?;
+        check_domain("k", &self.k, Domain::Positive)?;
+        check_domain("r", &self.r, Domain::Finite)?;
+        check_domain("sigma", &self.sigma, Domain::Positive)?;
+        check_domain("t", &self.t, Domain::Positive)?;
+        check_domain("q", &self.q, Domain::Finite)
+    }
+
+    fn views(&self) -> [ArrayViewD<'a, f64>; 7] {
+        [
+            self.s.clone(),
+            self.k.clone(),
+            self.r.clone(),
+            self.q.clone(),
+            self.sigma.clone(),
+            self.t.clone(),
+            self.call.clone(),
+        ]
+    }
+}
+
+/// The scalar twin of `BsmArrays::validate`, for per-point calls.
+pub fn validate_contract(c: &Contract) -> Result<()> {
+    check_scalar("s", c.s, Domain::Positive)?;
+    check_scalar("k", c.k, Domain::Positive)?;
+    check_scalar("r", c.r, Domain::Finite)?;
+    check_scalar("sigma", c.sigma, Domain::Positive)?;
+    check_scalar("t", c.t, Domain::Positive)?;
+    check_scalar("q", c.q, Domain::Finite)
+}
+
+#[inline(always)]
+fn contract_at(x: &[&[f64]; 7], m: usize) -> Contract {
+    Contract {
+        s: x[0][m],
+        k: x[1][m],
+        r: x[2][m],
+        q: x[3][m],
+        sigma: x[4][m],
+        t: x[5][m],
+        is_call: x[6][m] > 0.0,
+    }
+}
+
+/// Fill `out` (flat, C order, the broadcast size) with prices. Validates first, so on error
+/// nothing has been written.
+pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
+    a.validate()?;
+    for_each_chunk(&a.views(), shape, &mut [out], parallel, |x, o| {
+        for (m, v) in o[0].iter_mut().enumerate() {
+            *v = bsm_price(&contract_at(x, m));
+        }
+    })
+}
+
+/// Fill one output per entry of `which` with that greek.
+pub fn greeks_into(
+    a: &BsmArrays,
+    shape: &[usize],
+    which: &[Greek],
+    outs: &mut [&mut [f64]],
+    parallel: bool,
+) -> Result<()> {
+    a.validate()?;
+    if which.len() != outs.len() || which.len() > MAX_OUTPUTS {
+        return Err(PricingError::InvalidArgument(
+            "internal: one output per greek".to_string(),
+        ));
+    }
+    if which == [Greek::Price] {
+        return price_into(a, shape, outs[0], parallel);
+    }
+    for_each_chunk(&a.views(), shape, outs, parallel, |x, o| {
+        for m in 0..o.first().map_or(0, |c| c.len()) {
+            let g = bsm_greeks(&contract_at(x, m));
+            for (slot, greek) in o.iter_mut().zip(which) {
+                slot[m] = greek.pick(&g);
+            }
+        }
+    })
+}
+
+/// The inputs of a Black-76 batch.
+pub struct Black76Arrays<'a> {
+    pub f: ArrayViewD<'a, f64>,
+    pub k: ArrayViewD<'a, f64>,
+    pub r: ArrayViewD<'a, f64>,
+    pub sigma: ArrayViewD<'a, f64>,
+    pub t: ArrayViewD<'a, f64>,
+    pub call: ArrayViewD<'a, f64>,
+}
+
+pub fn black76_into(
+    a: &Black76Arrays,
+    shape: &[usize],
+    out: &mut [f64],
+    parallel: bool,
+) -> Result<()> {
+    check_domain("f", &a.f, Domain::Positive)?;
+    check_domain("k", &a.k, Domain::Positive)?;
+    check_domain("r", &a.r, Domain::Finite)?;
+    check_domain("sigma", &a.sigma, Domain::Positive)?;
+    check_domain("t", &a.t, Domain::Positive)?;
+    let views = [
+        a.f.clone(),
+        a.k.clone(),
+        a.r.clone(),
+        a.sigma.clone(),
+        a.t.clone(),
+        a.call.clone(),
+    ];
+    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
+        for (m, v) in o[0].iter_mut().enumerate() {
+            *v = black76_price(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, arr0};
+
+    #[test]
+    fn first_offending_index_is_reported() {
+        let mut sig = Array1::from_elem(5000, 0.2);
+        sig[1234] = -0.2;
+        sig[2000] = -1.0;
+        let e = check_domain("sigma", &sig.view().into_dyn(), Domain::Positive).unwrap_err();
+        assert_eq!(e.to_string(), "sigma[1234] = -0.2: sigma must be > 0");
+        let inf = arr0(f64::INFINITY).into_dyn();
+        let e = check_domain("s", &inf.view(), Domain::Positive).unwrap_err();
+        assert_eq!(e.to_string(), "s = inf: s must be finite and > 0");
+        let nan = arr0(f64::NAN).into_dyn();
+        assert!(check_domain("t", &nan.view(), Domain::Positive).is_ok());
+    }
+
+    #[test]
+    fn errors_leave_the_output_untouched() {
+        let s = Array1::from_vec(vec![100.0, -1.0]).into_dyn();
+        let one = arr0(1.0).into_dyn();
+        let k = arr0(100.0).into_dyn();
+        let a = BsmArrays {
+            s: s.view(),
+            k: k.view(),
+            r: one.view(),
+            q: one.view(),
+            sigma: one.view(),
+            t: one.view(),
+            call: one.view(),
+        };
+        let mut out = vec![7.0; 2];
+        assert!(price_into(&a, &[2], &mut out, false).is_err());
+        assert_eq!(out, vec![7.0, 7.0]);
+    }
+}

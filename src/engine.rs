@@ -1,0 +1,372 @@
+//! The batch engine: numpy broadcasting without materialising, chunked kernels, rayon.
+//!
+//! Inputs arrive as `ndarray` views of any shape and strides (negative, zero, Fortran order:
+//! whatever numpy hands over, read in place). They are broadcast to the output shape as
+//! views with zero strides, so a 4-D grid built from four 1-D axes costs only its output.
+//! The flat C-order output is cut into chunks of `CHUNK` elements; for each chunk every
+//! input's elements are gathered into a small stack buffer (or borrowed directly when the
+//! input is already contiguous there), and a kernel maps contiguous input slices to
+//! contiguous output slices. Kernels therefore never see strides, which is what lets them be
+//! vectorised. Large outputs are split across the pool's threads in blocks of `TASK`
+//! elements; each thread is the first to touch the output pages it fills.
+
+use std::marker::PhantomData;
+
+use ndarray::{ArrayViewD, IxDyn};
+use rayon::prelude::*;
+
+use crate::error::{PricingError, Result};
+use crate::parallel;
+
+/// Elements per kernel call: eight inputs of this size fit in L1 together.
+pub const CHUNK: usize = 256;
+/// Elements per parallel task.
+const TASK: usize = 16 * 1024;
+/// Below this many outputs the work stays on the calling thread: handing it to the pool
+/// costs more than it saves.
+pub const PARALLEL_THRESHOLD: usize = 32 * 1024;
+
+/// The broadcast shape of `shapes` under numpy's rules, or an error naming them.
+pub fn broadcast_shape(shapes: &[&[usize]], names: &[&str]) -> Result<Vec<usize>> {
+    let ndim = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; ndim];
+    for shape in shapes {
+        let offset = ndim - shape.len();
+        for (d, &n) in shape.iter().enumerate() {
+            let o = &mut out[offset + d];
+            if *o == 1 {
+                *o = n;
+            } else if n != 1 && n != *o {
+                let described: Vec<String> = shapes.iter().map(|s| format_shape(s)).collect();
+                return Err(PricingError::Shape {
+                    shapes: described.join(", "),
+                    names: names.join(", "),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A shape as numpy prints it: `(3,)`, `(2, 4)`, `()`.
+pub fn format_shape(shape: &[usize]) -> String {
+    match shape.len() {
+        0 => "()".to_string(),
+        1 => format!("({},)", shape[0]),
+        _ => {
+            let parts: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}
+
+/// One input seen through the output's shape: base pointer and element strides, with axes
+/// of length one dropped and mergeable axes merged.
+#[derive(Clone)]
+struct Strided<'a> {
+    ptr: *const f64,
+    strides: Vec<isize>,
+    _borrow: PhantomData<&'a f64>,
+}
+
+// The pointer is only read, within the bounds the view guaranteed, while the view's borrow
+// is alive ('a); f64 is Sync.
+unsafe impl Send for Strided<'_> {}
+unsafe impl Sync for Strided<'_> {}
+
+/// The inputs of one broadcast call, prepared for chunked gathering.
+struct Layout<'a> {
+    shape: Vec<usize>,
+    inputs: Vec<Strided<'a>>,
+}
+
+impl<'a> Layout<'a> {
+    fn new(views: &[ArrayViewD<'a, f64>], shape: &[usize]) -> Option<Layout<'a>> {
+        let mut out_shape: Vec<usize> = Vec::with_capacity(shape.len());
+        let mut strides: Vec<Vec<isize>> = vec![Vec::with_capacity(shape.len()); views.len()];
+        for (i, v) in views.iter().enumerate() {
+            let b = v.broadcast(IxDyn(shape))?;
+            for (d, &n) in shape.iter().enumerate() {
+                if n != 1 {
+                    strides[i].push(b.strides()[d]);
+                }
+            }
+        }
+        for &n in shape {
+            if n != 1 {
+                out_shape.push(n);
+            }
+        }
+        // merge axis d into d+1 when every input steps through them as one axis
+        let mut d = 0;
+        while d + 1 < out_shape.len() {
+            let inner = out_shape[d + 1] as isize;
+            if strides.iter().all(|s| s[d] == s[d + 1] * inner) {
+                out_shape[d + 1] *= out_shape[d];
+                out_shape.remove(d);
+                for s in strides.iter_mut() {
+                    s.remove(d);
+                }
+            } else {
+                d += 1;
+            }
+        }
+        let inputs = views
+            .iter()
+            .zip(strides)
+            .map(|(v, strides)| Strided {
+                ptr: v.as_ptr(),
+                strides,
+                _borrow: PhantomData,
+            })
+            .collect();
+        Some(Layout {
+            shape: out_shape,
+            inputs,
+        })
+    }
+
+    /// The elements `start .. start + buf.len()` (flat, C order) of input `i`, borrowed in
+    /// place when they are contiguous, else gathered into `buf`.
+    fn gather<'b>(&self, i: usize, start: usize, buf: &'b mut [f64]) -> &'b [f64]
+    where
+        'a: 'b,
+    {
+        let input = &self.inputs[i];
+        let len = buf.len();
+        let ndim = self.shape.len();
+        if ndim == 0 {
+            // SAFETY: a 0-d view holds exactly one element at ptr
+            buf.fill(unsafe { *input.ptr });
+            return buf;
+        }
+        let inner = self.shape[ndim - 1];
+        let inner_stride = input.strides[ndim - 1];
+        if ndim == 1 && inner_stride == 1 {
+            // SAFETY: a contiguous 1-D layout of `inner` elements; start + len <= inner
+            return unsafe { std::slice::from_raw_parts(input.ptr.add(start), len) };
+        }
+        let mut outer = start / inner;
+        let mut j = start % inner;
+        let mut filled = 0;
+        while filled < len {
+            let run = (inner - j).min(len - filled);
+            // offset of element (outer, j): unravel `outer` over the leading axes
+            let mut rest = outer;
+            let mut offset: isize = j as isize * inner_stride;
+            for d in (0..ndim - 1).rev() {
+                let n = self.shape[d];
+                offset += (rest % n) as isize * input.strides[d];
+                rest /= n;
+            }
+            let dst = &mut buf[filled..filled + run];
+            // SAFETY: (outer, j .. j + run) is inside the broadcast shape, so every offset
+            // below addresses an element of the original view.
+            unsafe {
+                let p = input.ptr.offset(offset);
+                match inner_stride {
+                    0 => dst.fill(*p),
+                    1 => dst.copy_from_slice(std::slice::from_raw_parts(p, run)),
+                    st => {
+                        for (m, v) in dst.iter_mut().enumerate() {
+                            *v = *p.offset(m as isize * st);
+                        }
+                    }
+                }
+            }
+            filled += run;
+            j = 0;
+            outer += 1;
+        }
+        buf
+    }
+}
+
+/// A flat output that parallel tasks fill in disjoint ranges.
+struct SharedOut<'a> {
+    ptr: *mut f64,
+    len: usize,
+    _borrow: PhantomData<&'a mut [f64]>,
+}
+
+// Each task writes only its own range (see `range`), so sharing the pointer is sound.
+unsafe impl Send for SharedOut<'_> {}
+unsafe impl Sync for SharedOut<'_> {}
+
+impl<'a> SharedOut<'a> {
+    fn new(s: &'a mut [f64]) -> Self {
+        SharedOut {
+            ptr: s.as_mut_ptr(),
+            len: s.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// SAFETY: callers must never hold two overlapping ranges at once.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, start: usize, len: usize) -> &mut [f64] {
+        debug_assert!(start + len <= self.len);
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), len) }
+    }
+}
+
+/// Most outputs one call fills (price and nine greeks).
+pub const MAX_OUTPUTS: usize = 10;
+
+/// Broadcast `views` to `shape` and call `kernel(inputs, outputs)` chunk by chunk, where
+/// `inputs[i]` are contiguous slices of input `i` and `outputs[o]` the matching slices of
+/// `outputs[o]` (each a flat C-order buffer of the broadcast size). Large calls run on the
+/// pool when `parallel` is true.
+pub fn for_each_chunk<const NI: usize, K>(
+    views: &[ArrayViewD<'_, f64>; NI],
+    shape: &[usize],
+    outputs: &mut [&mut [f64]],
+    parallel: bool,
+    kernel: K,
+) -> Result<()>
+where
+    K: Fn(&[&[f64]; NI], &mut [&mut [f64]]) + Sync,
+{
+    let n: usize = shape.iter().product();
+    if outputs.len() > MAX_OUTPUTS || outputs.iter().any(|o| o.len() != n) {
+        return Err(PricingError::InvalidArgument(
+            "internal: output buffers do not match the broadcast size".to_string(),
+        ));
+    }
+    if n == 0 {
+        return Ok(());
+    }
+    let layout = Layout::new(views, shape).ok_or_else(|| PricingError::Shape {
+        shapes: views
+            .iter()
+            .map(|v| format_shape(v.shape()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        names: String::new(),
+    })?;
+    let shared: Vec<SharedOut> = outputs.iter_mut().map(|o| SharedOut::new(o)).collect();
+
+    let run_task = |task_start: usize| {
+        let task_end = (task_start + TASK).min(n);
+        let mut bufs = [[0.0f64; CHUNK]; NI];
+        let mut start = task_start;
+        while start < task_end {
+            let len = CHUNK.min(task_end - start);
+            let mut chunk_inputs: [&[f64]; NI] = [&[]; NI];
+            for (i, buf) in bufs.iter_mut().enumerate() {
+                chunk_inputs[i] = layout.gather(i, start, &mut buf[..len]);
+            }
+            let mut empty: [[f64; 0]; MAX_OUTPUTS] = [[]; MAX_OUTPUTS];
+            let mut chunk_outputs: [&mut [f64]; MAX_OUTPUTS] = empty.each_mut().map(|e| &mut e[..]);
+            for (o, out) in shared.iter().enumerate() {
+                // SAFETY: tasks cover disjoint [task_start, task_end) ranges and chunks within
+                // a task are disjoint, so no two live slices overlap.
+                chunk_outputs[o] = unsafe { out.range(start, len) };
+            }
+            kernel(&chunk_inputs, &mut chunk_outputs[..shared.len()]);
+            start += len;
+        }
+    };
+
+    let tasks = n.div_ceil(TASK);
+    if parallel && n >= PARALLEL_THRESHOLD {
+        let pool = parallel::pool()?;
+        if pool.current_num_threads() > 1 {
+            pool.install(|| (0..tasks).into_par_iter().for_each(|t| run_task(t * TASK)));
+            return Ok(());
+        }
+    }
+    (0..tasks).for_each(|t| run_task(t * TASK));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array, ArrayD, Axis};
+
+    fn add3(views: &[ArrayViewD<f64>; 3], shape: &[usize], parallel: bool) -> ArrayD<f64> {
+        let n: usize = shape.iter().product();
+        let mut out = vec![f64::NAN; n];
+        for_each_chunk(views, shape, &mut [&mut out[..]], parallel, |x, o| {
+            for m in 0..o[0].len() {
+                o[0][m] = x[0][m] + 10.0 * x[1][m] + 100.0 * x[2][m];
+            }
+        })
+        .unwrap();
+        ArrayD::from_shape_vec(IxDyn(shape), out).unwrap()
+    }
+
+    #[test]
+    fn broadcasting_matches_ndarray() {
+        let a = Array::linspace(0.0, 1.0, 7)
+            .into_shape_with_order((7, 1, 1))
+            .unwrap()
+            .into_dyn();
+        let b = Array::linspace(2.0, 3.0, 5)
+            .into_shape_with_order((1, 5, 1))
+            .unwrap()
+            .into_dyn();
+        let c_full = Array::linspace(4.0, 5.0, 33).into_dyn();
+        let c = c_full
+            .slice_axis(Axis(0), ndarray::Slice::new(0, None, 3))
+            .into_dyn();
+        let shape = broadcast_shape(&[a.shape(), b.shape(), c.shape()], &["a", "b", "c"]).unwrap();
+        assert_eq!(shape, vec![7, 5, 11]);
+        let got = add3(&[a.view(), b.view(), c.view()], &shape, false);
+        let want = &a + &(&b * 10.0) + &(&c * 100.0);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn negative_and_fortran_strides_are_read_in_place() {
+        let base = Array::linspace(0.0, 59.0, 60)
+            .into_shape_with_order((6, 10))
+            .unwrap();
+        let rev = base.slice(ndarray::s![..;-1, ..;2]); // negative outer, stride-2 inner
+        let fortran = base.t(); // (10, 6), Fortran order
+        let ones = ndarray::arr0(1.0);
+        let shape = [6usize, 5];
+        let got = add3(
+            &[
+                rev.into_dyn(),
+                fortran.slice(ndarray::s![..;2, ..]).t().into_dyn(),
+                ones.view().into_dyn(),
+            ],
+            &shape,
+            false,
+        );
+        let want = &rev + &(&fortran.slice(ndarray::s![..;2, ..]).t() * 10.0) + 100.0;
+        assert_eq!(got, want.into_dyn());
+    }
+
+    #[test]
+    fn parallel_equals_serial_on_large_grids() {
+        crate::parallel::set_num_threads(2).unwrap();
+        let a = Array::linspace(0.0, 1.0, 300)
+            .into_shape_with_order((300, 1))
+            .unwrap()
+            .into_dyn();
+        let b = Array::linspace(0.0, 1.0, 401).into_dyn();
+        let c = ndarray::arr0(0.5).into_dyn();
+        let shape = [300usize, 401];
+        let v = [a.view(), b.view(), c.view()];
+        assert_eq!(add3(&v, &shape, true), add3(&v, &shape, false));
+    }
+
+    #[test]
+    fn shape_errors_name_the_shapes() {
+        let e = broadcast_shape(&[&[3], &[4]], &["s", "k"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "shapes (3,), (4,) cannot be broadcast together (s, k)"
+        );
+    }
+
+    #[test]
+    fn empty_outputs_are_fine() {
+        let a = ndarray::Array1::<f64>::zeros(0).into_dyn();
+        let v = [a.view(), a.view(), a.view()];
+        assert_eq!(add3(&v, &[0], true).len(), 0);
+    }
+}

@@ -1,0 +1,15 @@
+//! pricer_rs: Black-Scholes-Merton pricing, greeks and implied volatility.
+//!
+//! The numerical core (every module but `python`) has no Python dependency and is tested
+//! with `cargo test`. The `python` module is the thin PyO3 binding layer, compiled only with
+//! the `python` feature that maturin enables.
+
+pub mod batch;
+pub mod black;
+pub mod dd;
+pub mod engine;
+pub mod error;
+pub mod normal;
+pub mod parallel;
+#[cfg(feature = "python")]
+mod python;

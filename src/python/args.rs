@@ -1,0 +1,209 @@
+//! Argument conversion: anything `numpy.asarray` accepts becomes a float64 view read in
+//! place where possible; wrong types become `TypeError`s naming the argument.
+
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use numpy::{
+    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+
+static NUMPY: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+pub fn numpy_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    Ok(NUMPY
+        .get_or_try_init(py, || py.import("numpy").map(Bound::unbind))?
+        .bind(py))
+}
+
+/// A float64 operand, held for the duration of one call.
+pub enum Operand<'py> {
+    /// A Python number (or numpy scalar), or a value the binding made.
+    Owned(ArrayD<f64>),
+    /// A numpy float64 array, borrowed read-only and read in place.
+    Numpy(PyReadonlyArrayDyn<'py, f64>),
+}
+
+impl<'py> Operand<'py> {
+    pub fn scalar(v: f64) -> Self {
+        Operand::Owned(ndarray::arr0(v).into_dyn())
+    }
+
+    pub fn view(&self) -> ArrayViewD<'_, f64> {
+        match self {
+            Operand::Owned(a) => a.view(),
+            Operand::Numpy(a) => a.as_array(),
+        }
+    }
+
+    pub fn shape(&self) -> Vec<usize> {
+        self.view().shape().to_vec()
+    }
+}
+
+fn describe_type(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_string())
+}
+
+/// A Python float, int or bool, without going through numpy.
+pub fn plain_number(obj: &Bound<'_, PyAny>) -> Option<f64> {
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Some(f.value());
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<f64>().ok();
+    }
+    None
+}
+
+/// Convert one numeric argument.
+pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
+    if let Some(v) = plain_number(obj) {
+        return Ok(Operand::scalar(v));
+    }
+    if let Ok(a) = obj.cast::<PyArrayDyn<f64>>() {
+        if a.is_aligned() {
+            if let Ok(ro) = a.try_readonly() {
+                return Ok(Operand::Numpy(ro));
+            }
+        }
+    }
+    let arr = as_real_array(obj, name)?;
+    let converted = arr.call_method1("astype", ("float64",))?;
+    let a = converted.cast_into::<PyArrayDyn<f64>>().map_err(|_| {
+        PyTypeError::new_err(format!("{name}: could not convert to a float64 array"))
+    })?;
+    Ok(Operand::Numpy(a.readonly()))
+}
+
+/// `numpy.asarray(obj)`, refusing complex, string, object and other non-real data.
+fn as_real_array<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    let arr = numpy_module(py)?.call_method1("asarray", (obj,)).map_err(|e| {
+        PyTypeError::new_err(format!(
+            "{name} must be a real number or an array of real numbers; {} could not be read as an array: {e}",
+            describe_type(obj)
+        ))
+    })?;
+    let untyped = arr.cast::<numpy::PyUntypedArray>()?;
+    let dtype = untyped.dtype();
+    match dtype.kind() {
+        b'f' | b'i' | b'u' | b'b' => Ok(arr),
+        b'c' => Err(PyTypeError::new_err(format!(
+            "{name} must be real, got complex data (dtype {})",
+            dtype.str()?
+        ))),
+        _ => Err(PyTypeError::new_err(format!(
+            "{name} must be a real number or an array of real numbers, got {} (dtype {})",
+            describe_type(obj),
+            dtype.str()?
+        ))),
+    }
+}
+
+/// The payoff: 1.0 for a call, -1.0 for a put.
+pub fn parse_kind_str(s: &str) -> Option<f64> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "call" | "c" => Some(1.0),
+        "put" | "p" => Some(-1.0),
+        _ => None,
+    }
+}
+
+const KIND_RULE: &str = "kind must be 'call', 'put', 'c' or 'p' (or booleans, True = call)";
+
+/// `kind`: a string, a bool, or an array of either. Missing means call.
+pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'py>> {
+    let Some(obj) = obj else {
+        return Ok(Operand::scalar(1.0));
+    };
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_cow()?;
+        return parse_kind_str(&text)
+            .map(Operand::scalar)
+            .ok_or_else(|| PyValueError::new_err(format!("kind = {text:?}: {KIND_RULE}")));
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Operand::scalar(if b.is_true() { 1.0 } else { -1.0 }));
+    }
+    let py = obj.py();
+    let arr = numpy_module(py)?
+        .call_method1("asarray", (obj,))
+        .map_err(|e| {
+            PyTypeError::new_err(format!(
+                "{KIND_RULE}; could not read {}: {e}",
+                describe_type(obj)
+            ))
+        })?;
+    let untyped = arr.cast::<numpy::PyUntypedArray>()?;
+    let shape = untyped.shape().to_vec();
+    let kind = untyped.dtype().kind();
+    if !matches!(kind, b'b' | b'U' | b'S' | b'O') {
+        return Err(PyTypeError::new_err(format!(
+            "{KIND_RULE}; got an array of dtype {}",
+            untyped.dtype().str()?
+        )));
+    }
+    let flat = arr.call_method0("ravel")?.call_method0("tolist")?;
+    let mut values = Vec::with_capacity(shape.iter().product());
+    for (i, item) in flat.try_iter()?.enumerate() {
+        let item = item?;
+        let v = if let Ok(b) = item.cast::<PyBool>() {
+            Some(if b.is_true() { 1.0 } else { -1.0 })
+        } else if let Ok(s) = item.extract::<String>() {
+            parse_kind_str(&s)
+        } else if let Ok(bytes) = item.extract::<Vec<u8>>() {
+            std::str::from_utf8(&bytes).ok().and_then(parse_kind_str)
+        } else {
+            None
+        };
+        match v {
+            Some(v) => values.push(v),
+            None => {
+                let index = crate::error::format_index(&shape, i);
+                let shown = item.repr().map(|r| r.to_string()).unwrap_or_default();
+                return Err(PyValueError::new_err(format!(
+                    "kind{index} = {shown}: {KIND_RULE}"
+                )));
+            }
+        }
+    }
+    let a = ArrayD::from_shape_vec(IxDyn(&shape), values)
+        .map_err(|e| PyValueError::new_err(format!("kind: {e}")))?;
+    Ok(Operand::Owned(a))
+}
+
+/// `which=`: None for every field, else a sequence of greek names (or one name).
+pub fn which_greeks(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crate::batch::Greek>> {
+    use crate::batch::Greek;
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Greek::ALL.to_vec());
+    };
+    let names: Vec<String> = if let Ok(s) = obj.cast::<PyString>() {
+        vec![s.to_cow()?.into_owned()]
+    } else {
+        obj.try_iter()
+            .and_then(|it| it.map(|x| x.and_then(|x| x.extract::<String>())).collect())
+            .map_err(|_| {
+                PyTypeError::new_err(
+                    "which must be None, a greek name or a sequence of greek names",
+                )
+            })?
+    };
+    let mut out: Vec<Greek> = Vec::new();
+    for n in names {
+        let g = Greek::from_name(&n)?;
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    if out.is_empty() {
+        return Err(PyValueError::new_err("which names no greek"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,393 @@
+//! The Python classes: `Greeks` (a value object) and `BlackScholesPricer` (a frozen pricer
+//! with fixed r, sigma, q).
+
+use ndarray::Axis;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
+
+use super::api::{BsmOperands, fill_one, greeks_of, greeks_of_arrays, price_any};
+use super::args::{kind_operand, operand, which_greeks};
+use crate::batch::{self, BsmArrays, Domain, Greek, check_scalar};
+use crate::engine::{broadcast_shape, format_shape};
+
+/// Price and greeks of one call to `greeks`: floats or ndarrays of one shape; fields not
+/// asked for with `which=` are None.
+#[pyclass(frozen, module = "pricer_rs", name = "Greeks")]
+pub struct Greeks {
+    fields: [Option<Py<PyAny>>; 10],
+}
+
+impl Greeks {
+    pub fn from_fields(which: &[Greek], values: Vec<Py<PyAny>>) -> Greeks {
+        let mut fields: [Option<Py<PyAny>>; 10] = Default::default();
+        for (g, v) in which.iter().zip(values) {
+            fields[*g as usize] = Some(v);
+        }
+        Greeks { fields }
+    }
+
+    fn field(&self, py: Python<'_>, g: Greek) -> Option<Py<PyAny>> {
+        self.fields[g as usize].as_ref().map(|v| v.clone_ref(py))
+    }
+}
+
+#[pymethods]
+impl Greeks {
+    #[new]
+    #[pyo3(signature = (price=None, delta=None, gamma=None, vega=None, theta=None, rho=None,
+                        epsilon=None, vanna=None, volga=None, charm=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        price: Option<Py<PyAny>>,
+        delta: Option<Py<PyAny>>,
+        gamma: Option<Py<PyAny>>,
+        vega: Option<Py<PyAny>>,
+        theta: Option<Py<PyAny>>,
+        rho: Option<Py<PyAny>>,
+        epsilon: Option<Py<PyAny>>,
+        vanna: Option<Py<PyAny>>,
+        volga: Option<Py<PyAny>>,
+        charm: Option<Py<PyAny>>,
+    ) -> Greeks {
+        Greeks {
+            fields: [
+                price, delta, gamma, vega, theta, rho, epsilon, vanna, volga, charm,
+            ],
+        }
+    }
+
+    /// Discounted price.
+    #[getter]
+    fn price(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Price)
+    }
+    /// dV/dS
+    #[getter]
+    fn delta(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Delta)
+    }
+    /// d2V/dS2
+    #[getter]
+    fn gamma(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Gamma)
+    }
+    /// dV/dsigma, per 1.00 of volatility
+    #[getter]
+    fn vega(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Vega)
+    }
+    /// -dV/dt, per year
+    #[getter]
+    fn theta(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Theta)
+    }
+    /// dV/dr
+    #[getter]
+    fn rho(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Rho)
+    }
+    /// dV/dq
+    #[getter]
+    fn epsilon(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Epsilon)
+    }
+    /// d2V/(dS dsigma)
+    #[getter]
+    fn vanna(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Vanna)
+    }
+    /// d2V/dsigma2
+    #[getter]
+    fn volga(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Volga)
+    }
+    /// -d2V/(dS dt)
+    #[getter]
+    fn charm(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.field(py, Greek::Charm)
+    }
+
+    /// The computed fields as a dict, name -> value (fields that are None are left out).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for g in Greek::ALL {
+            if let Some(v) = self.field(py, g) {
+                d.set_item(g.name(), v)?;
+            }
+        }
+        Ok(d)
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let this = slf.get();
+        let args: Vec<Py<PyAny>> = Greek::ALL
+            .iter()
+            .map(|g| this.field(py, *g).unwrap_or_else(|| py.None()))
+            .collect();
+        Ok((slf.get_type().into_any(), PyTuple::new(py, args)?))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut parts = Vec::new();
+        for g in Greek::ALL {
+            if let Some(v) = self.field(py, g) {
+                parts.push(format!("{}={}", g.name(), v.bind(py).repr()?));
+            }
+        }
+        Ok(format!("Greeks({})", parts.join(", ")))
+    }
+}
+
+/// A Black-Scholes-Merton pricer with a fixed rate r, volatility sigma and dividend yield q.
+///
+/// Methods take spot s, strike k and time t (years) as floats or arrays (broadcasting) and
+/// return floats or ndarrays. r, sigma and q are read-only.
+#[pyclass(frozen, module = "pricer_rs", name = "BlackScholesPricer")]
+pub struct BlackScholesPricer {
+    r: f64,
+    sigma: f64,
+    q: f64,
+}
+
+impl BlackScholesPricer {
+    fn scalars<'py>(&self, py: Python<'py>) -> [Bound<'py, PyAny>; 3] {
+        [
+            PyFloat::new(py, self.r).into_any(),
+            PyFloat::new(py, self.sigma).into_any(),
+            PyFloat::new(py, self.q).into_any(),
+        ]
+    }
+
+    fn price_kind<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+        kind: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let [r, sigma, q] = self.scalars(py);
+        price_any(py, s, k, &r, &sigma, t, &q, kind, None)
+    }
+
+    /// Inputs for a (len(tenors), len(strikes)) grid: strikes along the last axis.
+    fn surface_views<'a, 'py>(
+        &self,
+        s: &'a super::args::Operand<'py>,
+        strikes: &'a super::args::Operand<'py>,
+        tenors: &'a super::args::Operand<'py>,
+        kind: &'a super::args::Operand<'py>,
+        consts: &'a [super::args::Operand<'py>; 3],
+    ) -> PyResult<(BsmArrays<'a>, Vec<usize>)> {
+        for (name, op) in [("strikes", strikes), ("tenors", tenors)] {
+            if op.view().ndim() != 1 {
+                return Err(PyValueError::new_err(format!(
+                    "{name} must be 1-D, got shape {}",
+                    format_shape(op.view().shape())
+                )));
+            }
+        }
+        let arrays = BsmArrays {
+            s: s.view(),
+            k: strikes.view().insert_axis(Axis(0)),
+            r: consts[0].view(),
+            q: consts[2].view(),
+            sigma: consts[1].view(),
+            t: tenors.view().insert_axis(Axis(1)),
+            call: kind.view(),
+        };
+        let shape = broadcast_shape(
+            &[
+                arrays.s.shape(),
+                arrays.k.shape(),
+                arrays.t.shape(),
+                arrays.call.shape(),
+            ],
+            &["s", "strikes", "tenors", "kind"],
+        )?;
+        Ok((arrays, shape))
+    }
+}
+
+#[pymethods]
+impl BlackScholesPricer {
+    #[new]
+    #[pyo3(signature = (r, sigma, q = 0.0))]
+    fn new(r: f64, sigma: f64, q: f64) -> PyResult<Self> {
+        check_scalar("r", r, Domain::Finite)?;
+        check_scalar("sigma", sigma, Domain::Positive)?;
+        check_scalar("q", q, Domain::Finite)?;
+        if sigma.is_nan() || r.is_nan() || q.is_nan() {
+            return Err(PyValueError::new_err("r, sigma and q must not be NaN"));
+        }
+        Ok(BlackScholesPricer { r, sigma, q })
+    }
+
+    /// Continuously compounded risk-free rate, per year.
+    #[getter]
+    fn r(&self) -> f64 {
+        self.r
+    }
+    /// Volatility, per sqrt(year).
+    #[getter]
+    fn sigma(&self) -> f64 {
+        self.sigma
+    }
+    /// Continuous dividend yield, per year.
+    #[getter]
+    fn q(&self) -> f64 {
+        self.q
+    }
+
+    /// Price of a European call.
+    fn price_call<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        self.price_kind(py, s, k, t, None)
+    }
+
+    /// Price of a European put.
+    fn price_put<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let put = PyString::new(py, "put").into_any();
+        self.price_kind(py, s, k, t, Some(&put))
+    }
+
+    /// Price of a European option of the given kind.
+    #[pyo3(signature = (s, k, t, kind = None), text_signature = "(self, s, k, t, kind='call')")]
+    fn price<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+        kind: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.price_kind(py, s, k, t, kind)
+    }
+
+    /// Price and greeks (a `Greeks`); `which` limits the fields computed.
+    #[pyo3(signature = (s, k, t, kind = None, which = None),
+           text_signature = "(self, s, k, t, kind='call', which=None)")]
+    fn greeks<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+        kind: Option<&Bound<'py, PyAny>>,
+        which: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Greeks> {
+        let which = which_greeks(which)?;
+        let [r, sigma, q] = self.scalars(py);
+        let ops = BsmOperands::new(s, k, &r, &sigma, t, &q, kind)?;
+        greeks_of(py, &ops, &which)
+    }
+
+    /// Prices on a strike x tenor grid: a 2-D array of shape (len(tenors), len(strikes)).
+    #[pyo3(signature = (s, strikes, tenors, kind = None),
+           text_signature = "(self, s, strikes, tenors, kind='call')")]
+    fn price_surface<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        strikes: &Bound<'py, PyAny>,
+        tenors: &Bound<'py, PyAny>,
+        kind: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (s, strikes, tenors, kind) = (
+            operand(s, "s")?,
+            operand(strikes, "strikes")?,
+            operand(tenors, "tenors")?,
+            kind_operand(kind)?,
+        );
+        let consts = self.const_operands();
+        let (arrays, shape) = self.surface_views(&s, &strikes, &tenors, &kind, &consts)?;
+        fill_one(py, &shape, None, |buf| {
+            batch::price_into(&arrays, &shape, buf, true)
+        })
+    }
+
+    /// Greeks on a strike x tenor grid: every field has shape (len(tenors), len(strikes)).
+    #[pyo3(signature = (s, strikes, tenors, kind = None, which = None),
+           text_signature = "(self, s, strikes, tenors, kind='call', which=None)")]
+    fn greeks_surface<'py>(
+        &self,
+        py: Python<'py>,
+        s: &Bound<'py, PyAny>,
+        strikes: &Bound<'py, PyAny>,
+        tenors: &Bound<'py, PyAny>,
+        kind: Option<&Bound<'py, PyAny>>,
+        which: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Greeks> {
+        let which = which_greeks(which)?;
+        let (s, strikes, tenors, kind) = (
+            operand(s, "s")?,
+            operand(strikes, "strikes")?,
+            operand(tenors, "tenors")?,
+            kind_operand(kind)?,
+        );
+        let consts = self.const_operands();
+        let (arrays, shape) = self.surface_views(&s, &strikes, &tenors, &kind, &consts)?;
+        greeks_of_arrays(py, &arrays, &shape, &which)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (f64, f64, f64)) {
+        let p = slf.get();
+        (slf.get_type().into_any(), (p.r, p.sigma, p.q))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BlackScholesPricer(r={:?}, sigma={:?}, q={:?})",
+            self.r, self.sigma, self.q
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<BlackScholesPricer>()
+            .map(|o| {
+                let o = o.get();
+                (o.r, o.sigma, o.q) == (self.r, self.sigma, self.q)
+            })
+            .unwrap_or(false)
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.r.to_bits(), self.sigma.to_bits(), self.q.to_bits()).hash(&mut h);
+        h.finish()
+    }
+}
+
+impl BlackScholesPricer {
+    fn const_operands(&self) -> [super::args::Operand<'static>; 3] {
+        use super::args::Operand;
+        [
+            Operand::scalar(self.r),
+            Operand::scalar(self.sigma),
+            Operand::scalar(self.q),
+        ]
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Greeks>()?;
+    m.add_class::<BlackScholesPricer>()?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_CSV = ROOT.parent / "shared" / "reference" / "bsm_reference.csv"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

@@ -1,0 +1,88 @@
+"""The GIL is released during array work (issue 2). Robust to a loaded machine: each
+property is measured against its own baseline in the same run, and retried."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+import pricer_rs as pr
+
+
+@pytest.fixture
+def single_threaded_calls() -> Iterator[None]:
+    before = pr.get_num_threads()
+    pr.set_num_threads(1)
+    try:
+        yield
+    finally:
+        pr.set_num_threads(before)
+
+
+def longest_stall_during_call(spots: np.ndarray) -> tuple[float, float]:
+    """Run one big batch in a thread; return (call duration, longest gap between two
+    iterations of a Python loop running meanwhile in this thread)."""
+    done = threading.Event()
+    span: list[float] = []
+
+    def work() -> None:
+        t0 = time.perf_counter()
+        pr.price_european_call_batch(spots, 100.0, 0.05, 0.2, 0.25)
+        span.append(time.perf_counter() - t0)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    last = time.perf_counter()
+    longest = 0.0
+    while not done.is_set():
+        now = time.perf_counter()
+        longest = max(longest, now - last)
+        last = now
+        sum(range(50))  # a little pure-Python work that needs the GIL
+    worker.join()
+    return span[0], longest
+
+
+def test_python_thread_progresses_during_a_batch(single_threaded_calls: None) -> None:
+    spots = np.linspace(50.0, 150.0, 5_000_000)
+    results = []
+    for _ in range(3):
+        duration, stall = longest_stall_during_call(spots)
+        results.append((duration, stall))
+        # with the GIL held the loop would stall for the whole call
+        if stall < 0.25 * duration:
+            return
+    pytest.fail(f"a Python thread stalled during the call: (duration, stall) = {results}")
+
+
+def test_two_threads_overlap(single_threaded_calls: None) -> None:
+    spots = np.linspace(50.0, 150.0, 10_000_000)
+
+    def one() -> None:
+        pr.price_european_call_batch(spots, 100.0, 0.05, 0.2, 0.25)
+
+    attempts = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        one()
+        single = time.perf_counter() - t0
+
+        threads = [threading.Thread(target=one) for _ in range(2)]
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        both = time.perf_counter() - t0
+        cpu_per_wall = (time.process_time() - cpu0) / both
+        attempts.append((single, both, cpu_per_wall))
+        # serialised calls would take 2x as long and use one core
+        if both < 1.6 * single and cpu_per_wall > 1.3:
+            return
+    pytest.fail(f"two threads did not overlap: (one, two, cpu/wall) = {attempts}")
