@@ -17,11 +17,14 @@
 //! the price's own condition number. Where `h + tau > 0.85` the upper term is not a tail and
 //! the direct difference of `Phi` is as accurate.
 
-use crate::dd::{Dd, exp_dd, ln_dd};
+use crate::dd::{Dd, LN_2, exp_dd, ln_dd};
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx_dd, normal_cdf_dd};
 
 /// 1/sqrt(2) as a double-double.
 const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+
+/// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
+const TAIL_SCALE_LOG2: i32 = 1000;
 
 /// Above this `h + tau` the normalised value is taken as the plain difference of `Phi`.
 const DIRECT_CDF_THRESHOLD: f64 = 0.85;
@@ -119,7 +122,22 @@ impl Setup {
     /// `exp(-(h^2 + tau^2)/2)`: the factor shared by both terms of `b` and by `phi(d1)`
     /// once scaled (`S e^{-qt} phi(d1) = scale * this / sqrt(2 pi)`).
     fn gaussian_factor(&self) -> f64 {
-        exp_dd((self.h.sqr() + self.tau.sqr()).mul_f64(-0.5))
+        let (g, unscale) = self.gaussian_factor_scaled();
+        g * unscale
+    }
+
+    /// The gaussian factor as `(g, unscale)` with the value `g * unscale`, where `g` is kept
+    /// in the normal range by a power-of-two scale when the factor itself would underflow:
+    /// greeks built on it then round once, at the end, into the subnormal range instead of
+    /// flushing to zero on the way.
+    fn gaussian_factor_scaled(&self) -> (f64, f64) {
+        let exponent = (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5);
+        if exponent.hi > -700.0 {
+            (exp_dd(exponent), 1.0)
+        } else {
+            let shift = LN_2.mul_f64(TAIL_SCALE_LOG2 as f64);
+            (exp_dd(exponent + shift), 2f64.powi(-TAIL_SCALE_LOG2))
+        }
     }
 }
 
@@ -194,13 +212,13 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     }
     let su = Setup::new(c);
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
-    let gaussian = su.gaussian_factor();
+    let (gaussian, unscale) = su.gaussian_factor_scaled();
     let x_signed = if c.is_call {
         su.log_moneyness
     } else {
         -su.log_moneyness
     };
-    let price = su.scale * normalised_value(x_signed, su.total_vol, su.tau, gaussian);
+    let price = su.scale * normalised_value(x_signed, su.total_vol, su.tau, gaussian * unscale);
 
     let d1 = su.h + su.tau;
     let d2 = su.h - su.tau;
@@ -209,7 +227,8 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     let cdf_d2 = normal_cdf_dd(signed_d2);
     let dividend_discount = exp_dd(Dd::product(-c.q, c.t));
     let rate_discount = exp_dd(Dd::product(-c.r, c.t));
-    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential
+    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential;
+    // every product with it is multiplied by `unscale` last
     let vega_factor = su.scale * gaussian * FRAC_1_SQRT_2PI;
     let s_total = su.total_vol.to_f64();
     let sqrt_t = su.sqrt_t.to_f64();
@@ -227,16 +246,16 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     GreekValues {
         price,
         delta: theta_sign * dividend_discount * cdf_d1,
-        gamma: vega_factor / c.s / c.s / s_total,
-        vega: vega_factor * sqrt_t,
-        theta: -vega_factor * s_total / (2.0 * c.t)
+        gamma: vega_factor / c.s / c.s / s_total * unscale,
+        vega: vega_factor * sqrt_t * unscale,
+        theta: -vega_factor * s_total / (2.0 * c.t) * unscale
             + theta_sign * (c.q * spot_leg - c.r * strike_leg),
         rho: theta_sign * c.t * strike_leg,
         epsilon: -theta_sign * c.t * spot_leg,
-        vanna: -vega_factor / c.s * d2f / c.sigma,
-        volga: vega_factor * sqrt_t * d1f * d2f / c.sigma,
+        vanna: -vega_factor / c.s * d2f / c.sigma * unscale,
+        volga: vega_factor * sqrt_t * d1f * d2f / c.sigma * unscale,
         charm: theta_sign * c.q * dividend_discount * cdf_d1
-            - vega_factor / c.s * charm_numerator / (2.0 * c.t * s_total),
+            - vega_factor / c.s * charm_numerator / (2.0 * c.t * s_total) * unscale,
     }
 }
 

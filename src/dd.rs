@@ -157,7 +157,7 @@ impl std::ops::Div for Dd {
 }
 
 /// ln 2 as a double-double (hi is the correctly rounded double).
-const LN_2: Dd = Dd::new(std::f64::consts::LN_2, 2.319_046_813_846_299_6e-17);
+pub const LN_2: Dd = Dd::new(std::f64::consts::LN_2, 2.319_046_813_846_299_6e-17);
 
 /// Natural logarithm of a positive double-double, correct to about 2^-60 relative: eight bits
 /// beyond a double, which is what the callers need (the low part only corrects the rounding

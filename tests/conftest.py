@@ -11,3 +11,10 @@ REFERENCE_CSV = ROOT.parent / "shared" / "reference" / "bsm_reference.csv"
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def reference_csv() -> Path:
+    if not REFERENCE_CSV.exists():
+        pytest.fail(f"reference data missing: {REFERENCE_CSV} (shared/ must sit beside the repo)")
+    return REFERENCE_CSV
