@@ -119,7 +119,7 @@ impl Greek {
             .ok_or_else(|| {
                 let names: Vec<&str> = Greek::ALL.iter().map(|g| g.name()).collect();
                 PricingError::InvalidArgument(format!(
-                    "which: unknown greek {name:?}; choose from {}",
+                    "which: unknown greek '{name}'; choose from {}",
                     names.join(", ")
                 ))
             })

@@ -6,7 +6,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyString};
 
-use super::args::{Operand, kind_operand, operand, parse_kind_str, plain_number, which_greeks};
+use super::args::{
+    Given, Operand, kind_operand, operand, parse_kind_str, plain_number, which_greeks,
+};
 use super::classes::Greeks;
 use crate::batch::{self, Black76Arrays, BsmArrays, Greek};
 use crate::black::{Contract, bsm_price};
@@ -304,7 +306,7 @@ pub(crate) fn greeks_of_arrays(
 /// of either. Returns a float when every argument is a scalar, else an ndarray of the
 /// broadcast shape (or `out`, filled, when given).
 #[pyfunction]
-#[pyo3(signature = (s, k, r, sigma, t, *, q = None, kind = None, out = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)")]
+#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)")]
 #[allow(clippy::too_many_arguments)]
 fn price<'py>(
     py: Python<'py>,
@@ -313,12 +315,22 @@ fn price<'py>(
     r: &Bound<'py, PyAny>,
     sigma: &Bound<'py, PyAny>,
     t: &Bound<'py, PyAny>,
-    q: Option<&Bound<'py, PyAny>>,
-    kind: Option<&Bound<'py, PyAny>>,
+    q: Given<'py>,
+    kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let zero = PyFloat::new(py, 0.0).into_any();
-    price_any(py, s, k, r, sigma, t, q.unwrap_or(&zero), kind, out)
+    price_any(
+        py,
+        s,
+        k,
+        r,
+        sigma,
+        t,
+        q.get().unwrap_or(&zero),
+        kind.get(),
+        out,
+    )
 }
 
 macro_rules! single_greek {
@@ -326,7 +338,7 @@ macro_rules! single_greek {
         #[doc = concat!($doc,
             "\n\nArguments broadcast like `price`; returns a float for scalar inputs, else an ndarray.")]
         #[pyfunction]
-        #[pyo3(signature = (s, k, r, sigma, t, *, q = None, kind = None, out = None),
+        #[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None),
                text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)")]
         #[allow(clippy::too_many_arguments)]
         fn $name<'py>(
@@ -336,12 +348,12 @@ macro_rules! single_greek {
             r: &Bound<'py, PyAny>,
             sigma: &Bound<'py, PyAny>,
             t: &Bound<'py, PyAny>,
-            q: Option<&Bound<'py, PyAny>>,
-            kind: Option<&Bound<'py, PyAny>>,
+            q: Given<'py>,
+            kind: Given<'py>,
             out: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Py<PyAny>> {
             let zero = PyFloat::new(py, 0.0).into_any();
-            one_greek(py, $greek, s, k, r, sigma, t, q.unwrap_or(&zero), kind, out)
+            one_greek(py, $greek, s, k, r, sigma, t, q.get().unwrap_or(&zero), kind.get(), out)
         }
     };
 }
@@ -360,7 +372,7 @@ single_greek!(rho, Greek::Rho, "Rho, dV/dr per 1.00 of rate.");
 /// partial derivatives per unit of each input; theta = -dV/dt per year. `which` names the
 /// fields to compute (e.g. ("delta", "vega")); the others are None. Returns a `Greeks`.
 #[pyfunction]
-#[pyo3(signature = (s, k, r, sigma, t, *, q = None, kind = None, which = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', which=None)")]
+#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), which = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', which=None)")]
 #[allow(clippy::too_many_arguments)]
 fn greeks<'py>(
     py: Python<'py>,
@@ -369,19 +381,19 @@ fn greeks<'py>(
     r: &Bound<'py, PyAny>,
     sigma: &Bound<'py, PyAny>,
     t: &Bound<'py, PyAny>,
-    q: Option<&Bound<'py, PyAny>>,
-    kind: Option<&Bound<'py, PyAny>>,
+    q: Given<'py>,
+    kind: Given<'py>,
     which: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Greeks> {
     let zero = PyFloat::new(py, 0.0).into_any();
     let which = which_greeks(which)?;
-    let ops = BsmOperands::new(s, k, r, sigma, t, q.unwrap_or(&zero), kind)?;
+    let ops = BsmOperands::new(s, k, r, sigma, t, q.get().unwrap_or(&zero), kind.get())?;
     greeks_of(py, &ops, &which)
 }
 
 /// Black-76 price of a European option on a forward or futures price f, discounted at r.
 #[pyfunction]
-#[pyo3(signature = (f, k, r, sigma, t, *, kind = None, out = None), text_signature = "(f, k, r, sigma, t, *, kind='call', out=None)")]
+#[pyo3(signature = (f, k, r, sigma, t, *, kind = Given::default(), out = None), text_signature = "(f, k, r, sigma, t, *, kind='call', out=None)")]
 #[allow(clippy::too_many_arguments)]
 fn black76_price<'py>(
     py: Python<'py>,
@@ -390,7 +402,7 @@ fn black76_price<'py>(
     r: &Bound<'py, PyAny>,
     sigma: &Bound<'py, PyAny>,
     t: &Bound<'py, PyAny>,
-    kind: Option<&Bound<'py, PyAny>>,
+    kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let ops = [
@@ -399,7 +411,7 @@ fn black76_price<'py>(
         operand(r, "r")?,
         operand(sigma, "sigma")?,
         operand(t, "t")?,
-        kind_operand(kind)?,
+        kind_operand(kind.get())?,
     ];
     let shapes: Vec<Vec<usize>> = ops.iter().map(|o| o.shape()).collect();
     let refs: Vec<&[usize]> = shapes.iter().map(|s| s.as_slice()).collect();

@@ -50,6 +50,26 @@ fn describe_type(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".to_string())
 }
 
+/// An optional argument as passed: `Given(None)` when it was left out (its documented
+/// default applies), `Given(Some(obj))` otherwise. An explicit `None` is therefore a value
+/// like any other, and the conversion rejects it, instead of silently meaning the default.
+#[derive(Default)]
+pub struct Given<'py>(pub Option<Bound<'py, PyAny>>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Given(Some(obj.to_owned())))
+    }
+}
+
+impl<'py> Given<'py> {
+    pub fn get(&self) -> Option<&Bound<'py, PyAny>> {
+        self.0.as_ref()
+    }
+}
+
 /// A Python float, int or bool, without going through numpy.
 pub fn plain_number(obj: &Bound<'_, PyAny>) -> Option<f64> {
     if let Ok(f) = obj.cast::<PyFloat>() {
@@ -124,9 +144,12 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     };
     if let Ok(s) = obj.cast::<PyString>() {
         let text = s.to_cow()?;
-        return parse_kind_str(&text)
-            .map(Operand::scalar)
-            .ok_or_else(|| PyValueError::new_err(format!("kind = {text:?}: {KIND_RULE}")));
+        return parse_kind_str(&text).map(Operand::scalar).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "kind = {}: {KIND_RULE}",
+                s.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        });
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Operand::scalar(if b.is_true() { 1.0 } else { -1.0 }));

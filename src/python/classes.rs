@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 
 use super::api::{BsmOperands, fill_one, greeks_of, greeks_of_arrays, price_any};
-use super::args::{kind_operand, operand, which_greeks};
+use super::args::{Given, kind_operand, operand, which_greeks};
 use crate::batch::{self, BsmArrays, Domain, Greek, check_scalar};
 use crate::engine::{broadcast_shape, format_shape};
 
@@ -267,20 +267,20 @@ impl BlackScholesPricer {
     }
 
     /// Price of a European option of the given kind.
-    #[pyo3(signature = (s, k, t, kind = None), text_signature = "(self, s, k, t, kind='call')")]
+    #[pyo3(signature = (s, k, t, kind = Given::default()), text_signature = "(self, s, k, t, kind='call')")]
     fn price<'py>(
         &self,
         py: Python<'py>,
         s: &Bound<'py, PyAny>,
         k: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
-        kind: Option<&Bound<'py, PyAny>>,
+        kind: Given<'py>,
     ) -> PyResult<Py<PyAny>> {
-        self.price_kind(py, s, k, t, kind)
+        self.price_kind(py, s, k, t, kind.get())
     }
 
     /// Price and greeks (a `Greeks`); `which` limits the fields computed.
-    #[pyo3(signature = (s, k, t, kind = None, which = None),
+    #[pyo3(signature = (s, k, t, kind = Given::default(), which = None),
            text_signature = "(self, s, k, t, kind='call', which=None)")]
     fn greeks<'py>(
         &self,
@@ -288,17 +288,17 @@ impl BlackScholesPricer {
         s: &Bound<'py, PyAny>,
         k: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
-        kind: Option<&Bound<'py, PyAny>>,
+        kind: Given<'py>,
         which: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Greeks> {
         let which = which_greeks(which)?;
         let [r, sigma, q] = self.scalars(py);
-        let ops = BsmOperands::new(s, k, &r, &sigma, t, &q, kind)?;
+        let ops = BsmOperands::new(s, k, &r, &sigma, t, &q, kind.get())?;
         greeks_of(py, &ops, &which)
     }
 
     /// Prices on a strike x tenor grid: a 2-D array of shape (len(tenors), len(strikes)).
-    #[pyo3(signature = (s, strikes, tenors, kind = None),
+    #[pyo3(signature = (s, strikes, tenors, kind = Given::default()),
            text_signature = "(self, s, strikes, tenors, kind='call')")]
     fn price_surface<'py>(
         &self,
@@ -306,13 +306,13 @@ impl BlackScholesPricer {
         s: &Bound<'py, PyAny>,
         strikes: &Bound<'py, PyAny>,
         tenors: &Bound<'py, PyAny>,
-        kind: Option<&Bound<'py, PyAny>>,
+        kind: Given<'py>,
     ) -> PyResult<Py<PyAny>> {
         let (s, strikes, tenors, kind) = (
             operand(s, "s")?,
             operand(strikes, "strikes")?,
             operand(tenors, "tenors")?,
-            kind_operand(kind)?,
+            kind_operand(kind.get())?,
         );
         let consts = self.const_operands();
         let (arrays, shape) = self.surface_views(&s, &strikes, &tenors, &kind, &consts)?;
@@ -322,7 +322,7 @@ impl BlackScholesPricer {
     }
 
     /// Greeks on a strike x tenor grid: every field has shape (len(tenors), len(strikes)).
-    #[pyo3(signature = (s, strikes, tenors, kind = None, which = None),
+    #[pyo3(signature = (s, strikes, tenors, kind = Given::default(), which = None),
            text_signature = "(self, s, strikes, tenors, kind='call', which=None)")]
     fn greeks_surface<'py>(
         &self,
@@ -330,7 +330,7 @@ impl BlackScholesPricer {
         s: &Bound<'py, PyAny>,
         strikes: &Bound<'py, PyAny>,
         tenors: &Bound<'py, PyAny>,
-        kind: Option<&Bound<'py, PyAny>>,
+        kind: Given<'py>,
         which: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Greeks> {
         let which = which_greeks(which)?;
@@ -338,7 +338,7 @@ impl BlackScholesPricer {
             operand(s, "s")?,
             operand(strikes, "strikes")?,
             operand(tenors, "tenors")?,
-            kind_operand(kind)?,
+            kind_operand(kind.get())?,
         );
         let consts = self.const_operands();
         let (arrays, shape) = self.surface_views(&s, &strikes, &tenors, &kind, &consts)?;

@@ -1,0 +1,205 @@
+"""The vectorised engine: broadcasting, greeks, the pricer's surfaces, Black-76 (issue 3)."""
+
+from __future__ import annotations
+
+import pickle
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy.special import ndtr
+
+import pricer_rs as pr
+
+GREEKS = ("delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm")
+
+
+def random_inputs(n: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    s = np.exp(rng.uniform(np.log(1.0), np.log(2000.0), n))
+    return dict(
+        s=s,
+        k=s * np.exp(rng.uniform(-1.0, 1.0, n)),
+        r=rng.uniform(-0.02, 0.15, n),
+        q=rng.uniform(-0.02, 0.10, n),
+        sigma=rng.uniform(0.02, 2.0, n),
+        t=np.exp(rng.uniform(np.log(1 / 365), np.log(30.0), n)),
+    )
+
+
+def test_put_call_parity_to_rounding() -> None:
+    x = random_inputs(20_000, 1)
+    c = pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"], q=x["q"], kind="call")
+    p = pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"], q=x["q"], kind="put")
+    fwd_s = x["s"] * np.exp(-x["q"] * x["t"])
+    disc_k = x["k"] * np.exp(-x["r"] * x["t"])
+    scale = fwd_s + disc_k
+    np.testing.assert_array_less(np.abs((c - p) - (fwd_s - disc_k)), 8 * np.finfo(float).eps * scale)
+
+
+def test_no_arbitrage_bounds() -> None:
+    x = random_inputs(20_000, 2)
+    fwd_s = x["s"] * np.exp(-x["q"] * x["t"])
+    disc_k = x["k"] * np.exp(-x["r"] * x["t"])
+    tol = 4 * np.finfo(float).eps * (fwd_s + disc_k)
+    c = pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"], q=x["q"])
+    p = pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"], q=x["q"], kind="p")
+    assert np.all(c >= np.maximum(fwd_s - disc_k, 0.0) - tol)
+    assert np.all(c <= fwd_s + tol)
+    assert np.all(p >= np.maximum(disc_k - fwd_s, 0.0) - tol)
+    assert np.all(p <= disc_k + tol)
+
+
+def test_agrees_with_numpy_closed_form_where_it_is_well_conditioned() -> None:
+    x = random_inputs(5_000, 3)
+    s, k, r, q, sig, t = (x[n] for n in ("s", "k", "r", "q", "sigma", "t"))
+    sq = sig * np.sqrt(t)
+    d1 = (np.log(s / k) + (r - q + 0.5 * sig**2) * t) / sq
+    d2 = d1 - sq
+    call = s * np.exp(-q * t) * ndtr(d1) - k * np.exp(-r * t) * ndtr(d2)
+    ok = call > 1e-3 * s
+    np.testing.assert_allclose(pr.price(s, k, r, sig, t, q=q)[ok], call[ok], rtol=1e-9)
+    g = pr.greeks(s, k, r, sig, t, q=q)
+    np.testing.assert_allclose(g.delta, np.exp(-q * t) * ndtr(d1), rtol=1e-9, atol=1e-300)
+    vega = s * np.exp(-q * t) * np.exp(-0.5 * d1**2) / np.sqrt(2 * np.pi) * np.sqrt(t)
+    np.testing.assert_allclose(g.vega, vega, rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_greeks_are_derivatives_of_the_price(kind: str) -> None:
+    s, k, r, q, sig, t = 105.0, 100.0, 0.03, 0.01, 0.3, 0.9
+    g = pr.greeks(s, k, r, sig, t, q=q, kind=kind)
+
+    def p(**kw: float) -> float:
+        a = dict(s=s, k=k, r=r, sigma=sig, t=t, q=q) | kw
+        return float(pr.price(a["s"], a["k"], a["r"], a["sigma"], a["t"], q=a["q"], kind=kind))
+
+    def d(name: str, h: float, **fixed: float) -> float:
+        base = dict(s=s, k=k, r=r, sigma=sig, t=t, q=q) | fixed
+        return (p(**(base | {name: base[name] + h})) - p(**(base | {name: base[name] - h}))) / (2 * h)
+
+    assert g.delta == pytest.approx(d("s", 1e-3), rel=1e-8)
+    assert g.vega == pytest.approx(d("sigma", 1e-5), rel=1e-8)
+    assert g.rho == pytest.approx(d("r", 1e-5), rel=1e-8)
+    assert g.epsilon == pytest.approx(d("q", 1e-5), rel=1e-8)
+    assert g.theta == pytest.approx(-d("t", 1e-5), rel=1e-7)
+    assert g.gamma == pytest.approx((d("s", 1e-3, s=s + 1e-2) - d("s", 1e-3, s=s - 1e-2)) / 2e-2, rel=1e-5)
+    vanna = (pr.delta(s, k, r, sig + 1e-5, t, q=q, kind=kind) - pr.delta(s, k, r, sig - 1e-5, t, q=q, kind=kind)) / 2e-5
+    volga = (pr.vega(s, k, r, sig + 1e-5, t, q=q, kind=kind) - pr.vega(s, k, r, sig - 1e-5, t, q=q, kind=kind)) / 2e-5
+    charm = -(pr.delta(s, k, r, sig, t + 1e-5, q=q, kind=kind) - pr.delta(s, k, r, sig, t - 1e-5, q=q, kind=kind)) / 2e-5
+    assert g.vanna == pytest.approx(vanna, rel=1e-7)
+    assert g.volga == pytest.approx(volga, rel=1e-6)
+    assert g.charm == pytest.approx(charm, rel=1e-6)
+
+
+def test_single_greek_functions_equal_greeks_fields() -> None:
+    x = random_inputs(1000, 4)
+    args = (x["s"], x["k"], x["r"], x["sigma"], x["t"])
+    g = pr.greeks(*args, q=x["q"], kind="put")
+    for name, fn in (("delta", pr.delta), ("gamma", pr.gamma), ("vega", pr.vega), ("theta", pr.theta), ("rho", pr.rho)):
+        np.testing.assert_array_equal(fn(*args, q=x["q"], kind="put"), getattr(g, name))
+    np.testing.assert_array_equal(pr.price(*args, q=x["q"], kind="put"), g.price)
+
+
+def test_which_computes_only_the_named_fields() -> None:
+    g = pr.greeks(100.0, [90.0, 110.0], 0.01, 0.2, 1.0, which=("delta", "vega"))
+    assert g.price is None and g.gamma is None and g.charm is None
+    assert set(g.to_dict()) == {"delta", "vega"}
+    full = pr.greeks(100.0, [90.0, 110.0], 0.01, 0.2, 1.0)
+    np.testing.assert_array_equal(g.delta, full.delta)
+    one = pr.greeks(100.0, 90.0, 0.01, 0.2, 1.0, which="gamma")
+    assert isinstance(one.gamma, float) and one.delta is None
+    with pytest.raises(ValueError, match="unknown greek 'speed'"):
+        pr.greeks(100.0, 90.0, 0.01, 0.2, 1.0, which=("speed",))
+
+
+def test_greeks_object_is_a_frozen_picklable_value() -> None:
+    g = pr.greeks(np.array([90.0, 100.0]), 100.0, 0.01, 0.2, 1.0)
+    assert set(g.to_dict()) == {"price", *GREEKS}
+    back = pickle.loads(pickle.dumps(g))
+    for name in ("price", *GREEKS):
+        np.testing.assert_array_equal(getattr(back, name), getattr(g, name))
+    with pytest.raises(AttributeError):
+        g.delta = 1.0  # type: ignore[misc]
+    assert "delta=" in repr(g)
+
+
+def test_four_axis_grid_allocates_only_its_output() -> None:
+    spots = np.linspace(80.0, 120.0, 300)[:, None, None, None]
+    strikes = np.linspace(70.0, 130.0, 40)[None, :, None, None]
+    vols = np.linspace(0.1, 0.6, 20)[None, None, :, None]
+    tenors = np.linspace(0.05, 2.0, 20)[None, None, None, :]
+    pr.price(spots[:2], strikes, 0.02, vols, tenors)  # warm up
+    tracemalloc.start()
+    try:
+        grid = pr.price(spots, strikes, 0.02, vols, tenors)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert grid.shape == (300, 40, 20, 20)
+    assert grid.nbytes <= peak < grid.nbytes + 1_000_000, peak
+    # spot checks against the scalar path
+    for idx in [(0, 0, 0, 0), (299, 39, 19, 19), (150, 7, 3, 11)]:
+        i, j, a, b = idx
+        assert grid[idx] == pr.price(float(spots[i, 0, 0, 0]), float(strikes[0, j, 0, 0]), 0.02,
+                                     float(vols[0, 0, a, 0]), float(tenors[0, 0, 0, b]))
+
+
+def test_strike_tenor_grid_in_one_call() -> None:
+    strikes = np.linspace(80, 120, 9)
+    tenors = np.array([0.1, 0.5, 1.0, 2.0])
+    grid = pr.price(100.0, strikes[None, :], 0.03, 0.2, tenors[:, None], q=0.01)
+    assert grid.shape == (4, 9)
+    assert np.all(np.diff(grid, axis=1) < 0)  # calls fall with strike
+    assert np.all(np.diff(grid, axis=0) > 0)  # and rise with tenor here
+
+
+def test_pricer_methods_match_the_functions() -> None:
+    p = pr.BlackScholesPricer(r=0.03, sigma=0.25, q=0.01)
+    assert p.q == 0.01
+    s = np.array([90.0, 100.0, 110.0])
+    np.testing.assert_array_equal(p.price_put(s, 100.0, 0.5), pr.price(s, 100.0, 0.03, 0.25, 0.5, q=0.01, kind="put"))
+    np.testing.assert_array_equal(p.price(s, 100.0, 0.5, kind="put"), p.price_put(s, 100.0, 0.5))
+    assert p.price(100.0, 100.0, 0.5) == p.price_call(100.0, 100.0, 0.5)
+    g = p.greeks(s, 100.0, 0.5, kind="call")
+    np.testing.assert_array_equal(g.vanna, pr.greeks(s, 100.0, 0.03, 0.25, 0.5, q=0.01).vanna)
+    assert pickle.loads(pickle.dumps(p)) == p
+    assert "sigma=0.25" in repr(p)
+
+
+def test_pricer_surfaces() -> None:
+    p = pr.BlackScholesPricer(r=0.03, sigma=0.25, q=0.01)
+    strikes = np.linspace(80, 120, 7)
+    tenors = np.array([0.25, 0.5, 1.0])
+    surf = p.price_surface(100.0, strikes, tenors, kind="put")
+    assert surf.shape == (3, 7)
+    np.testing.assert_array_equal(surf, pr.price(100.0, strikes[None, :], 0.03, 0.25, tenors[:, None], q=0.01, kind="put"))
+    gs = p.greeks_surface(100.0, strikes, tenors)
+    assert np.shape(gs.charm) == (3, 7)
+    np.testing.assert_array_equal(gs.gamma, pr.gamma(100.0, strikes[None, :], 0.03, 0.25, tenors[:, None], q=0.01))
+    with pytest.raises(ValueError, match="strikes must be 1-D"):
+        p.price_surface(100.0, np.ones((2, 2)), tenors)
+
+
+def test_black76_is_bsm_on_the_forward() -> None:
+    f = np.array([95.0, 100.0, 105.0])
+    b = pr.black76_price(f, 100.0, 0.04, 0.3, 0.5, kind="put")
+    want = pr.price(f, 100.0, 0.04, 0.3, 0.5, q=0.04, kind="put")
+    np.testing.assert_allclose(b, want, rtol=1e-15)
+    with pytest.raises(ValueError, match=r"^f\[0\] = -1.0: f must be > 0$"):
+        pr.black76_price([-1.0], 100.0, 0.04, 0.3, 0.5)
+
+
+def test_threads_setting() -> None:
+    before = pr.get_num_threads()
+    try:
+        pr.set_num_threads(1)
+        assert pr.get_num_threads() == 1
+        x = random_inputs(100_000, 5)
+        one = pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"])
+        pr.set_num_threads(2)
+        np.testing.assert_array_equal(pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"]), one)
+        with pytest.raises(ValueError, match="n must be >= 1"):
+            pr.set_num_threads(0)
+    finally:
+        pr.set_num_threads(before)

@@ -1,0 +1,198 @@
+"""Inputs and errors exactly as DESIGN.md says (issue 3)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pricer_rs as pr
+
+S, K, R, SIG, T = 100.0, 95.0, 0.03, 0.25, 0.75
+
+
+def expected(s: Any = S, k: Any = K, r: Any = R, sigma: Any = SIG, t: Any = T) -> np.ndarray:
+    """Element by element through the scalar path: the oracle for every layout below."""
+    b = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (s, k, r, sigma, t)])
+    flat = [pr.price(*(float(a.flat[i]) for a in b)) for i in range(b[0].size)]
+    return np.array(flat, dtype=np.float64).reshape(b[0].shape)
+
+
+def test_scalars_give_float_and_arrays_give_arrays() -> None:
+    assert isinstance(pr.price(S, K, R, SIG, T), float)
+    assert isinstance(pr.price(100, 95, 0, 1, 2), float)  # ints are fine
+    v = pr.price(np.float32(100), K, R, SIG, T)
+    assert isinstance(v, float)
+    zero_d = pr.price(np.array(S), K, R, SIG, T)
+    assert isinstance(zero_d, float)
+    assert isinstance(pr.price([S], K, R, SIG, T), np.ndarray)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64, np.int32, np.uint16, np.int8])
+def test_any_real_dtype(dtype: type) -> None:
+    s = np.array([90, 100, 110], dtype=dtype)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T), expected(s.astype(np.float64)))
+
+
+def test_lists_tuples_and_nested_lists() -> None:
+    np.testing.assert_array_equal(pr.price([90.0, 100.0], K, R, SIG, T), expected([90.0, 100.0]))
+    np.testing.assert_array_equal(pr.price((90.0, 100.0), K, R, SIG, T), expected([90.0, 100.0]))
+    grid = [[90.0, 100.0], [110.0, 120.0]]
+    np.testing.assert_array_equal(pr.price(grid, K, R, SIG, T), expected(grid))
+
+
+def test_layouts_are_read_correctly() -> None:
+    base = np.linspace(50.0, 150.0, 60).reshape(6, 10)
+    layouts = {
+        "strided": base[:, ::3],
+        "negative": base[::-1, ::-2],
+        "fortran": np.asfortranarray(base),
+        "transposed": base.T,
+        "readonly": base.copy(),
+        "broadcast_view": np.broadcast_to(base[0], (4, 10)),
+        "big_endian": base.astype(">f8"),
+    }
+    layouts["readonly"].setflags(write=False)
+    for name, arr in layouts.items():
+        got = pr.price(arr, K, R, SIG, T)
+        np.testing.assert_array_equal(got, expected(np.array(arr)), err_msg=name)
+        assert got.flags.c_contiguous
+
+
+def test_unaligned_array_is_read_correctly() -> None:
+    raw = np.zeros(8 * 5 + 1, dtype=np.uint8)
+    arr = raw[1:].view(np.float64)  # misaligned by one byte
+    arr[:] = [80.0, 90.0, 100.0, 110.0, 120.0]
+    assert not arr.flags.aligned
+    np.testing.assert_array_equal(pr.price(arr, K, R, SIG, T), expected(arr.copy()))
+
+
+def test_subclass_and_memoryview() -> None:
+    class Tagged(np.ndarray):
+        pass
+
+    arr = np.array([90.0, 110.0]).view(Tagged)
+    np.testing.assert_array_equal(pr.price(arr, K, R, SIG, T), expected([90.0, 110.0]))
+    mv = memoryview(np.array([90.0, 110.0]))
+    np.testing.assert_array_equal(pr.price(mv, K, R, SIG, T), expected([90.0, 110.0]))
+
+
+@pytest.mark.parametrize("bad, what", [
+    (np.array([1 + 2j]), "complex"),
+    (1 + 2j, "complex"),
+    ("100", "str"),
+    (b"100", "bytes"),
+    (None, "NoneType"),
+    ({"a": 1}, "dict"),
+    (np.array([object()]), "object"),
+    (np.array(["1.0"]), "<U3"),
+])
+@pytest.mark.parametrize("position", ["s", "k", "r", "sigma", "t", "q"])
+def test_non_real_data_is_a_type_error_naming_the_argument(bad: Any, what: str, position: str) -> None:
+    args = dict(s=S, k=K, r=R, sigma=SIG, t=T, q=0.0)
+    args[position] = bad
+    q = args.pop("q")
+    with pytest.raises(TypeError, match=rf"^{position}\b.*{what}"):
+        pr.price(**args, q=q)
+
+
+def test_shapes_that_do_not_broadcast() -> None:
+    with pytest.raises(ValueError, match=r"shapes \(3,\), \(4,\).*cannot be broadcast"):
+        pr.price(np.ones(3), np.ones(4), R, SIG, T)
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2,\)"):
+        pr.greeks(np.ones((2, 3)), np.ones(2), R, SIG, T)
+
+
+@pytest.mark.parametrize("name, value, rule", [
+    ("s", 0.0, "> 0"), ("s", -1.0, "> 0"), ("s", math.inf, "finite and > 0"),
+    ("k", -5.0, "> 0"), ("k", math.inf, "finite and > 0"),
+    ("sigma", 0.0, "> 0"), ("sigma", -0.2, "> 0"), ("sigma", math.inf, "finite and > 0"),
+    ("t", 0.0, "> 0"), ("t", -math.inf, "finite and > 0"),
+    ("r", math.inf, "finite"), ("r", -math.inf, "finite"), ("q", math.inf, "finite"),
+])
+def test_domain_errors_name_argument_index_and_value(name: str, value: float, rule: str) -> None:
+    args = dict(s=S, k=K, r=R, sigma=SIG, t=T, q=0.0)
+    arr = np.full(5000, args[name])
+    arr[1234] = value
+    arr[4000] = value  # only the first offender is reported
+    args[name] = arr
+    q = args.pop("q")
+    with pytest.raises(ValueError) as info:
+        pr.price(**args, q=q)
+    assert str(info.value) == f"{name}[1234] = {value!r}: {name} must be {rule}".replace("inf:", "inf:")
+
+
+def test_domain_error_on_nd_and_scalar_arguments() -> None:
+    sig = np.full((3, 4), 0.2)
+    sig[2, 1] = -0.5
+    with pytest.raises(ValueError, match=r"^sigma\[2, 1\] = -0.5: sigma must be > 0$"):
+        pr.price(S, K, R, sig, T)
+    with pytest.raises(ValueError, match=r"^t = -1.0: t must be > 0$"):
+        pr.price(np.ones(3), K, R, SIG, -1.0)
+
+
+def test_nothing_is_half_written_on_error() -> None:
+    out = np.full(4, 7.0)
+    with pytest.raises(ValueError):
+        pr.price(np.array([90.0, 100.0, -1.0, 110.0]), K, R, SIG, T, out=out)
+    np.testing.assert_array_equal(out, 7.0)
+
+
+def test_nan_propagates_element_by_element() -> None:
+    s = np.array([90.0, np.nan, 110.0])
+    sig = np.array([0.2, 0.2, np.nan])
+    got = pr.price(s, K, R, sig, T)
+    assert np.isnan(got[1]) and np.isnan(got[2]) and np.isfinite(got[0])
+    g = pr.greeks(s, K, R, sig, T)
+    for field, value in g.to_dict().items():
+        assert np.isnan(value[1]) and np.isnan(value[2]) and np.isfinite(value[0]), field
+    assert math.isnan(pr.price(math.nan, K, R, SIG, T))
+
+
+def test_empty_arrays_give_empty_results() -> None:
+    got = pr.price(np.array([]), K, R, SIG, T)
+    assert got.shape == (0,) and got.dtype == np.float64
+    assert pr.price(np.ones((0, 3)), np.ones(3), R, SIG, T).shape == (0, 3)
+    g = pr.greeks(np.array([]), K, R, SIG, T)
+    assert g.delta is not None and np.shape(g.delta) == (0,)
+
+
+@pytest.mark.parametrize("kind, want_call", [
+    ("call", True), ("c", True), ("CALL", True), ("put", False), ("p", False), (True, True), (False, False),
+])
+def test_kind_spellings(kind: Any, want_call: bool) -> None:
+    call = pr.price(S, K, R, SIG, T, kind="call")
+    put = pr.price(S, K, R, SIG, T, kind="put")
+    assert pr.price(S, K, R, SIG, T, kind=kind) == (call if want_call else put)
+
+
+def test_kind_arrays_mix_calls_and_puts() -> None:
+    s = np.array([90.0, 100.0, 110.0, 120.0])
+    calls = pr.price(s, K, R, SIG, T, kind="call")
+    puts = pr.price(s, K, R, SIG, T, kind="put")
+    mixed = np.array([True, False, True, False])
+    want = np.where(mixed, calls, puts)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=mixed), want)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=["c", "put", "call", "P"]), want)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=np.array(["c", "p", "c", "p"], dtype="S")), want)
+    # kind broadcasts like any other argument
+    grid = pr.price(s[None, :], K, R, SIG, T, kind=np.array([[True], [False]]))
+    np.testing.assert_array_equal(grid, np.stack([calls, puts]))
+
+
+def test_bad_kind() -> None:
+    with pytest.raises(ValueError, match=r"^kind = 'straddle': kind must be"):
+        pr.price(S, K, R, SIG, T, kind="straddle")
+    with pytest.raises(ValueError, match=r"^kind\[1\] = 'x': kind must be"):
+        pr.price(S, K, R, SIG, T, kind=["call", "x"])
+    with pytest.raises(TypeError, match="kind must be"):
+        pr.price(S, K, R, SIG, T, kind=np.array([1.0, 2.0]))
+
+
+def test_inputs_are_not_modified() -> None:
+    s = np.linspace(80, 120, 100)
+    before = s.copy()
+    pr.greeks(s, K, R, SIG, T)
+    np.testing.assert_array_equal(s, before)
