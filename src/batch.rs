@@ -1,6 +1,7 @@
 //! Array-level operations: validate arguments, then run a per-element formula from `black`
 //! over broadcast inputs with the `engine`.
 
+use multiversion::multiversion;
 use ndarray::ArrayViewD;
 
 use crate::black::{Contract, GreekValues, black76_price, bsm_greeks, bsm_price};
@@ -205,10 +206,34 @@ fn contract_at(x: &[&[f64]; 7], m: usize) -> Contract {
 pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
     a.validate()?;
     for_each_chunk(&a.views(), shape, &mut [out], parallel, |x, o| {
-        for (m, v) in o[0].iter_mut().enumerate() {
-            *v = bsm_price(&contract_at(x, m));
-        }
+        price_chunk(x, o[0])
     })
+}
+
+// The chunk kernels: everything they call is inlined, so each CPU-specific copy gets the
+// fused multiply-adds the double-double arithmetic relies on as single instructions.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
+    for (m, v) in out.iter_mut().enumerate() {
+        *v = bsm_price(&contract_at(x, m));
+    }
+}
+
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
+    for m in 0..outs.first().map_or(0, |c| c.len()) {
+        let g = bsm_greeks(&contract_at(x, m));
+        for (slot, greek) in outs.iter_mut().zip(which) {
+            slot[m] = greek.pick(&g);
+        }
+    }
+}
+
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn black76_chunk(x: &[&[f64]; 6], out: &mut [f64]) {
+    for (m, v) in out.iter_mut().enumerate() {
+        *v = black76_price(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
+    }
 }
 
 /// Fill one output per entry of `which` with that greek.
@@ -229,12 +254,7 @@ pub fn greeks_into(
         return price_into(a, shape, outs[0], parallel);
     }
     for_each_chunk(&a.views(), shape, outs, parallel, |x, o| {
-        for m in 0..o.first().map_or(0, |c| c.len()) {
-            let g = bsm_greeks(&contract_at(x, m));
-            for (slot, greek) in o.iter_mut().zip(which) {
-                slot[m] = greek.pick(&g);
-            }
-        }
+        greeks_chunk(x, which, o)
     })
 }
 
@@ -268,9 +288,7 @@ pub fn black76_into(
         a.call.clone(),
     ];
     for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        for (m, v) in o[0].iter_mut().enumerate() {
-            *v = black76_price(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
-        }
+        black76_chunk(x, o[0])
     })
 }
 

@@ -17,7 +17,8 @@
 //! the price's own condition number. Where `h + tau > 0.85` the upper term is not a tail and
 //! the direct difference of `Phi` is as accurate.
 
-use crate::dd::{Dd, LN_2, exp_dd, ln_dd};
+use crate::dd::{Dd, LN_2};
+use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx_dd, normal_cdf_dd};
 
 /// 1/sqrt(2) as a double-double.
@@ -92,6 +93,7 @@ struct Setup {
 }
 
 impl Setup {
+    #[inline(always)]
     fn new(c: &Contract) -> Setup {
         let log_spot_moneyness = ln_dd(Dd::quotient(c.s, c.k));
         let carry = Dd::sum(c.r, -c.q).mul_f64(c.t);
@@ -121,6 +123,7 @@ impl Setup {
 
     /// `exp(-(h^2 + tau^2)/2)`: the factor shared by both terms of `b` and by `phi(d1)`
     /// once scaled (`S e^{-qt} phi(d1) = scale * this / sqrt(2 pi)`).
+    #[inline(always)]
     fn gaussian_factor(&self) -> f64 {
         let (g, unscale) = self.gaussian_factor_scaled();
         g * unscale
@@ -130,6 +133,7 @@ impl Setup {
     /// in the normal range by a power-of-two scale when the factor itself would underflow:
     /// greeks built on it then round once, at the end, into the subnormal range instead of
     /// flushing to zero on the way.
+    #[inline(always)]
     fn gaussian_factor_scaled(&self) -> (f64, f64) {
         let exponent = (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5);
         if exponent.hi > -700.0 {
@@ -142,6 +146,7 @@ impl Setup {
 }
 
 /// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`, `tau = s/2`.
+#[inline(always)]
 fn normalised_otm_call(x: Dd, h: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
     let d1 = h + tau;
     let d2 = h - tau;
@@ -154,45 +159,49 @@ fn normalised_otm_call(x: Dd, h: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
     0.5 * gaussian_factor * (upper - lower)
 }
 
-/// `2 sinh(x/2)` for a double-double `x`: the normalised intrinsic value.
-fn normalised_intrinsic(x: Dd) -> f64 {
-    let half = 0.5 * x.hi;
-    2.0 * pxfm::f_sinh(half) + pxfm::f_cosh(half) * x.lo
-}
-
 /// The normalised value of the option with log-moneyness `x` seen from its own side:
-/// `x_signed = theta * x`.
-fn normalised_value(x_signed: Dd, total_vol: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
+/// `x_signed = theta * x`, and `h_signed = x_signed / s`.
+#[inline(always)]
+fn normalised_value(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
     if x_signed.hi <= 0.0 {
-        normalised_otm_call(x_signed, x_signed / total_vol, tau, gaussian_factor)
+        normalised_otm_call(x_signed, h_signed, tau, gaussian_factor)
     } else {
-        let otm = -x_signed;
-        normalised_intrinsic(x_signed)
-            + normalised_otm_call(otm, otm / total_vol, tau, gaussian_factor)
+        two_sinh_half(x_signed) + normalised_otm_call(-x_signed, -h_signed, tau, gaussian_factor)
     }
 }
 
+impl Setup {
+    /// `(theta x, theta h)`: log-moneyness and `h` seen from the option's own side.
+    #[inline(always)]
+    fn signed(&self, is_call: bool) -> (Dd, Dd) {
+        if is_call {
+            (self.log_moneyness, self.h)
+        } else {
+            (-self.log_moneyness, -self.h)
+        }
+    }
+}
+
+#[inline(always)]
 fn has_nan(c: &Contract) -> bool {
     c.s.is_nan() || c.k.is_nan() || c.r.is_nan() || c.q.is_nan() || c.sigma.is_nan() || c.t.is_nan()
 }
 
 /// The discounted price of a European option. Inputs are assumed in domain (checked by the
 /// batch layer); NaN in any input gives NaN.
+#[inline(always)]
 pub fn bsm_price(c: &Contract) -> f64 {
     if has_nan(c) {
         return f64::NAN;
     }
     let su = Setup::new(c);
-    let x = if c.is_call {
-        su.log_moneyness
-    } else {
-        -su.log_moneyness
-    };
-    su.scale * normalised_value(x, su.total_vol, su.tau, su.gaussian_factor())
+    let (x, h) = su.signed(c.is_call);
+    su.scale * normalised_value(x, h, su.tau, su.gaussian_factor())
 }
 
 /// Black-76: an option on a forward or futures price `f`, discounted at `r`.
 /// It is the BSM price with spot `f` and dividend yield equal to `r`.
+#[inline(always)]
 pub fn black76_price(f: f64, k: f64, r: f64, sigma: f64, t: f64, is_call: bool) -> f64 {
     bsm_price(&Contract {
         s: f,
@@ -206,6 +215,7 @@ pub fn black76_price(f: f64, k: f64, r: f64, sigma: f64, t: f64, is_call: bool) 
 }
 
 /// Price and all nine greeks of one contract.
+#[inline(always)]
 pub fn bsm_greeks(c: &Contract) -> GreekValues {
     if has_nan(c) {
         return GreekValues::NAN;
@@ -213,12 +223,8 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     let su = Setup::new(c);
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let (gaussian, unscale) = su.gaussian_factor_scaled();
-    let x_signed = if c.is_call {
-        su.log_moneyness
-    } else {
-        -su.log_moneyness
-    };
-    let price = su.scale * normalised_value(x_signed, su.total_vol, su.tau, gaussian * unscale);
+    let (x_signed, h_signed) = su.signed(c.is_call);
+    let price = su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale);
 
     let d1 = su.h + su.tau;
     let d2 = su.h - su.tau;

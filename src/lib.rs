@@ -7,9 +7,11 @@
 pub mod batch;
 pub mod black;
 pub mod dd;
+pub mod elementary;
 pub mod engine;
 pub mod error;
 pub mod normal;
 pub mod parallel;
 #[cfg(feature = "python")]
 mod python;
+mod tables;
