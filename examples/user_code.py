@@ -36,6 +36,10 @@ def main() -> None:
         pr.rho(100.0, 95.0, 0.03, 0.2, 1.0, q=0.02),
     ]
     fut = pr.black76_price(101.0, 100.0, 0.03, 0.2, 0.5, kind="call")
+    fut_vol: float = pr.black76_implied_vol(fut, 101.0, 100.0, 0.03, 0.5)
+    chain = pr.price(100.0, strikes, 0.03, 0.2, 0.5)
+    vols = pr.implied_vol(chain, 100.0, strikes, 0.03, 0.5, q=0.0, kind="call")
+    atm_vol: float = pr.implied_vol(atm, 100.0, 100.0, 0.05, 0.25)
 
     buf = np.empty_like(spots)
     filled = pr.price(spots, 100.0, 0.05, 0.2, 0.25, out=buf)
@@ -47,6 +51,7 @@ def main() -> None:
     either = pricer.price(spots, 100.0, 0.25, kind="put")
     pg = pricer.greeks(100.0, 100.0, 0.25)
     surface: npt.NDArray[np.float64] = pricer.price_surface(100.0, strikes, tenors)
+    pricer_vol: float = pricer.implied_vol(float(c), 100.0, 100.0, 0.25)
     surface_greeks = pricer.greeks_surface(100.0, strikes, tenors, which="gamma")
 
     pr.set_num_threads(2)
@@ -54,6 +59,7 @@ def main() -> None:
     print(atm, batch.shape, puts.shape, first_delta is not None, sorted(fields), np.shape(grid))
     print(single, fut, filled is buf, rate, c - p, np.shape(either), pg.price)
     print(surface.shape, surface_greeks.gamma is not None, threads, pr.__version__)
+    print(fut_vol, np.shape(vols), atm_vol, pricer_vol)
 
 
 if __name__ == "__main__":

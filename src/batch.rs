@@ -7,6 +7,7 @@ use ndarray::ArrayViewD;
 use crate::black::{Contract, GreekValues, black76_price, bsm_greeks, bsm_price};
 use crate::engine::{MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
+use crate::implied::{black76_implied_vol, implied_vol};
 
 /// What a value must satisfy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,6 +291,98 @@ pub fn black76_into(
     for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
         black76_chunk(x, o[0])
     })
+}
+
+/// The inputs of an implied-volatility batch. `price` may hold anything: a price no
+/// volatility reproduces gives NaN for that element.
+pub struct ImpliedArrays<'a> {
+    pub price: ArrayViewD<'a, f64>,
+    pub s: ArrayViewD<'a, f64>,
+    pub k: ArrayViewD<'a, f64>,
+    pub r: ArrayViewD<'a, f64>,
+    pub q: ArrayViewD<'a, f64>,
+    pub t: ArrayViewD<'a, f64>,
+    pub call: ArrayViewD<'a, f64>,
+}
+
+pub fn implied_vol_into(
+    a: &ImpliedArrays,
+    shape: &[usize],
+    out: &mut [f64],
+    parallel: bool,
+) -> Result<()> {
+    check_domain("s", &a.s, Domain::Positive)?;
+    check_domain("k", &a.k, Domain::Positive)?;
+    check_domain("r", &a.r, Domain::Finite)?;
+    check_domain("t", &a.t, Domain::Positive)?;
+    check_domain("q", &a.q, Domain::Finite)?;
+    let views = [
+        a.price.clone(),
+        a.s.clone(),
+        a.k.clone(),
+        a.r.clone(),
+        a.q.clone(),
+        a.t.clone(),
+        a.call.clone(),
+    ];
+    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
+        implied_chunk(x, o[0])
+    })
+}
+
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
+    for (m, v) in out.iter_mut().enumerate() {
+        *v = implied_vol(
+            x[0][m],
+            x[1][m],
+            x[2][m],
+            x[3][m],
+            x[4][m],
+            x[5][m],
+            x[6][m] > 0.0,
+        );
+    }
+}
+
+/// Black-76 implied volatilities: `f` in place of `s`, no dividend yield.
+pub struct Black76ImpliedArrays<'a> {
+    pub price: ArrayViewD<'a, f64>,
+    pub f: ArrayViewD<'a, f64>,
+    pub k: ArrayViewD<'a, f64>,
+    pub r: ArrayViewD<'a, f64>,
+    pub t: ArrayViewD<'a, f64>,
+    pub call: ArrayViewD<'a, f64>,
+}
+
+pub fn black76_implied_vol_into(
+    a: &Black76ImpliedArrays,
+    shape: &[usize],
+    out: &mut [f64],
+    parallel: bool,
+) -> Result<()> {
+    check_domain("f", &a.f, Domain::Positive)?;
+    check_domain("k", &a.k, Domain::Positive)?;
+    check_domain("r", &a.r, Domain::Finite)?;
+    check_domain("t", &a.t, Domain::Positive)?;
+    let views = [
+        a.price.clone(),
+        a.f.clone(),
+        a.k.clone(),
+        a.r.clone(),
+        a.t.clone(),
+        a.call.clone(),
+    ];
+    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
+        black76_implied_chunk(x, o[0])
+    })
+}
+
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn black76_implied_chunk(x: &[&[f64]; 6], out: &mut [f64]) {
+    for (m, v) in out.iter_mut().enumerate() {
+        *v = black76_implied_vol(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
+    }
 }
 
 #[cfg(test)]

@@ -18,17 +18,12 @@
 //! the direct difference of `Phi` is as accurate.
 
 use crate::dd::{Dd, LN_2};
-use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
-use crate::normal::{FRAC_1_SQRT_2PI, erfcx_dd, normal_cdf_dd};
-
-/// 1/sqrt(2) as a double-double.
-const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+use crate::elementary::{exp_dd, ln_dd};
+use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
+use crate::normalised::normalised_value;
 
 /// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
 const TAIL_SCALE_LOG2: i32 = 1000;
-
-/// Above this `h + tau` the normalised value is taken as the plain difference of `Phi`.
-const DIRECT_CDF_THRESHOLD: f64 = 0.85;
 
 /// One European option's inputs. `is_call` selects the payoff.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,6 +67,40 @@ impl GreekValues {
     };
 }
 
+/// What does not depend on the volatility: shared by pricing and implied volatility.
+pub(crate) struct Moneyness {
+    /// ln(S/K)
+    pub log_spot_moneyness: Dd,
+    /// (r - q) t
+    pub carry: Dd,
+    /// x = ln(F/K) = ln(S/K) + (r - q) t
+    pub log_moneyness: Dd,
+    pub sqrt_t: Dd,
+    /// sqrt(S K) e^{-(r+q) t / 2}: a price is this times its normalised value.
+    pub scale: f64,
+}
+
+impl Moneyness {
+    #[inline(always)]
+    pub fn new(s: f64, k: f64, r: f64, q: f64, t: f64) -> Moneyness {
+        let log_spot_moneyness = ln_dd(Dd::quotient(s, k));
+        let carry = Dd::sum(r, -q).mul_f64(t);
+        let sk = Dd::product(s, k);
+        let sqrt_sk = if sk.hi.is_finite() && sk.hi > f64::MIN_POSITIVE {
+            sk.sqrt().to_f64()
+        } else {
+            s.sqrt() * k.sqrt()
+        };
+        Moneyness {
+            log_spot_moneyness,
+            carry,
+            log_moneyness: log_spot_moneyness + carry,
+            sqrt_t: Dd::from_f64(t).sqrt(),
+            scale: sqrt_sk * exp_dd(Dd::sum(r, q).mul_f64(-0.5 * t)),
+        }
+    }
+}
+
 /// The quantities every formula shares, carried in double-double where an error would be
 /// amplified later (see `dd`).
 struct Setup {
@@ -95,29 +124,19 @@ struct Setup {
 impl Setup {
     #[inline(always)]
     fn new(c: &Contract) -> Setup {
-        let log_spot_moneyness = ln_dd(Dd::quotient(c.s, c.k));
-        let carry = Dd::sum(c.r, -c.q).mul_f64(c.t);
-        let log_moneyness = log_spot_moneyness + carry;
-        let sqrt_t = Dd::from_f64(c.t).sqrt();
-        let total_vol = sqrt_t.mul_f64(c.sigma);
-        let h = log_moneyness / total_vol;
+        let m = Moneyness::new(c.s, c.k, c.r, c.q, c.t);
+        let total_vol = m.sqrt_t.mul_f64(c.sigma);
+        let h = m.log_moneyness / total_vol;
         let tau = total_vol.mul_f64(0.5);
-        let sk = Dd::product(c.s, c.k);
-        let sqrt_sk = if sk.hi.is_finite() && sk.hi > f64::MIN_POSITIVE {
-            sk.sqrt().to_f64()
-        } else {
-            c.s.sqrt() * c.k.sqrt()
-        };
-        let half_discount = exp_dd(Dd::sum(c.r, c.q).mul_f64(-0.5 * c.t));
         Setup {
-            log_spot_moneyness,
-            carry,
-            log_moneyness,
-            sqrt_t,
+            log_spot_moneyness: m.log_spot_moneyness,
+            carry: m.carry,
+            log_moneyness: m.log_moneyness,
+            sqrt_t: m.sqrt_t,
             total_vol,
             h,
             tau,
-            scale: sqrt_sk * half_discount,
+            scale: m.scale,
         }
     }
 
@@ -135,6 +154,9 @@ impl Setup {
     /// flushing to zero on the way.
     #[inline(always)]
     fn gaussian_factor_scaled(&self) -> (f64, f64) {
+        if self.h.hi.abs() > 1e100 || self.tau.hi > 1e100 {
+            return (0.0, 1.0);
+        }
         let exponent = (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5);
         if exponent.hi > -700.0 {
             (exp_dd(exponent), 1.0)
@@ -142,31 +164,6 @@ impl Setup {
             let shift = LN_2.mul_f64(TAIL_SCALE_LOG2 as f64);
             (exp_dd(exponent + shift), 2f64.powi(-TAIL_SCALE_LOG2))
         }
-    }
-}
-
-/// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`, `tau = s/2`.
-#[inline(always)]
-fn normalised_otm_call(x: Dd, h: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
-    let d1 = h + tau;
-    let d2 = h - tau;
-    if d1.hi > DIRECT_CDF_THRESHOLD {
-        let half_x = x.mul_f64(0.5);
-        return exp_dd(half_x) * normal_cdf_dd(d1) - exp_dd(-half_x) * normal_cdf_dd(d2);
-    }
-    let upper = erfcx_dd(-d1 * FRAC_1_SQRT_2);
-    let lower = erfcx_dd(-d2 * FRAC_1_SQRT_2);
-    0.5 * gaussian_factor * (upper - lower)
-}
-
-/// The normalised value of the option with log-moneyness `x` seen from its own side:
-/// `x_signed = theta * x`, and `h_signed = x_signed / s`.
-#[inline(always)]
-fn normalised_value(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian_factor: f64) -> f64 {
-    if x_signed.hi <= 0.0 {
-        normalised_otm_call(x_signed, h_signed, tau, gaussian_factor)
-    } else {
-        two_sinh_half(x_signed) + normalised_otm_call(-x_signed, -h_signed, tau, gaussian_factor)
     }
 }
 
@@ -373,6 +370,36 @@ mod tests {
         let b = black76_price(f, 95.0, 0.04, 0.3, 0.5, true);
         let s = bsm_price(&call(100.0, 95.0, 0.04, 0.0, 0.3, 0.5));
         assert_relative_eq!(b, s, max_relative = 1e-14);
+    }
+
+    #[test]
+    fn extreme_volatilities_stay_finite() {
+        // vanishing vol: the intrinsic value and zero vega, not NaN
+        let c = Contract {
+            s: 100.0,
+            k: 200.0,
+            r: 0.0,
+            q: 0.0,
+            sigma: 1e-9,
+            t: 0.0078125,
+            is_call: false,
+        };
+        assert_eq!(bsm_price(&c), 100.0);
+        assert_eq!(bsm_greeks(&c).vega, 0.0);
+        // enormous vol: the upper bound S e^{-qt}
+        let c = Contract {
+            s: 100.0,
+            k: 200.0,
+            r: 0.0,
+            q: 0.0,
+            sigma: 1e300,
+            t: 1.0,
+            is_call: true,
+        };
+        assert_eq!(bsm_price(&c), 100.0);
+        assert_eq!(bsm_greeks(&c).vega, 0.0);
+        let c = Contract { sigma: 1e-300, ..c };
+        assert_eq!(bsm_price(&c), 0.0);
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub fn exp(x: f64) -> f64 {
 #[inline(always)]
 pub fn exp_dd(v: Dd) -> f64 {
     let base = exp(v.hi);
+    if base == 0.0 || base.is_infinite() {
+        // the low part may be NaN when the high part overflowed (inf - inf)
+        return base;
+    }
     base.mul_add(v.lo, base)
 }
 

@@ -10,7 +10,9 @@ pub mod dd;
 pub mod elementary;
 pub mod engine;
 pub mod error;
+pub mod implied;
 pub mod normal;
+pub mod normalised;
 pub mod parallel;
 #[cfg(feature = "python")]
 mod python;

@@ -11,11 +11,13 @@ __all__ = [
     "BlackScholesPricer",
     "Greeks",
     "__version__",
+    "black76_implied_vol",
     "black76_price",
     "delta",
     "gamma",
     "get_num_threads",
     "greeks",
+    "implied_vol",
     "price",
     "price_european_call_batch",
     "rho",
@@ -46,22 +48,52 @@ def price(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
+@overload
+def delta(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def delta(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
+@overload
+def gamma(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def gamma(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
+@overload
+def vega(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def vega(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
+@overload
+def theta(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def theta(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
+@overload
+def rho(
+    s: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def rho(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
@@ -70,8 +102,34 @@ def greeks(
     s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
     t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", which: _Which = None,
 ) -> Greeks: ...
+@overload
+def black76_price(
+    f: _Float, k: _Float, r: _Float, sigma: _Float, t: _Float, *,
+    kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
 def black76_price(
     f: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray, sigma: _FloatOrArray,
+    t: _FloatOrArray, *, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+@overload
+def implied_vol(
+    price: _Float, s: _Float, k: _Float, r: _Float, t: _Float, *,
+    q: _Float = 0.0, kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
+def implied_vol(
+    price: _FloatOrArray, s: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray,
+    t: _FloatOrArray, *, q: _FloatOrArray = 0.0, kind: _Kind = "call", out: _Out = None,
+) -> _Result: ...
+@overload
+def black76_implied_vol(
+    price: _Float, f: _Float, k: _Float, r: _Float, t: _Float, *,
+    kind: _KindName | bool = "call", out: None = None,
+) -> float: ...
+@overload
+def black76_implied_vol(
+    price: _FloatOrArray, f: _FloatOrArray, k: _FloatOrArray, r: _FloatOrArray,
     t: _FloatOrArray, *, kind: _Kind = "call", out: _Out = None,
 ) -> _Result: ...
 def price_european_call_batch(
@@ -150,6 +208,15 @@ class BlackScholesPricer:
         self, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray, kind: _Kind = "call",
         which: _Which = None,
     ) -> Greeks: ...
+    @overload
+    def implied_vol(
+        self, price: _Float, s: _Float, k: _Float, t: _Float, kind: _KindName | bool = "call"
+    ) -> float: ...
+    @overload
+    def implied_vol(
+        self, price: _FloatOrArray, s: _FloatOrArray, k: _FloatOrArray, t: _FloatOrArray,
+        kind: _Kind = "call",
+    ) -> _Result: ...
     def price_surface(
         self, s: _FloatOrArray, strikes: _ArrayLike, tenors: _ArrayLike, kind: _Kind = "call"
     ) -> npt.NDArray[np.float64]: ...

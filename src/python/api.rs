@@ -81,6 +81,13 @@ impl<'py> BsmOperands<'py> {
     }
 }
 
+/// The broadcast shape of `ops` (named `names` in errors).
+pub(crate) fn broadcast_operands(ops: &[&Operand<'_>], names: &[&str]) -> PyResult<Vec<usize>> {
+    let shapes: Vec<Vec<usize>> = ops.iter().map(|o| o.shape()).collect();
+    let refs: Vec<&[usize]> = shapes.iter().map(|s| s.as_slice()).collect();
+    Ok(broadcast_shape(&refs, names)?)
+}
+
 /// A contract from plain Python numbers and a `kind` string, or None when any argument is
 /// an array: the per-point fast path that skips numpy entirely.
 #[allow(clippy::too_many_arguments)]
@@ -413,9 +420,10 @@ fn black76_price<'py>(
         operand(t, "t")?,
         kind_operand(kind.get())?,
     ];
-    let shapes: Vec<Vec<usize>> = ops.iter().map(|o| o.shape()).collect();
-    let refs: Vec<&[usize]> = shapes.iter().map(|s| s.as_slice()).collect();
-    let shape = broadcast_shape(&refs, &["f", "k", "r", "sigma", "t", "kind"])?;
+    let shape = broadcast_operands(
+        &ops.iter().collect::<Vec<_>>(),
+        &["f", "k", "r", "sigma", "t", "kind"],
+    )?;
     let arrays = Black76Arrays {
         f: ops[0].view(),
         k: ops[1].view(),
@@ -464,6 +472,92 @@ fn price_european_call_batch<'py>(
     })
 }
 
+/// Implied volatility of European option prices; NaN where no volatility reproduces the
+/// price (below intrinsic value, at or above the upper bound, negative). Arguments
+/// broadcast like `price`; returns a float for scalar inputs, else an ndarray (or `out`).
+#[pyfunction]
+#[pyo3(signature = (price, s, k, r, t, *, q = Given::default(), kind = Given::default(), out = None),
+       text_signature = "(price, s, k, r, t, *, q=0.0, kind='call', out=None)")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn implied_vol<'py>(
+    py: Python<'py>,
+    price: &Bound<'py, PyAny>,
+    s: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    r: &Bound<'py, PyAny>,
+    t: &Bound<'py, PyAny>,
+    q: Given<'py>,
+    kind: Given<'py>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let zero = PyFloat::new(py, 0.0).into_any();
+    let ops = [
+        operand(price, "price")?,
+        operand(s, "s")?,
+        operand(k, "k")?,
+        operand(r, "r")?,
+        operand(q.get().unwrap_or(&zero), "q")?,
+        operand(t, "t")?,
+        kind_operand(kind.get())?,
+    ];
+    let shape = broadcast_operands(
+        &ops.iter().collect::<Vec<_>>(),
+        &["price", "s", "k", "r", "q", "t", "kind"],
+    )?;
+    let arrays = batch::ImpliedArrays {
+        price: ops[0].view(),
+        s: ops[1].view(),
+        k: ops[2].view(),
+        r: ops[3].view(),
+        q: ops[4].view(),
+        t: ops[5].view(),
+        call: ops[6].view(),
+    };
+    fill_one(py, &shape, out, |buf| {
+        batch::implied_vol_into(&arrays, &shape, buf, true)
+    })
+}
+
+/// Black-76 implied volatility of prices of options on a forward or futures price f.
+#[pyfunction]
+#[pyo3(signature = (price, f, k, r, t, *, kind = Given::default(), out = None),
+       text_signature = "(price, f, k, r, t, *, kind='call', out=None)")]
+#[allow(clippy::too_many_arguments)]
+fn black76_implied_vol<'py>(
+    py: Python<'py>,
+    price: &Bound<'py, PyAny>,
+    f: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    r: &Bound<'py, PyAny>,
+    t: &Bound<'py, PyAny>,
+    kind: Given<'py>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let ops = [
+        operand(price, "price")?,
+        operand(f, "f")?,
+        operand(k, "k")?,
+        operand(r, "r")?,
+        operand(t, "t")?,
+        kind_operand(kind.get())?,
+    ];
+    let shape = broadcast_operands(
+        &ops.iter().collect::<Vec<_>>(),
+        &["price", "f", "k", "r", "t", "kind"],
+    )?;
+    let arrays = batch::Black76ImpliedArrays {
+        price: ops[0].view(),
+        f: ops[1].view(),
+        k: ops[2].view(),
+        r: ops[3].view(),
+        t: ops[4].view(),
+        call: ops[5].view(),
+    };
+    fill_one(py, &shape, out, |buf| {
+        batch::black76_implied_vol_into(&arrays, &shape, buf, true)
+    })
+}
+
 /// Use at most n threads for large array calls (also settable with PRICER_RS_NUM_THREADS).
 #[pyfunction]
 #[pyo3(text_signature = "(n)")]
@@ -490,6 +584,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(greeks, m)?)?;
     m.add_function(wrap_pyfunction!(black76_price, m)?)?;
     m.add_function(wrap_pyfunction!(price_european_call_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
+    m.add_function(wrap_pyfunction!(black76_implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     Ok(())

@@ -345,6 +345,24 @@ impl BlackScholesPricer {
         greeks_of_arrays(py, &arrays, &shape, &which)
     }
 
+    /// Implied volatility of prices at this pricer's r and q (its own sigma is not used);
+    /// NaN where no volatility reproduces the price.
+    #[pyo3(signature = (price, s, k, t, kind = Given::default()),
+           text_signature = "(self, price, s, k, t, kind='call')")]
+    fn implied_vol<'py>(
+        &self,
+        py: Python<'py>,
+        price: &Bound<'py, PyAny>,
+        s: &Bound<'py, PyAny>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+        kind: Given<'py>,
+    ) -> PyResult<Py<PyAny>> {
+        let r = PyFloat::new(py, self.r).into_any();
+        let q = Given(Some(PyFloat::new(py, self.q).into_any()));
+        super::api::implied_vol(py, price, s, k, &r, t, q, kind, None)
+    }
+
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (f64, f64, f64)) {
         let p = slf.get();
         (slf.get_type().into_any(), (p.r, p.sigma, p.q))

@@ -1,0 +1,134 @@
+"""Implied volatility (issue 4): the reference round trip, NaN cases, random round trips."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pricer_rs as pr
+
+EPS = 2.0**-52
+HALF = 1500
+
+
+@pytest.fixture(scope="module")
+def ref(reference_csv: Path) -> dict[str, npt.NDArray[np.float64]]:
+    data = np.genfromtxt(reference_csv, delimiter=",", names=True, dtype=None, encoding="utf-8")
+    cols = {n: np.asarray(data[n], dtype=np.float64) for n in data.dtype.names if n != "kind"}
+    cols["is_call"] = np.asarray(data["kind"] == "call", dtype=np.float64)
+    return cols
+
+
+def test_reference_round_trip(ref: dict[str, npt.NDArray[np.float64]]) -> None:
+    """Invert every reference price >= 1e-300 with vega > 0; error in units of what the
+    float64 rounding of the price permits: e = |sigma_found - sigma| / (eps (sigma + P/vega))."""
+    mask = (ref["price"] >= 1e-300) & (ref["vega"] > 0)
+    p, sig, vega = ref["price"][mask], ref["sigma"][mask], ref["vega"][mask]
+    found = pr.implied_vol(p, ref["S"][mask], ref["K"][mask], ref["r"][mask], ref["t"][mask],
+                           q=ref["q"][mask], kind=ref["is_call"][mask] > 0)
+    assert isinstance(found, np.ndarray)
+    rows = np.flatnonzero(mask)
+    assert not np.any(np.isnan(found)), f"NaN on rows {rows[np.isnan(found)][:10]}"
+    with np.errstate(over="ignore"):  # p / vega is inf where vega is subnormal: e = 0 there
+        e = np.abs(found - sig) / (EPS * (sig + p / vega))
+    for label, part in (("realistic", rows < HALF), ("extreme", rows >= HALF)):
+        worst = int(np.argmax(np.where(part, e, -1)))
+        print(f"implied vol {label:>9}: {part.sum()} rows, median e {np.median(e[part]):.3g}, "
+              f"max e {e[worst]:.3g} at row {rows[worst]}")
+        assert np.median(e[part]) <= 1.0
+        assert e[part].max() <= 16.0
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_prices_no_volatility_reproduces_give_nan(kind: str) -> None:
+    s, k, r, q, t = 100.0, 90.0, 0.03, 0.01, 1.0
+    fwd, disc_k = s * math.exp(-q * t), k * math.exp(-r * t)
+    intrinsic = max(fwd - disc_k, 0.0) if kind == "call" else max(disc_k - fwd, 0.0)
+    upper = fwd if kind == "call" else disc_k
+    good = pr.price(s, k, r, 0.25, t, q=q, kind=kind)
+    prices = np.array([good, intrinsic - 0.01, -1.0, upper, upper * 1.1, np.inf, np.nan])
+    vols = pr.implied_vol(prices, s, k, r, t, q=q, kind=kind)
+    assert vols[0] == pytest.approx(0.25, rel=1e-14)
+    assert np.all(np.isnan(vols[1:]))
+
+
+def test_domain_errors_and_scalars() -> None:
+    assert isinstance(pr.implied_vol(4.6149971296028625, 100.0, 100.0, 0.05, 0.25), float)
+    assert pr.implied_vol(4.6149971296028625, 100.0, 100.0, 0.05, 0.25) == pytest.approx(0.2, rel=1e-15)
+    with pytest.raises(ValueError, match=r"^t\[1\] = 0.0: t must be > 0$"):
+        pr.implied_vol(5.0, 100.0, 100.0, 0.05, [0.25, 0.0])
+    with pytest.raises(ValueError, match=r"^s = -1.0: s must be > 0$"):
+        pr.implied_vol(5.0, -1.0, 100.0, 0.05, 0.25)
+    with pytest.raises(TypeError, match="^price"):
+        pr.implied_vol("5", 100.0, 100.0, 0.05, 0.25)
+
+
+def test_puts_deep_in_the_money_invert_directly() -> None:
+    k = np.array([130.0, 150.0, 200.0])
+    p = pr.price(100.0, k, 0.02, 0.3, 0.5, kind="put")
+    vega = pr.vega(100.0, k, 0.02, 0.3, 0.5, kind="put")
+    found = pr.implied_vol(p, 100.0, k, 0.02, 0.5, kind="put")
+    # as accurate as the price's rounding allows (8 ulps of the price, in vol)
+    np.testing.assert_array_less(np.abs(found - 0.3), 8 * EPS * (0.3 + p / vega))
+    # so deep that the time value is below the price's last bit: any answer but NaN
+    deep = pr.price(100.0, 1000.0, 0.02, 0.3, 0.5, kind="put")
+    assert not math.isnan(pr.implied_vol(deep, 100.0, 1000.0, 0.02, 0.5, kind="put"))
+
+
+def test_black76_and_pricer_methods() -> None:
+    f = np.array([90.0, 100.0, 110.0])
+    prices = pr.black76_price(f, 100.0, 0.04, 0.35, 0.75, kind="put")
+    np.testing.assert_allclose(pr.black76_implied_vol(prices, f, 100.0, 0.04, 0.75, kind="put"), 0.35, rtol=1e-13)
+    pricer = pr.BlackScholesPricer(r=0.03, sigma=0.2, q=0.01)
+    p = pricer.price_put(100.0, 105.0, 0.5)
+    other = pr.BlackScholesPricer(r=0.03, sigma=0.9, q=0.01)
+    assert other.implied_vol(p, 100.0, 105.0, 0.5, kind="put") == pytest.approx(0.2, rel=1e-14)
+
+
+def test_out_buffer() -> None:
+    k = np.linspace(80, 120, 41)
+    p = pr.price(100.0, k, 0.01, 0.22, 0.3)
+    buf = np.empty_like(k)
+    res = pr.implied_vol(p, 100.0, k, 0.01, 0.3, out=buf)
+    assert res is buf
+    np.testing.assert_allclose(buf, 0.22, rtol=1e-13)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    sigma=st.floats(0.001, 5.0),
+    t=st.floats(1 / 365, 30.0),
+    moneyness=st.floats(1 / 50, 50.0),
+    r=st.floats(-0.05, 0.2),
+    q=st.floats(-0.05, 0.2),
+    is_call=st.booleans(),
+)
+def test_random_round_trips(sigma: float, t: float, moneyness: float, r: float, q: float, is_call: bool) -> None:
+    s, k = 100.0, 100.0 * moneyness
+    kind = "call" if is_call else "put"
+    p = pr.price(s, k, r, sigma, t, q=q, kind=kind)
+    vega = pr.vega(s, k, r, sigma, t, q=q, kind=kind)
+    if not (p > 1e-300 and vega > 0):
+        return
+    found = pr.implied_vol(p, s, k, r, t, q=q, kind=kind)
+    bound = s * math.exp(-q * t) if is_call else k * math.exp(-r * t)
+    if abs(p - bound) <= 4 * EPS * bound:  # on the bound to within rounding: NaN or a vol
+        return
+    if p > bound:  # above the upper bound: documented NaN
+        assert math.isnan(found)
+        return
+    assert not math.isnan(found)
+    if found == 0.0:
+        # "at the intrinsic value to within rounding": a vanishing vol must reproduce p
+        assert abs(pr.price(s, k, r, 1e-9, t, q=q, kind=kind) - p) <= 4 * EPS * p
+        return
+    allowed = EPS * (sigma + p / vega)
+    assert abs(found - sigma) <= 16 * allowed, (found, sigma)
+    back = pr.price(s, k, r, found, t, q=q, kind=kind)
+    assert abs(back - p) <= 64 * EPS * p
