@@ -29,7 +29,8 @@ const MAX_STEPS: usize = 30;
 
 /// Implied Black-Scholes-Merton volatility of a European option price, or NaN when no
 /// volatility reproduces it (below intrinsic value, at or above the upper bound, negative,
-/// infinite). A price at the intrinsic value (to within four ulps) gives 0. Inputs `s, k, t > 0` and finite
+/// infinite). A zero price gives 0; an in-the-money price within rounding of its intrinsic
+/// value gives the volatility whose time value is one ulp of it. Inputs `s, k, t > 0` and finite
 /// `r, q` are assumed (checked by the batch layer).
 #[inline(always)]
 pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> f64 {
@@ -59,9 +60,12 @@ pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: 
     } else {
         (x_signed, normalised)
     };
-    if beta < 0.0 && beta >= -4.0 * f64::EPSILON * normalised {
-        // at the intrinsic value to within the rounding of the two normalised values
-        beta = 0.0;
+    let rounding = f64::EPSILON * normalised;
+    if beta <= rounding && beta >= -4.0 * rounding && beta < normalised {
+        // Deep in the money the time value is within the rounding of the price itself: every
+        // volatility up to the one whose time value is about an ulp reproduces the price.
+        // Answer with that one (the middle of the range in price terms) rather than 0 or NaN.
+        beta = rounding;
     }
     // below the bound in price, so a normalised value at or over it is rounding: the largest
     // value below it stands for it
