@@ -21,7 +21,7 @@
 use crate::black::Moneyness;
 use crate::dd::Dd;
 use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
-use crate::normal::{FRAC_1_SQRT_2PI, inverse_normal_cdf};
+use crate::normal::{FRAC_1_SQRT_2PI, inverse_normal_cdf, normal_cdf};
 use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 
 /// Safety net: the iteration normally stops after three to five steps.
@@ -169,18 +169,20 @@ pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
     }
     let ax = -x.hi;
     let s_c = (2.0 * ax).sqrt();
+    // which side of the inflection point: b(x, s_c) = e^{x/2}/2 - e^{-x/2} Phi(-s_c), since
+    // d1 = 0 there. Only the start depends on it, so its rounding near the seam is harmless:
+    // the bracket below starts as (0, inf) and narrows from the objective's signs.
     let below_inflection = ax > 0.0 && {
-        let sd = Dd::from_f64(s_c);
-        let h = x / sd;
-        let tau = Dd::from_f64(0.5 * s_c);
-        beta < otm_call(x, h, tau, gaussian_factor(h, tau))
+        let half_x = 0.5 * x.hi;
+        beta < 0.5 * half_x.exp() - (-half_x).exp() * normal_cdf(-s_c)
     };
     let complement = b_max - beta;
-    let (mut s, mut lo, mut hi) = if below_inflection {
-        (lower_start(beta, x.hi, s_c), 0.0, s_c)
+    let mut s = if below_inflection {
+        lower_start(beta, x.hi, s_c)
     } else {
-        (upper_start(complement, x.hi, s_c), s_c, f64::INFINITY)
+        upper_start(complement, x.hi, s_c)
     };
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let (branch, target) = if beta > 0.5 * b_max {
         (Branch::Complement, complement)
     } else {
