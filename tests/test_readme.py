@@ -1,0 +1,18 @@
+"""Every Python example in README.md runs (in order, sharing one namespace), so the
+documentation cannot drift from the API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def test_readme_examples_run(root: Path) -> None:
+    text = (root / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+    vols = namespace["vols"]
+    assert getattr(vols, "shape") == (5,)
