@@ -4,7 +4,7 @@
 use multiversion::multiversion;
 use ndarray::ArrayViewD;
 
-use crate::black::{Contract, GreekValues, black76_price, bsm_greeks, bsm_price};
+use crate::black::{Contract, GreekValues, black76_price, bsm_greeks};
 use crate::engine::{MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
 use crate::implied::{black76_implied_vol, implied_vol};
@@ -215,9 +215,7 @@ pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: boo
 // fused multiply-adds the double-double arithmetic relies on as single instructions.
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
-    for (m, v) in out.iter_mut().enumerate() {
-        *v = bsm_price(&contract_at(x, m));
-    }
+    crate::black::bsm_price_chunk(x, out);
 }
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
