@@ -215,6 +215,9 @@ pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: boo
 // fused multiply-adds the double-double arithmetic relies on as single instructions.
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    crate::simd::price_chunk(x, out);
+    #[cfg(not(target_arch = "x86_64"))]
     crate::black::bsm_price_chunk(x, out);
 }
 

@@ -5,22 +5,22 @@
 use crate::dd::{Dd, LN_2, two_sum};
 use crate::tables::{LOG_FIRST, LOG_TABLE};
 
-const LOG2_E: f64 = std::f64::consts::LOG2_E;
+pub(crate) const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split so that `n * LN2_HI` is exact for |n| < 2^11.
-const LN2_HI: f64 = 0.693_147_180_559_890_3;
-const LN2_LO: f64 = 5.497_923_018_708_371e-14;
+pub(crate) const LN2_HI: f64 = 0.693_147_180_559_890_3;
+pub(crate) const LN2_LO: f64 = 5.497_923_018_708_371e-14;
 
-/// `2^n` for `-1022 <= n <= 1023`, built from the exponent bits.
+/// `2^n` for an integral `n` in `[-1022, 1023]`, built from the exponent bits.
 #[inline(always)]
-fn pow2i(n: i64) -> f64 {
-    f64::from_bits(((n + 1023) as u64) << 52)
+pub(crate) fn pow2(n: f64) -> f64 {
+    f64::from_bits(((n as i64 + 1023) as u64) << 52)
 }
 
 /// `e^x`, within about one ulp over the whole range (subnormal results included).
 ///
 /// `x = n ln2 + r` with `|r| <= ln2/2` (Cody-Waite, two-part ln 2), then `e^r` by its Taylor
 /// polynomial to degree 13 (the first neglected term is below 2^-58 of the result), then
-/// scaling by `2^n` in one or two exact steps.
+/// scaling by `2^n` in two exact steps. `simd::exp` repeats these operations lane by lane.
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
     if x.is_nan() {
@@ -32,7 +32,7 @@ pub fn exp(x: f64) -> f64 {
     if x < -745.2 {
         return 0.0;
     }
-    let n = (x * LOG2_E).round();
+    let n = (x * LOG2_E).round_ties_even();
     let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
     // 1 + r + r^2/2! + ... + r^13/13!, Horner from the top
     let mut p: f64 = 1.0 / 6_227_020_800.0;
@@ -49,17 +49,9 @@ pub fn exp(x: f64) -> f64 {
     p = p.mul_add(r, 0.5);
     // 1 + r + r^2 p, with the large terms added last
     let er = (r * r).mul_add(p, r) + 1.0;
-    let n = n as i64;
-    if n >= -1020 {
-        if n > 1023 {
-            er * pow2i(n - 1) * 2.0
-        } else {
-            er * pow2i(n)
-        }
-    } else {
-        // a subnormal result: scale in two steps so only the last one rounds
-        er * pow2i(n + 1000) * pow2i(-1000)
-    }
+    // scale by 2^n in two exact steps, so that a subnormal result rounds only once
+    let n1 = (0.5 * n).floor();
+    er * pow2(n1) * pow2(n - n1)
 }
 
 /// `e^(hi + lo)` for a double-double argument: `e^hi (1 + lo)`.
@@ -80,13 +72,13 @@ pub fn two_sinh_half(x: Dd) -> f64 {
     let h = 0.5 * x.hi;
     let e = exp(h);
     let main = if h.abs() < 0.5 {
-        // 2 sinh(h) = 2h (1 + h^2/3! + h^4/5! + ...); h^2 <= 1/4 so 9 terms reach 2^-60
+        // 2 sinh(h) = 2h (1 + h^2/3! + h^4/5! + ...); h^2 <= 1/4, so the terms to h^18/19!
+        // leave less than 2^-70
         let h2 = h * h;
-        let mut p: f64 = 1.0 / 6_402_373_705_728_000.0; // 1/19!
+        let mut p: f64 = 1.0 / 121_645_100_408_832_000.0; // 1/19!
         p = p.mul_add(h2, 1.0 / 355_687_428_096_000.0); // 1/17!
-        p = p.mul_add(h2, 1.0 / 20_922_789_888_000.0); // 1/15!
-        p = p.mul_add(h2, 1.0 / 1_307_674_368_000.0);
-        p = p.mul_add(h2, 1.0 / 6_227_020_800.0);
+        p = p.mul_add(h2, 1.0 / 1_307_674_368_000.0); // 1/15!
+        p = p.mul_add(h2, 1.0 / 6_227_020_800.0); // 1/13!
         p = p.mul_add(h2, 1.0 / 39_916_800.0);
         p = p.mul_add(h2, 1.0 / 362_880.0);
         p = p.mul_add(h2, 1.0 / 5_040.0);
@@ -120,8 +112,8 @@ pub fn ln_dd(value: Dd) -> Dd {
         e -= 1;
     }
     let lo_scaled = value.lo / x * m; // the low part relative to x, carried to m
-    let j = (m * 128.0).round() as usize;
-    let (r, neg_ln_r_hi, neg_ln_r_lo) = LOG_TABLE[j - LOG_FIRST];
+    let j = (m * 128.0).round_ties_even() as usize;
+    let [r, neg_ln_r_hi, neg_ln_r_lo] = LOG_TABLE[j - LOG_FIRST];
     let v = m.mul_add(r, -1.0) + lo_scaled * r;
     let mut p: f64 = -1.0 / 9.0;
     p = p.mul_add(v, 1.0 / 8.0);

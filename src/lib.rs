@@ -16,4 +16,6 @@ pub mod normalised;
 pub mod parallel;
 #[cfg(feature = "python")]
 mod python;
+#[cfg(target_arch = "x86_64")]
+pub mod simd;
 mod tables;

@@ -22,15 +22,15 @@ use crate::normal::{FRAC_1_SQRT_2PI, erfcx, erfcx_dd, normal_cdf_dd};
 /// 1/sqrt(2) as a double-double.
 pub const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
 /// sqrt(pi/2)
-const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
+pub(crate) const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
 /// Above this `h + tau` the value is the plain difference of `Phi`.
 const DIRECT_CDF_THRESHOLD: f64 = 0.85;
 /// Below this `tau` the moment series is used.
 pub const SMALL_TAU: f64 = 0.21;
 /// Highest odd moment of the series: at tau = 0.21 the next term is below 2^-60 of the sum.
-const SERIES_ORDER: usize = 17;
+pub(crate) const SERIES_ORDER: usize = 17;
 /// Below this `h` the moments come from the downward recurrence.
-const MILLER_BELOW: f64 = -1.5;
+pub(crate) const MILLER_BELOW: f64 = -1.5;
 /// Longest downward recurrence: 30 + 250/h^2 at h = -1.5.
 const MILLER_MAX: usize = 160;
 /// `1/k`: the recurrence multiplies by these instead of dividing (a division's latency on
@@ -46,7 +46,7 @@ const RECIPROCALS: [f64; MILLER_MAX + 2] = {
     a
 };
 /// `1/(k (k-1))` for the odd `k` of the series: `term_k = term_{k-2} tau^2 / (k (k-1))`.
-const SERIES_STEPS: [f64; SERIES_ORDER + 1] = {
+pub(crate) const SERIES_STEPS: [f64; SERIES_ORDER + 1] = {
     let mut a = [0.0; SERIES_ORDER + 1];
     let mut k = 3;
     while k <= SERIES_ORDER {

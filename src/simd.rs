@@ -1,0 +1,537 @@
+//! The price kernel four contracts at a time with AVX2 and FMA.
+//!
+//! Why `std::arch` behind a safe API rather than a portable-SIMD crate: the double-double
+//! arithmetic needs a true fused multiply-add in every lane (`two_prod` is exact only with
+//! one rounding), and `wide` picks its instructions when *it* is compiled, not per function,
+//! so a baseline build would split `mul_add` into two roundings; `pulp` would do, but the
+//! table lookups here are gathers it does not offer. With Rust's `target_feature` 1.1, every
+//! function below is safe to call from the others; the only `unsafe` is the gathers, the
+//! loads and stores (bounds argued at each), and the one entry point, called after
+//! `is_x86_feature_detected!`.
+//!
+//! Every function repeats the scalar code's operations in the same order (`Dd`, `exp`,
+//! `ln_dd`, `erfcx`, ...), so each lane's result is bit-for-bit the scalar one; the tests
+//! check exactly that. Contracts whose out-of-the-money value needs another formula than the
+//! erfcx difference, or that meet any guard of the scalar code (NaN, overflow of `S K`,
+//! subnormal `S/K`, ...), are handed to the scalar code lane by lane.
+
+#![cfg(target_arch = "x86_64")]
+
+use std::arch::x86_64::*;
+
+use crate::black::{Contract, bsm_price_chunk};
+use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
+use crate::normal::FRAC_1_SQRT_PI;
+use crate::normalised::otm_call_by;
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
+
+/// True when the running CPU has what this kernel needs.
+pub fn available() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+}
+
+/// Prices like `bsm_price_chunk`, four at a time. Falls back to it when the CPU lacks AVX2
+/// or FMA.
+pub fn price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    if available() {
+        // SAFETY: the features the kernel is compiled for are present on this CPU.
+        unsafe { price_chunk_avx2(inputs, out) }
+    } else {
+        bsm_price_chunk(inputs, out);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct V(__m256d);
+
+#[derive(Clone, Copy)]
+struct VDd {
+    hi: V,
+    lo: V,
+}
+
+macro_rules! vfn {
+    ($($item:item)*) => { $( #[target_feature(enable = "avx2,fma")] #[inline] $item )* };
+}
+
+vfn! {
+    fn splat(x: f64) -> V { V(_mm256_set1_pd(x)) }
+    fn add(a: V, b: V) -> V { V(_mm256_add_pd(a.0, b.0)) }
+    fn sub(a: V, b: V) -> V { V(_mm256_sub_pd(a.0, b.0)) }
+    fn mul(a: V, b: V) -> V { V(_mm256_mul_pd(a.0, b.0)) }
+    fn div(a: V, b: V) -> V { V(_mm256_div_pd(a.0, b.0)) }
+    /// `a * b + c` with one rounding, as `f64::mul_add`
+    fn fma(a: V, b: V, c: V) -> V { V(_mm256_fmadd_pd(a.0, b.0, c.0)) }
+    fn neg(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_set1_pd(-0.0))) }
+    fn sqrt(a: V) -> V { V(_mm256_sqrt_pd(a.0)) }
+    fn floor(a: V) -> V { V(_mm256_floor_pd(a.0)) }
+    fn round_even(a: V) -> V { V(_mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
+    fn max(a: V, b: V) -> V { V(_mm256_max_pd(a.0, b.0)) }
+    fn min(a: V, b: V) -> V { V(_mm256_min_pd(a.0, b.0)) }
+    fn lt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LT_OQ>(a.0, b.0)) }
+    fn gt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GT_OQ>(a.0, b.0)) }
+    fn le(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LE_OQ>(a.0, b.0)) }
+    fn ge(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GE_OQ>(a.0, b.0)) }
+    fn eq(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_EQ_OQ>(a.0, b.0)) }
+    fn or(a: V, b: V) -> V { V(_mm256_or_pd(a.0, b.0)) }
+    /// per lane: `mask ? a : b`
+    fn select(mask: V, a: V, b: V) -> V { V(_mm256_blendv_pd(b.0, a.0, mask.0)) }
+    fn lanes(mask: V) -> i32 { _mm256_movemask_pd(mask.0) }
+    fn to_array(a: V) -> [f64; 4] {
+        let mut out = [0.0; 4];
+        // SAFETY: `out` holds four f64, the unaligned store's whole extent.
+        unsafe { _mm256_storeu_pd(out.as_mut_ptr(), a.0) };
+        out
+    }
+
+    fn two_sum(a: V, b: V) -> (V, V) {
+        let s = add(a, b);
+        let bb = sub(s, a);
+        (s, add(sub(a, sub(s, bb)), sub(b, bb)))
+    }
+    fn two_prod(a: V, b: V) -> (V, V) {
+        let p = mul(a, b);
+        (p, fma(a, b, neg(p)))
+    }
+    fn dd(hi: V, lo: V) -> VDd { VDd { hi, lo } }
+    fn renormalise(hi: V, lo: V) -> VDd {
+        let s = add(hi, lo);
+        dd(s, sub(lo, sub(s, hi)))
+    }
+    fn dd_sum(a: V, b: V) -> VDd { let (h, l) = two_sum(a, b); dd(h, l) }
+    fn dd_product(a: V, b: V) -> VDd { let (h, l) = two_prod(a, b); dd(h, l) }
+    fn dd_quotient(a: V, b: V) -> VDd {
+        let q = div(a, b);
+        let rem = fma(neg(q), b, a);
+        renormalise(q, div(rem, b))
+    }
+    fn dd_add(a: VDd, b: VDd) -> VDd {
+        let (s, e) = two_sum(a.hi, b.hi);
+        renormalise(s, add(add(e, a.lo), b.lo))
+    }
+    fn dd_neg(a: VDd) -> VDd { dd(neg(a.hi), neg(a.lo)) }
+    fn dd_add_f64(a: VDd, b: V) -> VDd {
+        let (s, e) = two_sum(a.hi, b);
+        renormalise(s, add(e, a.lo))
+    }
+    fn dd_mul(a: VDd, b: VDd) -> VDd {
+        let (p, e) = two_prod(a.hi, b.hi);
+        renormalise(p, add(e, add(mul(a.hi, b.lo), mul(a.lo, b.hi))))
+    }
+    fn dd_mul_f64(a: VDd, b: V) -> VDd {
+        let (p, e) = two_prod(a.hi, b);
+        renormalise(p, fma(a.lo, b, e))
+    }
+    fn dd_div(a: VDd, b: VDd) -> VDd {
+        let q = div(a.hi, b.hi);
+        let r = dd_add(a, dd_neg(dd_mul_f64(b, q)));
+        renormalise(q, div(r.hi, b.hi))
+    }
+    /// `Dd::sqrt` for a positive high part
+    fn dd_sqrt(a: VDd) -> VDd {
+        let r = sqrt(a.hi);
+        let rem = dd_add(a, dd_neg(dd_product(r, r)));
+        renormalise(r, div(rem.hi, mul(splat(2.0), r)))
+    }
+    fn dd_to_f64(a: VDd) -> V { add(a.hi, a.lo) }
+
+    /// `2^n` for integral `n` in `[-1022, 1023]`: `n + 1023 + 2^52` has `n + 1023` in its low
+    /// mantissa bits; shifting them into the exponent field builds the power of two.
+    fn pow2(n: V) -> V {
+        let biased = add(n, splat(1023.0 + 4_503_599_627_370_496.0));
+        V(_mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_castpd_si256(biased.0))))
+    }
+
+    /// `elementary::exp`, lane by lane
+    fn exp(x: V) -> V {
+        let n = round_even(mul(x, splat(LOG2_E)));
+        let r = fma(neg(n), splat(LN2_LO), fma(neg(n), splat(LN2_HI), x));
+        let mut p = splat(1.0 / 6_227_020_800.0);
+        for c in [1.0 / 479_001_600.0, 1.0 / 39_916_800.0, 1.0 / 3_628_800.0, 1.0 / 362_880.0,
+                  1.0 / 40_320.0, 1.0 / 5_040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
+                  1.0 / 6.0, 0.5] {
+            p = fma(p, r, splat(c));
+        }
+        let er = add(fma(mul(r, r), p, r), splat(1.0));
+        // outside the range the scalar code returns early; keep n sane there too
+        let n = max(min(n, splat(1024.0)), splat(-1075.0));
+        let n1 = floor(mul(splat(0.5), n));
+        let value = mul(mul(er, pow2(n1)), pow2(sub(n, n1)));
+        let value = select(gt(x, splat(709.782_712_893_384)), splat(f64::INFINITY), value);
+        select(lt(x, splat(-745.2)), splat(0.0), value)
+    }
+    fn exp_dd(v: VDd) -> V {
+        let base = exp(v.hi);
+        let done = or(eq(base, splat(0.0)), eq(base, splat(f64::INFINITY)));
+        select(done, base, fma(base, v.lo, base))
+    }
+
+    /// `elementary::ln_dd` for positive normal high parts
+    fn ln_dd(value: VDd) -> VDd {
+        let x = value.hi;
+        // frexp: m in [0.5, 1), e with x = m 2^e
+        let bits = _mm256_castpd_si256(x.0);
+        let exp_field = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));
+        let mant = _mm256_or_si256(
+            _mm256_and_si256(bits, _mm256_set1_epi64x(!(0x7ffi64 << 52))),
+            _mm256_set1_epi64x(1022i64 << 52),
+        );
+        let m0 = V(_mm256_castsi256_pd(mant));
+        // the exponent as a double: exp_field - 1022, via the 2^52 trick in reverse
+        let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000); // bits of 2^52
+        let e0 = sub(V(_mm256_castsi256_pd(_mm256_or_si256(exp_field, magic))),
+                     splat(4_503_599_627_370_496.0 + 1022.0));
+        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
+        let m = select(low, mul(m0, splat(2.0)), m0);
+        let e = select(low, sub(e0, splat(1.0)), e0);
+        let lo_scaled = mul(div(value.lo, x), m);
+        let j = round_even(mul(m, splat(128.0)));
+        let row = _mm256_cvtpd_epi32(sub(j, splat(LOG_FIRST as f64)).0);
+        let row3 = _mm_mullo_epi32(row, _mm_set1_epi32(3));
+        let base = LOG_TABLE.as_ptr() as *const f64;
+        // SAFETY: m0 is built with exponent field 1022 whatever x holds (NaN, inf, subnormal
+        // included), so m0 is in [0.5, 1), m in [1/sqrt2, sqrt2), j in [91, 181] and the row
+        // in [2, 92], inside the 94 rows of LOG_TABLE; each gather reads element 0, 1 or 2.
+        let (r, neg_hi, neg_lo) = unsafe {
+            (
+                V(_mm256_i32gather_pd::<8>(base, row3)),
+                V(_mm256_i32gather_pd::<8>(base.add(1), row3)),
+                V(_mm256_i32gather_pd::<8>(base.add(2), row3)),
+            )
+        };
+        let v = add(fma(m, r, splat(-1.0)), mul(lo_scaled, r));
+        let mut p = splat(-1.0 / 9.0);
+        for c in [1.0 / 8.0, -1.0 / 7.0, 1.0 / 6.0, -1.0 / 5.0, 1.0 / 4.0, -1.0 / 3.0, 0.5] {
+            p = fma(p, v, splat(c));
+        }
+        let tail = mul(neg(mul(v, v)), p);
+        let log1p = dd_sum(v, tail);
+        let (s, err) = two_sum(neg_hi, log1p.hi);
+        let table_part = dd_add_f64(dd(s, splat(0.0)), add(add(err, log1p.lo), neg_lo));
+        let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
+        dd_add(dd_mul_f64(ln2, e), table_part)
+    }
+
+    /// `normal::erfcx` for arguments above -0.99
+    fn erfcx(x: V) -> V {
+        let (den, den_err) = two_sum(splat(4.0), x);
+        let y = div(splat(400.0), den);
+        let y_lo = mul(sub(fma(neg(y), den, splat(400.0)), mul(y, den_err)), mul(y, splat(0.0025)));
+        let fi = min(max(floor(y), splat(ERFCX_FIRST as f64)), splat(ERFCX_LAST as f64));
+        let t = add(sub(y, add(fi, splat(0.5))), y_lo);
+        let row8 = _mm_slli_epi32::<3>(_mm256_cvtpd_epi32(sub(fi, splat(ERFCX_FIRST as f64)).0));
+        let base = ERFCX_POLY.as_ptr() as *const f64;
+        // SAFETY: fi is clamped to [ERFCX_FIRST, ERFCX_LAST] (max/min return the bound for a
+        // NaN y), so the row is inside ERFCX_POLY and element k < 8 of it is read.
+        let c = |k: usize| unsafe { V(_mm256_i32gather_pd::<8>(base.add(k), row8)) };
+        let mut tail = c(7);
+        for k in (1..7).rev() {
+            tail = fma(tail, t, c(k));
+        }
+        let table = fma(tail, t, c(0));
+        let z = div(splat(0.5), mul(x, x));
+        let mut series = splat(-135_135.0);
+        for coef in [10_395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0] {
+            series = fma(series, z, splat(coef));
+        }
+        let asymptotic = mul(div(splat(FRAC_1_SQRT_PI), x), series);
+        let far = div(splat(FRAC_1_SQRT_PI), x);
+        let value = select(lt(x, splat(50.0)), table, select(lt(x, splat(1e8)), asymptotic, far));
+        select(eq(x, splat(f64::INFINITY)), splat(0.0), value)
+    }
+    fn erfcx_dd(x: VDd) -> V {
+        let e = erfcx(x.hi);
+        add(e, mul(sub(mul(mul(splat(2.0), x.hi), e), splat(2.0 * FRAC_1_SQRT_PI)), x.lo))
+    }
+
+    /// `elementary::two_sinh_half`
+    fn two_sinh_half(x: VDd) -> V {
+        let h = mul(splat(0.5), x.hi);
+        let e = exp(h);
+        let h2 = mul(h, h);
+        let mut p = splat(1.0 / 121_645_100_408_832_000.0);
+        for c in [1.0 / 355_687_428_096_000.0, 1.0 / 1_307_674_368_000.0, 1.0 / 6_227_020_800.0,
+                  1.0 / 39_916_800.0, 1.0 / 362_880.0, 1.0 / 5_040.0, 1.0 / 120.0, 1.0 / 6.0] {
+            p = fma(p, h2, splat(c));
+        }
+        let series = mul(splat(2.0), fma(mul(h, h2), p, h));
+        let inv_e = div(splat(1.0), e);
+        let direct = sub(e, inv_e);
+        let habs = V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), h.0));
+        let main = select(lt(habs, splat(0.5)), series, direct);
+        let cosh = mul(splat(0.5), add(e, inv_e));
+        fma(cosh, x.lo, main)
+    }
+
+    /// `normalised::moment_series` by the upward recurrence (its branch for h >= -1.5)
+    fn moment_series_upward(h: V, tau: V) -> V {
+        use crate::normalised::{SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
+        let order = select(lt(tau, splat(0.002)), splat(5.0),
+            select(lt(tau, splat(0.01)), splat(7.0),
+            select(lt(tau, splat(0.03)), splat(9.0),
+            select(lt(tau, splat(0.06)), splat(11.0),
+            select(lt(tau, splat(0.1)), splat(13.0),
+            select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))));
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let mut m = [splat(0.0); SERIES_ORDER + 1];
+        m[0] = y;
+        m[1] = fma(h, y, splat(1.0));
+        for k in 1..SERIES_ORDER {
+            m[k + 1] = fma(h, m[k], mul(splat(k as f64), m[k - 1]));
+        }
+        let t2 = mul(tau, tau);
+        let mut sum = splat(0.0);
+        let mut k = SERIES_ORDER;
+        while k >= 3 {
+            let next = mul(mul(add(sum, m[k]), t2), splat(SERIES_STEPS[k]));
+            sum = select(le(splat(k as f64), order), next, sum);
+            k -= 2;
+        }
+        mul(add(sum, m[1]), tau)
+    }
+
+    fn load(s: &[f64], i: usize) -> V {
+        assert!(i + 4 <= s.len());
+        // SAFETY: four elements from i are inside the slice (checked above).
+        V(unsafe { _mm256_loadu_pd(s.as_ptr().add(i)) })
+    }
+}
+
+/// The kernel: whole groups of four in vector registers, the remainder and every lane that
+/// needs another formula in the scalar code.
+#[target_feature(enable = "avx2,fma")]
+fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    let n = out.len();
+    let groups = n / 4;
+    for g in 0..groups {
+        let i = 4 * g;
+        let s = load(inputs[0], i);
+        let k = load(inputs[1], i);
+        let r = load(inputs[2], i);
+        let q = load(inputs[3], i);
+        let sigma = load(inputs[4], i);
+        let t = load(inputs[5], i);
+        let call = load(inputs[6], i);
+
+        // Moneyness::new
+        let ratio = dd_quotient(s, k);
+        let log_spot = ln_dd(ratio);
+        let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
+        let sk = dd_product(s, k);
+        let sqrt_sk = dd_to_f64(dd_sqrt(sk));
+        let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
+        let scale = mul(sqrt_sk, half_discount);
+        let x = dd_add(log_spot, carry);
+        let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
+        // Setup::new
+        let total = dd_mul_f64(sqrt_t, sigma);
+        let h = dd_div(x, total);
+        let tau = dd_mul_f64(total, splat(0.5));
+        // signed, then seen from the out-of-the-money side
+        let is_call = gt(call, splat(0.0));
+        let xs = VDd {
+            hi: select(is_call, x.hi, neg(x.hi)),
+            lo: select(is_call, x.lo, neg(x.lo)),
+        };
+        let hs = VDd {
+            hi: select(is_call, h.hi, neg(h.hi)),
+            lo: select(is_call, h.lo, neg(h.lo)),
+        };
+        let itm = gt(xs.hi, splat(0.0));
+        let flip = select(itm, splat(-1.0), splat(1.0));
+        let x_otm = dd_mul_f64(xs, flip);
+        let h_otm = dd_mul_f64(hs, flip);
+        // Setup::gaussian_factor_scaled
+        let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
+        let deep = le(exponent.hi, splat(-700.0));
+        let shift = dd_mul_f64(
+            dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo)),
+            splat(1000.0),
+        );
+        let shifted = dd_add(exponent, shift);
+        let arg = VDd {
+            hi: select(deep, shifted.hi, exponent.hi),
+            lo: select(deep, shifted.lo, exponent.lo),
+        };
+        let gaussian = mul(
+            exp_dd(arg),
+            select(deep, splat(2f64.powi(-1000)), splat(1.0)),
+        );
+
+        // the erfcx difference for every lane
+        let frac = dd(
+            splat(crate::normalised::FRAC_1_SQRT_2.hi),
+            splat(crate::normalised::FRAC_1_SQRT_2.lo),
+        );
+        let upper = erfcx_dd(dd_mul(dd_neg(dd_add(h_otm, tau)), frac));
+        let lower = erfcx_dd(dd_mul(dd_neg(dd_add(h_otm, dd_neg(tau))), frac));
+        let mut value = mul(mul(splat(0.5), gaussian), sub(upper, lower));
+        // the moment series where it applies and the upward recurrence serves
+        let d1 = dd_add(h_otm, tau).hi;
+        let series = V(_mm256_andnot_pd(
+            or(gt(d1, splat(0.85)), eq(gaussian, splat(0.0))).0,
+            lt(tau.hi, splat(crate::normalised::SMALL_TAU)).0,
+        ));
+        let upward = ge(h_otm.hi, splat(crate::normalised::MILLER_BELOW));
+        let vector_series = V(_mm256_and_pd(series.0, upward.0));
+        if lanes(vector_series) != 0 {
+            let ms = moment_series_upward(h_otm.hi, tau.hi);
+            let by_series = mul(
+                mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
+                ms,
+            );
+            value = select(vector_series, by_series, value);
+        }
+        let intrinsic = two_sinh_half(xs);
+        value = select(itm, add(intrinsic, value), value);
+        let price = mul(scale, value);
+
+        // lanes the vector path does not cover: another formula, or a guard of the scalar code
+        let other_formula = V(_mm256_andnot_pd(
+            vector_series.0,
+            or(or(gt(d1, splat(0.85)), eq(gaussian, splat(0.0))), series).0,
+        ));
+        let big = splat(1e100);
+        let h_abs = V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), h.hi.0));
+        let inputs_sum = add(add(s, k), add(add(r, q), add(sigma, t)));
+        let any_nan = V(_mm256_cmp_pd::<_CMP_UNORD_Q>(inputs_sum.0, inputs_sum.0));
+        let guards = or(
+            or(
+                any_nan,
+                or(
+                    lt(ratio.hi, splat(f64::MIN_POSITIVE)),
+                    ge(ratio.hi, splat(f64::INFINITY)),
+                ),
+            ),
+            or(
+                or(
+                    lt(sk.hi, splat(f64::MIN_POSITIVE)),
+                    ge(sk.hi, splat(f64::INFINITY)),
+                ),
+                or(gt(h_abs, big), gt(tau.hi, big)),
+            ),
+        );
+        let mut lanes_out = to_array(price);
+        let scalar_lanes = lanes(guards);
+        let formula_lanes = lanes(other_formula) & !scalar_lanes;
+        if scalar_lanes | formula_lanes != 0 {
+            let (xo, xl) = (to_array(x_otm.hi), to_array(x_otm.lo));
+            let (ho, hl) = (to_array(h_otm.hi), to_array(h_otm.lo));
+            let (th, tl) = (to_array(tau.hi), to_array(tau.lo));
+            let (gs, sc) = (to_array(gaussian), to_array(scale));
+            let (xsh, xsl) = (to_array(xs.hi), to_array(xs.lo));
+            for lane in 0..4 {
+                let bit = 1 << lane;
+                if scalar_lanes & bit != 0 {
+                    let c = contract(inputs, i + lane);
+                    lanes_out[lane] = crate::black::bsm_price(&c);
+                } else if formula_lanes & bit != 0 {
+                    use crate::dd::Dd;
+                    let (xd, hd, td) = (
+                        Dd::new(xo[lane], xl[lane]),
+                        Dd::new(ho[lane], hl[lane]),
+                        Dd::new(th[lane], tl[lane]),
+                    );
+                    let f = crate::normalised::formula(hd, td, gs[lane]);
+                    let mut b = otm_call_by(f, xd, hd, td, gs[lane]);
+                    if xsh[lane] > 0.0 {
+                        b += crate::elementary::two_sinh_half(Dd::new(xsh[lane], xsl[lane]));
+                    }
+                    lanes_out[lane] = sc[lane] * b;
+                }
+            }
+        }
+        out[i..i + 4].copy_from_slice(&lanes_out);
+    }
+    let done = 4 * groups;
+    if done < n {
+        let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][done..n]);
+        bsm_price_chunk(&rest, &mut out[done..]);
+    }
+}
+
+fn contract(inputs: &[&[f64]; 7], i: usize) -> Contract {
+    Contract {
+        s: inputs[0][i],
+        k: inputs[1][i],
+        r: inputs[2][i],
+        q: inputs[3][i],
+        sigma: inputs[4][i],
+        t: inputs[5][i],
+        is_call: inputs[6][i] > 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random_columns(n: usize, seed: u64) -> [Vec<f64>; 7] {
+        let mut state = seed;
+        let mut rnd = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        for i in 0..n {
+            let s = (rnd() * 14.0 - 7.0).exp();
+            let k = s * (rnd() * 6.0 - 3.0).exp();
+            let sigma = match i % 4 {
+                0 => 0.001 + 0.05 * rnd(),
+                1 => 0.05 + 0.9 * rnd(),
+                2 => 1.0 + 4.0 * rnd(),
+                _ => 0.2,
+            };
+            let t = (rnd() * 9.0 - 6.0).exp();
+            let row = [
+                s,
+                k,
+                0.2 * rnd() - 0.05,
+                0.15 * rnd() - 0.05,
+                sigma,
+                t,
+                if rnd() < 0.5 { 1.0 } else { -1.0 },
+            ];
+            for (c, v) in cols.iter_mut().zip(row) {
+                c.push(v);
+            }
+        }
+        cols
+    }
+
+    #[test]
+    fn vector_kernel_is_bit_identical_to_the_scalar_one() {
+        if !available() {
+            return; // nothing to compare on this CPU: the scalar kernel is what runs
+        }
+        for (n, seed) in [(4099usize, 1u64), (1000, 2), (7, 3), (3, 4)] {
+            let mut cols = random_columns(n, seed);
+            if n > 100 {
+                cols[4][10] = f64::NAN;
+                cols[0][21] = 1e-300; // subnormal S/K
+                cols[1][21] = 1e10;
+                cols[0][33] = 1e200; // S K overflows
+                cols[1][33] = 1e200;
+                cols[4][45] = 1e-12; // vanishing vol
+                cols[4][46] = 1e200; // enormous vol
+            }
+            let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+            let mut scalar = vec![0.0; n];
+            let mut vector = vec![0.0; n];
+            bsm_price_chunk(&views, &mut scalar);
+            price_chunk(&views, &mut vector);
+            for i in 0..n {
+                assert_eq!(
+                    scalar[i].to_bits(),
+                    vector[i].to_bits(),
+                    "row {i}: {:?} -> {} vs {}",
+                    contract(&views, i),
+                    scalar[i],
+                    vector[i]
+                );
+            }
+        }
+    }
+}
