@@ -18,4 +18,5 @@ pub mod parallel;
 mod python;
 #[cfg(target_arch = "x86_64")]
 pub mod simd;
+pub mod surface;
 mod tables;

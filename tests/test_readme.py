@@ -16,3 +16,6 @@ def test_readme_examples_run(root: Path) -> None:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
     vols = namespace["vols"]
     assert getattr(vols, "shape") == (5,)
+    fitted = namespace["fitted"]
+    assert getattr(fitted, "shape") == (4, 41)
+    assert getattr(namespace["report"], "ok")

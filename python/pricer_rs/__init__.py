@@ -7,8 +7,10 @@ derivatives per unit of each input (theta = -dV/dt per year).
 """
 
 from ._native import (
+    ArbitrageReport,
     BlackScholesPricer,
     Greeks,
+    ImpliedVolSurface,
     __version__,
     black76_implied_vol,
     black76_price,
@@ -26,8 +28,10 @@ from ._native import (
 )
 
 __all__ = [
+    "ArbitrageReport",
     "BlackScholesPricer",
     "Greeks",
+    "ImpliedVolSurface",
     "__version__",
     "black76_implied_vol",
     "black76_price",

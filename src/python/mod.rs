@@ -4,6 +4,7 @@
 mod api;
 mod args;
 mod classes;
+mod surface;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -26,5 +27,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     api::register(m)?;
     classes::register(m)?;
+    surface::register(m)?;
     Ok(())
 }

@@ -1,0 +1,531 @@
+//! `ImpliedVolSurface` and its `ArbitrageReport`: the binding of `crate::surface`.
+
+use ndarray::{Array2, Axis, IxDyn};
+use numpy::{IntoPyArray, PyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::api::{broadcast_operands, fill_one, greeks_of_arrays};
+use super::args::{Given, Operand, kind_operand, operand, which_greeks};
+use super::classes::Greeks;
+use crate::batch::{self, BsmArrays, Domain, check_domain};
+use crate::black::{Contract, bsm_price};
+use crate::engine::{broadcast_shape, for_each_chunk, format_shape};
+use crate::surface::{ArbitrageReport as CoreReport, Surface};
+
+/// A strike x tenor implied-volatility surface: one vol per node, `vols[j, i]` at
+/// `tenors[j]`, `strikes[i]` (NaN marks a missing node). Immutable: every method returns
+/// arrays or a new surface.
+///
+/// Interpolation (`vol`, `price_at`): linear in vol against log-moneyness ln(k/F(t)) along
+/// strike (flat beyond the outer nodes), linear in total variance sigma^2 t along tenor
+/// (constant vol before the first and after the last tenor); nodes are reproduced exactly.
+#[pyclass(frozen, module = "pricer_rs", name = "ImpliedVolSurface")]
+pub struct ImpliedVolSurface {
+    inner: Surface,
+}
+
+fn as_1d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
+    let op = operand(obj, name)?;
+    if op.view().ndim() != 1 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be 1-D, got shape {}",
+            format_shape(op.view().shape())
+        )));
+    }
+    Ok(op)
+}
+
+fn as_2d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
+    let op = operand(obj, name)?;
+    if op.view().ndim() != 2 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be 2-D (len(tenors), len(strikes)), got shape {}",
+            format_shape(op.view().shape())
+        )));
+    }
+    Ok(op)
+}
+
+fn scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
+    obj.extract::<f64>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(format!("{name} must be a real number"))
+    })
+}
+
+fn pairs_array<'py>(py: Python<'py>, pairs: &[(usize, usize)]) -> Bound<'py, PyArray2<i64>> {
+    let mut a = Array2::<i64>::zeros((pairs.len(), 2));
+    for (row, &(j, i)) in pairs.iter().enumerate() {
+        a[[row, 0]] = j as i64;
+        a[[row, 1]] = i as i64;
+    }
+    a.into_pyarray(py)
+}
+
+impl ImpliedVolSurface {
+    fn build(
+        spot: f64,
+        strikes: &Operand<'_>,
+        tenors: &Operand<'_>,
+        vols: ndarray::ArrayView2<f64>,
+        r: f64,
+        q: f64,
+    ) -> PyResult<Self> {
+        let strikes = strikes
+            .view()
+            .into_dimensionality::<ndarray::Ix1>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let tenors = tenors
+            .view()
+            .into_dimensionality::<ndarray::Ix1>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(ImpliedVolSurface {
+            inner: Surface::new(spot, strikes, tenors, vols, r, q)?,
+        })
+    }
+
+    /// Call `f(surface)` from the pure-Python helpers in `pricer_rs._surface`.
+    fn helper<'py>(
+        slf: &Bound<'py, Self>,
+        name: &str,
+        args: Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let module = slf.py().import("pricer_rs._surface")?;
+        let mut all: Vec<Bound<'py, PyAny>> = vec![slf.clone().into_any()];
+        all.extend(args.iter());
+        module.getattr(name)?.call1(PyTuple::new(slf.py(), all)?)
+    }
+}
+
+#[pymethods]
+impl ImpliedVolSurface {
+    #[new]
+    #[pyo3(signature = (spot, strikes, tenors, vols, r = 0.0, q = 0.0))]
+    fn new(
+        spot: &Bound<'_, PyAny>,
+        strikes: &Bound<'_, PyAny>,
+        tenors: &Bound<'_, PyAny>,
+        vols: &Bound<'_, PyAny>,
+        r: f64,
+        q: f64,
+    ) -> PyResult<Self> {
+        let spot = scalar(spot, "spot")?;
+        let (strikes, tenors, vols) = (
+            as_1d(strikes, "strikes")?,
+            as_1d(tenors, "tenors")?,
+            as_2d(vols, "vols")?,
+        );
+        let vols = vols
+            .view()
+            .into_dimensionality::<ndarray::Ix2>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Self::build(spot, &strikes, &tenors, vols, r, q)
+    }
+
+    /// Invert a (len(tenors), len(strikes)) grid of option prices into a surface. Nodes whose
+    /// price no volatility reproduces (or that are NaN) become missing (NaN) nodes. `kind` may
+    /// be a 2-D array, e.g. puts below the forward and calls above.
+    #[staticmethod]
+    #[pyo3(signature = (spot, strikes, tenors, prices, r = 0.0, q = 0.0, kind = Given::default()),
+           text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call')")]
+    #[allow(clippy::too_many_arguments)]
+    fn from_prices(
+        py: Python<'_>,
+        spot: &Bound<'_, PyAny>,
+        strikes: &Bound<'_, PyAny>,
+        tenors: &Bound<'_, PyAny>,
+        prices: &Bound<'_, PyAny>,
+        r: f64,
+        q: f64,
+        kind: Given<'_>,
+    ) -> PyResult<Self> {
+        let spot_v = scalar(spot, "spot")?;
+        let (strikes_op, tenors_op, prices_op) = (
+            as_1d(strikes, "strikes")?,
+            as_1d(tenors, "tenors")?,
+            as_2d(prices, "prices")?,
+        );
+        let kind_op = kind_operand(kind.get())?;
+        let (nt, nk) = (tenors_op.view().len(), strikes_op.view().len());
+        if prices_op.view().shape() != [nt, nk] {
+            return Err(PyValueError::new_err(format!(
+                "prices has shape {}, but (len(tenors), len(strikes)) is ({nt}, {nk})",
+                format_shape(prices_op.view().shape())
+            )));
+        }
+        let consts = [
+            Operand::scalar(spot_v),
+            Operand::scalar(r),
+            Operand::scalar(q),
+        ];
+        let arrays = batch::ImpliedArrays {
+            price: prices_op.view(),
+            s: consts[0].view(),
+            k: strikes_op.view().insert_axis(Axis(0)),
+            r: consts[1].view(),
+            q: consts[2].view(),
+            t: tenors_op.view().insert_axis(Axis(1)),
+            call: kind_op.view(),
+        };
+        let shape = broadcast_shape(&[&[nt, nk], arrays.call.shape()], &["prices", "kind"])?;
+        let mut vols = vec![0.0; nt * nk];
+        py.detach(|| batch::implied_vol_into(&arrays, &shape, &mut vols, true))?;
+        for v in vols.iter_mut() {
+            if v.is_nan() || *v <= 0.0 {
+                *v = f64::NAN; // no volatility (or only a vanishing one) reproduces the price
+            }
+        }
+        let vols = Array2::from_shape_vec((nt, nk), vols)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Self::build(spot_v, &strikes_op, &tenors_op, vols.view(), r, q)
+    }
+
+    /// Spot price of the underlying.
+    #[getter]
+    fn spot(&self) -> f64 {
+        self.inner.spot()
+    }
+    /// Continuously compounded rate, per year.
+    #[getter]
+    fn r(&self) -> f64 {
+        self.inner.r()
+    }
+    /// Continuous dividend yield, per year.
+    #[getter]
+    fn q(&self) -> f64 {
+        self.inner.q()
+    }
+    /// Strike axis (a copy).
+    #[getter]
+    fn strikes<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.strikes().to_vec().into_pyarray(py)
+    }
+    /// Tenor axis in years (a copy).
+    #[getter]
+    fn tenors<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.tenors().to_vec().into_pyarray(py)
+    }
+    /// The vol grid, shape (len(tenors), len(strikes)) (a copy).
+    #[getter]
+    fn vols<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        self.inner.vols().to_owned().into_pyarray(py)
+    }
+    /// (len(tenors), len(strikes))
+    #[getter]
+    fn shape(&self) -> (usize, usize) {
+        (self.inner.tenors().len(), self.inner.strikes().len())
+    }
+
+    /// Prices at every node, shape (len(tenors), len(strikes)); NaN at missing nodes.
+    #[pyo3(signature = (kind = Given::default()), text_signature = "(self, kind='call')")]
+    fn price<'py>(&self, py: Python<'py>, kind: Given<'py>) -> PyResult<Py<PyAny>> {
+        let kind = kind_operand(kind.get())?;
+        let (consts, vols) = self.node_operands();
+        let arrays = node_arrays(&consts, &vols, &kind);
+        let shape = self.grid_shape(&arrays)?;
+        fill_one(py, &shape, None, |buf| {
+            batch::price_into(&arrays, &shape, buf, true)
+        })
+    }
+
+    /// Price and greeks at every node: a `Greeks` of 2-D arrays.
+    #[pyo3(signature = (kind = Given::default(), which = None), text_signature = "(self, kind='call', which=None)")]
+    fn greeks(
+        &self,
+        py: Python<'_>,
+        kind: Given<'_>,
+        which: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Greeks> {
+        let which = which_greeks(which)?;
+        let kind = kind_operand(kind.get())?;
+        let (consts, vols) = self.node_operands();
+        let arrays = node_arrays(&consts, &vols, &kind);
+        let shape = self.grid_shape(&arrays)?;
+        greeks_of_arrays(py, &arrays, &shape, &which)
+    }
+
+    /// Interpolated vols at strikes `k` and times `t` (broadcasting).
+    fn vol<'py>(
+        &self,
+        py: Python<'py>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let (k, t) = (operand(k, "k")?, operand(t, "t")?);
+        let shape = broadcast_operands(&[&k, &t], &["k", "t"])?;
+        let views = [k.view(), t.view()];
+        let surface = &self.inner;
+        fill_one(py, &shape, None, |buf| {
+            check_domain("k", &views[0], Domain::Positive)?;
+            check_domain("t", &views[1], Domain::Positive)?;
+            for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
+                for (m, v) in o[0].iter_mut().enumerate() {
+                    *v = surface.vol_at(x[0][m], x[1][m]);
+                }
+            })
+        })
+    }
+
+    /// Prices at strikes `k` and times `t` off the grid, at the interpolated vols.
+    #[pyo3(signature = (k, t, kind = Given::default()), text_signature = "(self, k, t, kind='call')")]
+    fn price_at<'py>(
+        &self,
+        py: Python<'py>,
+        k: &Bound<'py, PyAny>,
+        t: &Bound<'py, PyAny>,
+        kind: Given<'py>,
+    ) -> PyResult<Py<PyAny>> {
+        let (k, t, kind) = (
+            operand(k, "k")?,
+            operand(t, "t")?,
+            kind_operand(kind.get())?,
+        );
+        let shape = broadcast_operands(&[&k, &t, &kind], &["k", "t", "kind"])?;
+        let views = [k.view(), t.view(), kind.view()];
+        let surface = &self.inner;
+        fill_one(py, &shape, None, |buf| {
+            check_domain("k", &views[0], Domain::Positive)?;
+            check_domain("t", &views[1], Domain::Positive)?;
+            for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
+                for (m, v) in o[0].iter_mut().enumerate() {
+                    let (k, t) = (x[0][m], x[1][m]);
+                    let sigma = surface.vol_at(k, t);
+                    *v = bsm_price(&Contract {
+                        s: surface.spot(),
+                        k,
+                        r: surface.r(),
+                        q: surface.q(),
+                        sigma,
+                        t,
+                        is_call: x[2][m] > 0.0,
+                    });
+                }
+            })
+        })
+    }
+
+    /// A new surface with vols + dvol (a scalar or a (len(tenors), len(strikes)) array).
+    fn shifted(&self, dvol: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let bump = operand(dvol, "dvol")?;
+        let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
+        let b = bump.view();
+        let b = b.broadcast(IxDyn(&shape)).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "dvol has shape {}, but the surface has shape ({}, {})",
+                format_shape(bump.view().shape()),
+                shape[0],
+                shape[1]
+            ))
+        })?;
+        let vols = &self.inner.vols()
+            + &b.into_dimensionality::<ndarray::Ix2>()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(ImpliedVolSurface {
+            inner: self.inner.with_vols(vols.view())?,
+        })
+    }
+
+    /// A new surface with the same vol at each strike under another spot (sticky strike).
+    fn with_spot(&self, spot: f64) -> PyResult<Self> {
+        Ok(ImpliedVolSurface {
+            inner: self.inner.with_spot(spot)?,
+        })
+    }
+
+    /// Calendar, butterfly and vertical-spread arbitrage, node by node.
+    fn check_arbitrage(&self) -> ArbitrageReport {
+        ArbitrageReport {
+            inner: self.inner.check_arbitrage(),
+        }
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let me = slf.get();
+        let args = (
+            me.spot(),
+            me.strikes(py),
+            me.tenors(py),
+            me.vols(py),
+            me.r(),
+            me.q(),
+        );
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<ImpliedVolSurface>() {
+            Ok(o) => {
+                let (a, b) = (&self.inner, &o.get().inner);
+                a.spot() == b.spot()
+                    && a.r() == b.r()
+                    && a.q() == b.q()
+                    && a.strikes() == b.strikes()
+                    && a.tenors() == b.tenors()
+                    && a.vols()
+                        .iter()
+                        .zip(b.vols().iter())
+                        .all(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let s = &self.inner;
+        let (k, t) = (s.strikes(), s.tenors());
+        let finite: Vec<f64> = s.vols().iter().copied().filter(|v| !v.is_nan()).collect();
+        let missing = s.vols().len() - finite.len();
+        let (lo, hi) = finite
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        format!(
+            "ImpliedVolSurface(spot={:?}, {} tenors {:?}..{:?}, {} strikes {:?}..{:?}, vols {:.4}..{:.4}{}, r={:?}, q={:?})",
+            s.spot(),
+            t.len(),
+            t[0],
+            t[t.len() - 1],
+            k.len(),
+            k[0],
+            k[k.len() - 1],
+            lo,
+            hi,
+            if missing > 0 {
+                format!(" ({missing} missing)")
+            } else {
+                String::new()
+            },
+            s.r(),
+            s.q()
+        )
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Self::helper(slf, "repr_html", PyTuple::empty(slf.py()))?.extract()
+    }
+
+    /// A long-format pandas DataFrame: one row per node with tenor, strike, forward,
+    /// log_moneyness, vol and total_variance (needs pandas).
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::helper(slf, "to_pandas", PyTuple::empty(slf.py()))
+    }
+
+    /// Smiles per tenor and a heatmap of the grid in one matplotlib Figure (needs matplotlib,
+    /// imported only here).
+    #[pyo3(signature = (**kwargs))]
+    fn plot<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let module = slf.py().import("pricer_rs._surface")?;
+        module.getattr("plot")?.call((slf.clone(),), kwargs)
+    }
+}
+
+impl ImpliedVolSurface {
+    fn node_operands(&self) -> ([Operand<'static>; 5], Operand<'static>) {
+        let s = &self.inner;
+        let strikes = ndarray::Array1::from(s.strikes().to_vec()).into_dyn();
+        let tenors = ndarray::Array1::from(s.tenors().to_vec())
+            .insert_axis(Axis(1))
+            .into_dyn();
+        (
+            [
+                Operand::scalar(s.spot()),
+                Operand::Owned(strikes),
+                Operand::Owned(tenors),
+                Operand::scalar(s.r()),
+                Operand::scalar(s.q()),
+            ],
+            Operand::Owned(s.vols().to_owned().into_dyn()),
+        )
+    }
+
+    fn grid_shape(&self, arrays: &BsmArrays<'_>) -> PyResult<Vec<usize>> {
+        Ok(broadcast_shape(
+            &[
+                &[self.inner.tenors().len(), self.inner.strikes().len()],
+                arrays.call.shape(),
+            ],
+            &["surface", "kind"],
+        )?)
+    }
+}
+
+fn node_arrays<'a>(
+    consts: &'a [Operand<'static>; 5],
+    vols: &'a Operand<'static>,
+    kind: &'a Operand<'_>,
+) -> BsmArrays<'a> {
+    BsmArrays {
+        s: consts[0].view(),
+        k: consts[1].view(),
+        r: consts[3].view(),
+        q: consts[4].view(),
+        sigma: vols.view(),
+        t: consts[2].view(),
+        call: kind.view(),
+    }
+}
+
+/// Nodes where a surface admits arbitrage, as (tenor index, strike index) rows.
+#[pyclass(frozen, module = "pricer_rs", name = "ArbitrageReport")]
+pub struct ArbitrageReport {
+    inner: CoreReport,
+}
+
+#[pymethods]
+impl ArbitrageReport {
+    /// Nodes whose total variance falls below the previous tenor's at the same log-moneyness.
+    #[getter]
+    fn calendar<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<i64>> {
+        pairs_array(py, &self.inner.calendar)
+    }
+    /// Nodes whose call price lies above the chord of their neighbours (not convex in strike).
+    #[getter]
+    fn butterfly<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<i64>> {
+        pairs_array(py, &self.inner.butterfly)
+    }
+    /// Nodes whose call price rises from the previous strike or falls faster than the
+    /// discounted strike step.
+    #[getter]
+    fn vertical<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<i64>> {
+        pairs_array(py, &self.inner.vertical)
+    }
+    /// Number of offending nodes per check.
+    #[getter]
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("calendar", self.inner.calendar.len())?;
+        d.set_item("butterfly", self.inner.butterfly.len())?;
+        d.set_item("vertical", self.inner.vertical.len())?;
+        Ok(d)
+    }
+    /// True when no check found anything.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner == CoreReport::default()
+    }
+    fn __bool__(&self) -> bool {
+        !self.ok()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ArbitrageReport(calendar={}, butterfly={}, vertical={})",
+            self.inner.calendar.len(),
+            self.inner.butterfly.len(),
+            self.inner.vertical.len()
+        )
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ImpliedVolSurface>()?;
+    m.add_class::<ArbitrageReport>()?;
+    Ok(())
+}

@@ -1,0 +1,397 @@
+//! An implied-volatility surface: one vol per (tenor, strike) node, interpolated between.
+//!
+//! Interpolation, as a researcher fitting surfaces expects it:
+//! - along strike, at a fixed tenor: linear in vol against log-moneyness `y = ln(K / F(T))`
+//!   between the neighbouring valid nodes (never overshoots them), flat beyond the first and
+//!   last valid node;
+//! - along tenor, at a fixed log-moneyness: linear in total variance `w = sigma^2 T`
+//!   between the neighbouring tenors that have any valid node; constant vol before the first
+//!   and after the last;
+//! - a node is reproduced exactly, and a missing (NaN) node is skipped.
+
+use ndarray::{Array2, ArrayView1, ArrayView2};
+
+use crate::black::{Contract, bsm_price};
+use crate::error::{PricingError, Result, format_index};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Surface {
+    spot: f64,
+    r: f64,
+    q: f64,
+    strikes: Vec<f64>,
+    tenors: Vec<f64>,
+    /// shape (tenors, strikes)
+    vols: Array2<f64>,
+    /// ln(K_i / F(T_j)) per node, the smile's abscissa
+    log_moneyness: Array2<f64>,
+    /// per tenor, the strike indices of its valid (non-NaN) nodes
+    valid: Vec<Vec<usize>>,
+    /// tenors with at least one valid node
+    live_tenors: Vec<usize>,
+}
+
+/// Offending nodes of an arbitrage check, as (tenor index, strike index).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArbitrageReport {
+    /// total variance falls from the previous tenor at the node's log-moneyness
+    pub calendar: Vec<(usize, usize)>,
+    /// the node's call price lies above the chord of its neighbours (not convex in strike)
+    pub butterfly: Vec<(usize, usize)>,
+    /// the call price rises from the previous strike, or falls faster than the discounted
+    /// strike step
+    pub vertical: Vec<(usize, usize)>,
+}
+
+fn invalid(msg: String) -> PricingError {
+    PricingError::InvalidArgument(msg)
+}
+
+fn check_axis(name: &str, axis: &[f64]) -> Result<()> {
+    if axis.is_empty() {
+        return Err(invalid(format!("{name} must not be empty")));
+    }
+    for (i, &v) in axis.iter().enumerate() {
+        if !(v > 0.0 && v.is_finite()) {
+            return Err(invalid(format!(
+                "{name}[{i}] = {v:?}: {name} must be finite and > 0"
+            )));
+        }
+        if i > 0 && v <= axis[i - 1] {
+            return Err(invalid(format!(
+                "{name}[{i}] = {v:?} <= {name}[{}] = {:?}: {name} must be strictly increasing",
+                i - 1,
+                axis[i - 1]
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Surface {
+    /// Validate and build. `vols` has shape `(tenors.len(), strikes.len())`; NaN marks a
+    /// missing node.
+    pub fn new(
+        spot: f64,
+        strikes: ArrayView1<f64>,
+        tenors: ArrayView1<f64>,
+        vols: ArrayView2<f64>,
+        r: f64,
+        q: f64,
+    ) -> Result<Surface> {
+        if !(spot > 0.0 && spot.is_finite()) {
+            return Err(invalid(format!(
+                "spot = {spot:?}: spot must be finite and > 0"
+            )));
+        }
+        for (name, v) in [("r", r), ("q", q)] {
+            if !v.is_finite() {
+                return Err(invalid(format!("{name} = {v:?}: {name} must be finite")));
+            }
+        }
+        let strikes: Vec<f64> = strikes.iter().copied().collect();
+        let tenors: Vec<f64> = tenors.iter().copied().collect();
+        check_axis("strikes", &strikes)?;
+        check_axis("tenors", &tenors)?;
+        let want = (tenors.len(), strikes.len());
+        if vols.dim() != want {
+            return Err(invalid(format!(
+                "vols has shape ({}, {}), but (len(tenors), len(strikes)) is ({}, {})",
+                vols.nrows(),
+                vols.ncols(),
+                want.0,
+                want.1
+            )));
+        }
+        for (flat, &v) in vols.iter().enumerate() {
+            if v.is_nan() {
+                continue;
+            }
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(PricingError::OutOfDomain {
+                    name: "vols",
+                    index: format_index(&[want.0, want.1], flat),
+                    value: v,
+                    rule: "finite and > 0 (NaN marks a missing node)",
+                });
+            }
+        }
+        let vols = vols.to_owned();
+        let mut log_moneyness = Array2::zeros(want);
+        for (j, &t) in tenors.iter().enumerate() {
+            let f = forward(spot, r, q, t);
+            for (i, &k) in strikes.iter().enumerate() {
+                log_moneyness[[j, i]] = (k / f).ln();
+            }
+        }
+        let valid: Vec<Vec<usize>> = (0..tenors.len())
+            .map(|j| {
+                (0..strikes.len())
+                    .filter(|&i| !vols[[j, i]].is_nan())
+                    .collect()
+            })
+            .collect();
+        let live_tenors = (0..tenors.len())
+            .filter(|&j| !valid[j].is_empty())
+            .collect();
+        Ok(Surface {
+            spot,
+            r,
+            q,
+            strikes,
+            tenors,
+            vols,
+            log_moneyness,
+            valid,
+            live_tenors,
+        })
+    }
+
+    pub fn spot(&self) -> f64 {
+        self.spot
+    }
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+    pub fn q(&self) -> f64 {
+        self.q
+    }
+    pub fn strikes(&self) -> &[f64] {
+        &self.strikes
+    }
+    pub fn tenors(&self) -> &[f64] {
+        &self.tenors
+    }
+    pub fn vols(&self) -> ArrayView2<'_, f64> {
+        self.vols.view()
+    }
+
+    /// A surface with other vols (same axes, spot and rates): validated as a new one.
+    pub fn with_vols(&self, vols: ArrayView2<f64>) -> Result<Surface> {
+        Surface::new(
+            self.spot,
+            ArrayView1::from(&self.strikes[..]),
+            ArrayView1::from(&self.tenors[..]),
+            vols,
+            self.r,
+            self.q,
+        )
+    }
+
+    /// The same vols at each strike under another spot (sticky strike).
+    pub fn with_spot(&self, spot: f64) -> Result<Surface> {
+        Surface::new(
+            spot,
+            ArrayView1::from(&self.strikes[..]),
+            ArrayView1::from(&self.tenors[..]),
+            self.vols.view(),
+            self.r,
+            self.q,
+        )
+    }
+
+    pub fn forward(&self, t: f64) -> f64 {
+        forward(self.spot, self.r, self.q, t)
+    }
+
+    /// The vol of tenor `j`'s smile at log-moneyness `y` (NaN when the tenor has no node).
+    fn smile(&self, j: usize, y: f64) -> f64 {
+        let nodes = &self.valid[j];
+        let (Some(&first), Some(&last)) = (nodes.first(), nodes.last()) else {
+            return f64::NAN;
+        };
+        let ys = self.log_moneyness.row(j);
+        let vols = self.vols.row(j);
+        if y <= ys[first] {
+            return vols[first];
+        }
+        if y >= ys[last] {
+            return vols[last];
+        }
+        // the first valid node at or beyond y
+        let pos = nodes.partition_point(|&i| ys[i] < y);
+        let (hi, lo) = (nodes[pos], nodes[pos - 1]);
+        if ys[hi] == y {
+            return vols[hi];
+        }
+        let w = (y - ys[lo]) / (ys[hi] - ys[lo]);
+        vols[lo] + (vols[hi] - vols[lo]) * w
+    }
+
+    /// Interpolated vol at strike `k` and time `t` (see the module notes).
+    pub fn vol_at(&self, k: f64, t: f64) -> f64 {
+        if k.is_nan() || t.is_nan() || self.live_tenors.is_empty() {
+            return f64::NAN;
+        }
+        let y = (k / self.forward(t)).ln();
+        let live = &self.live_tenors;
+        let first = live[0];
+        let last = live[live.len() - 1];
+        if t <= self.tenors[first] {
+            return self.smile(first, y);
+        }
+        if t >= self.tenors[last] {
+            return self.smile(last, y);
+        }
+        let pos = live.partition_point(|&j| self.tenors[j] < t);
+        let (j1, j0) = (live[pos], live[pos - 1]);
+        if self.tenors[j1] == t {
+            return self.smile(j1, y);
+        }
+        let (t0, t1) = (self.tenors[j0], self.tenors[j1]);
+        let (v0, v1) = (self.smile(j0, y), self.smile(j1, y));
+        let (w0, w1) = (v0 * v0 * t0, v1 * v1 * t1);
+        let w = w0 + (w1 - w0) * (t - t0) / (t1 - t0);
+        (w / t).sqrt()
+    }
+
+    /// Call price at node (j, i), NaN for a missing node.
+    fn node_call(&self, j: usize, i: usize) -> f64 {
+        bsm_price(&Contract {
+            s: self.spot,
+            k: self.strikes[i],
+            r: self.r,
+            q: self.q,
+            sigma: self.vols[[j, i]],
+            t: self.tenors[j],
+            is_call: true,
+        })
+    }
+
+    /// Calendar, butterfly and vertical-spread violations, node by node.
+    pub fn check_arbitrage(&self) -> ArbitrageReport {
+        let mut report = ArbitrageReport::default();
+        // rounding allowances: relative for variances, a tiny fraction of spot for prices
+        let var_tol = 1e-12;
+        let price_tol = 1e-11 * self.spot;
+        for pair in self.live_tenors.windows(2) {
+            let (j0, j1) = (pair[0], pair[1]);
+            for &i in &self.valid[j1] {
+                let y = self.log_moneyness[[j1, i]];
+                let v0 = self.smile(j0, y);
+                let w0 = v0 * v0 * self.tenors[j0];
+                let v1 = self.vols[[j1, i]];
+                let w1 = v1 * v1 * self.tenors[j1];
+                if w1 < w0 * (1.0 - var_tol) {
+                    report.calendar.push((j1, i));
+                }
+            }
+        }
+        for j in 0..self.tenors.len() {
+            let nodes = &self.valid[j];
+            let calls: Vec<f64> = nodes.iter().map(|&i| self.node_call(j, i)).collect();
+            let discount = (-self.r * self.tenors[j]).exp();
+            for m in 1..nodes.len() {
+                let (a, b) = (nodes[m - 1], nodes[m]);
+                let (ca, cb) = (calls[m - 1], calls[m]);
+                let step = discount * (self.strikes[b] - self.strikes[a]);
+                if cb > ca + price_tol || ca - cb > step + price_tol {
+                    report.vertical.push((j, b));
+                }
+            }
+            for m in 1..nodes.len().saturating_sub(1) {
+                let (a, i, b) = (nodes[m - 1], nodes[m], nodes[m + 1]);
+                let (ka, ki, kb) = (self.strikes[a], self.strikes[i], self.strikes[b]);
+                let chord = ((kb - ki) * calls[m - 1] + (ki - ka) * calls[m + 1]) / (kb - ka);
+                if calls[m] > chord + price_tol {
+                    report.butterfly.push((j, i));
+                }
+            }
+        }
+        report
+    }
+}
+
+fn forward(spot: f64, r: f64, q: f64, t: f64) -> f64 {
+    spot * ((r - q) * t).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, array};
+
+    fn flat(vol: f64) -> Surface {
+        let strikes = Array1::linspace(80.0, 120.0, 9);
+        let tenors = array![0.25, 0.5, 1.0, 2.0];
+        let vols = Array2::from_elem((4, 9), vol);
+        Surface::new(
+            100.0,
+            strikes.view(),
+            tenors.view(),
+            vols.view(),
+            0.02,
+            0.01,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn nodes_are_reproduced_exactly() {
+        let strikes = Array1::linspace(80.0, 120.0, 9);
+        let tenors = array![0.25, 0.5, 1.0, 2.0];
+        let vols =
+            Array2::from_shape_fn((4, 9), |(j, i)| 0.15 + 0.01 * i as f64 + 0.003 * j as f64);
+        let s = Surface::new(
+            100.0,
+            strikes.view(),
+            tenors.view(),
+            vols.view(),
+            0.02,
+            0.01,
+        )
+        .unwrap();
+        for (j, &t) in tenors.iter().enumerate() {
+            for (i, &k) in strikes.iter().enumerate() {
+                assert_eq!(s.vol_at(k, t), vols[[j, i]]);
+            }
+        }
+    }
+
+    #[test]
+    fn flat_surface_is_flat_everywhere() {
+        let s = flat(0.2);
+        for &(k, t) in &[(50.0, 0.1), (99.0, 0.3), (130.0, 1.5), (100.0, 5.0)] {
+            assert!((s.vol_at(k, t) - 0.2).abs() < 1e-15, "{k} {t}");
+        }
+    }
+
+    #[test]
+    fn missing_nodes_are_skipped() {
+        let mut s = flat(0.2);
+        let mut vols = s.vols.clone();
+        vols[[1, 4]] = f64::NAN;
+        vols[[1, 3]] = 0.3;
+        vols[[1, 5]] = 0.3;
+        s = s.with_vols(vols.view()).unwrap();
+        // at the missing node: linear between its valid neighbours, both 0.3
+        assert!((s.vol_at(100.0, 0.5) - 0.3).abs() < 1e-15);
+    }
+
+    #[test]
+    fn validation_messages() {
+        let strikes = array![100.0, 90.0];
+        let tenors = array![1.0];
+        let vols = array![[0.2, 0.2]];
+        let e =
+            Surface::new(100.0, strikes.view(), tenors.view(), vols.view(), 0.0, 0.0).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("strikes must be strictly increasing"),
+            "{e}"
+        );
+        let strikes = array![90.0, 100.0];
+        let vols = array![[0.2, -0.1]];
+        let e =
+            Surface::new(100.0, strikes.view(), tenors.view(), vols.view(), 0.0, 0.0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "vols[0, 1] = -0.1: vols must be finite and > 0 (NaN marks a missing node)"
+        );
+    }
+
+    #[test]
+    fn clean_surface_has_no_arbitrage() {
+        assert_eq!(flat(0.2).check_arbitrage(), ArbitrageReport::default());
+    }
+}
