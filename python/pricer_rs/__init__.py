@@ -3,29 +3,33 @@
 Every function broadcasts over its array arguments like a numpy ufunc and returns a float
 when all arguments are scalars. Units: prices in currency, rates and yields continuously
 compounded per year, volatility per sqrt(year), time in years. Greeks are exact partial
-derivatives per unit of each input (theta = -dV/dt per year).
+derivatives per unit of each input (theta = -dV/dt per year). pandas and polars Series are
+accepted wherever arrays are, and give Series (or DataFrames, for greeks) back.
 """
 
+from . import _native
+from ._frames import frame_aware
 from ._native import (
     ArbitrageReport,
     BlackScholesPricer,
     Greeks,
     ImpliedVolSurface,
     __version__,
-    black76_implied_vol,
-    black76_price,
-    delta,
-    gamma,
     get_num_threads,
-    greeks,
-    implied_vol,
-    price,
     price_european_call_batch,
-    rho,
     set_num_threads,
-    theta,
-    vega,
 )
+
+price = frame_aware(_native.price)
+delta = frame_aware(_native.delta)
+gamma = frame_aware(_native.gamma)
+vega = frame_aware(_native.vega)
+theta = frame_aware(_native.theta)
+rho = frame_aware(_native.rho)
+greeks = frame_aware(_native.greeks)
+implied_vol = frame_aware(_native.implied_vol)
+black76_price = frame_aware(_native.black76_price)
+black76_implied_vol = frame_aware(_native.black76_implied_vol)
 
 __all__ = [
     "ArbitrageReport",

@@ -1,0 +1,81 @@
+"""pandas and polars in, pandas and polars out, numpy at the core.
+
+Every vectorised function is wrapped here: when any argument is a pandas or polars Series
+(a DataFrame column is one), the arguments are handed to the Rust core as numpy arrays
+(zero-copy where the data is contiguous float64 without nulls) and the result comes back in
+the caller's type: a pandas Series (or a DataFrame for greeks) with the inputs' index, or a
+polars Series (or DataFrame). Neither library is imported unless the caller passed one of
+its objects: the check looks at the argument's type's module name only.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _flavour(value: object) -> str | None:
+    root = type(value).__module__.partition(".")[0]
+    if root == "pandas" and hasattr(value, "index") and hasattr(value, "to_numpy"):
+        return "pandas"
+    if root == "polars" and hasattr(value, "to_numpy"):
+        return "polars"
+    return None
+
+
+def _as_numpy(value: object) -> object:
+    flavour = _flavour(value)
+    if flavour is None:
+        return value
+    array = value.to_numpy()  # type: ignore[attr-defined]
+    if array.dtype.kind in "iub" and flavour == "polars" and getattr(value, "null_count", lambda: 0)():
+        array = value.cast(float).to_numpy()  # type: ignore[attr-defined]  # nulls -> NaN
+    return array
+
+
+def _wrap_result(result: Any, flavour: str, index: Any, name: str) -> Any:
+    from ._native import Greeks
+
+    if flavour == "pandas":
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+        if isinstance(result, Greeks):
+            return pd.DataFrame(result.to_dict(), index=index)
+        return pd.Series(np.asarray(result), index=index, name=name)
+    import polars as pl  # type: ignore[import-not-found,unused-ignore]
+
+    if isinstance(result, Greeks):
+        return pl.DataFrame({k: np.asarray(v) for k, v in result.to_dict().items()})
+    return pl.Series(name, np.asarray(result))
+
+
+def frame_aware(fn: F) -> F:
+    """Wrap a vectorised function so pandas and polars Series round-trip (see module)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        flavours = [f for f in map(_flavour, (*args, *kwargs.values())) if f is not None]
+        if not flavours:
+            return fn(*args, **kwargs)
+        if len(set(flavours)) > 1:
+            raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
+        flavour = flavours[0]
+        index = None
+        if flavour == "pandas":
+            indexes = [v.index for v in (*args, *kwargs.values()) if _flavour(v) == "pandas"]
+            index = indexes[0]
+            for other in indexes[1:]:
+                if not index.equals(other):
+                    raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
+        if kwargs.get("out") is not None:
+            raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
+        result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
+        return _wrap_result(result, flavour, index, name)
+
+    return wrapper  # type: ignore[return-value]

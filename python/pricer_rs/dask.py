@@ -1,0 +1,113 @@
+"""pricer_rs on dask arrays: the same functions, mapped lazily over blocks.
+
+Each function takes dask arrays (or dask DataFrame columns, or anything numpy takes),
+broadcasts them, and maps the Rust kernel over matching blocks. Nothing runs until you
+compute; on a `dask.distributed` cluster each block is priced on a worker, which needs
+pricer_rs installed. `progress=True` starts the computation at once (`persist`) and shows
+dask's progress bar (the distributed one when a client is active), returning the
+persisted array.
+
+    import dask.array as da
+    from dask.distributed import Client
+    import pricer_rs.dask as prd
+
+    client = Client("tcp://scheduler:8786")      # or Client() for a local cluster
+    s = da.random.uniform(2, 2000, 20_000_000, chunks=2_500_000)
+    prices = prd.price(s, s * 1.1, 0.02, 0.25, 0.5)   # lazy
+    prices.sum().compute()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+import pricer_rs as _pr
+
+__all__ = ["greeks", "implied_vol", "price"]
+
+_GREEK_FIELDS = ("price", "delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm")
+
+
+def _as_dask(value: Any) -> Any:
+    if hasattr(value, "to_dask_array"):  # a dask DataFrame column (dask Series)
+        return value.to_dask_array(lengths=True)
+    if isinstance(value, str) or isinstance(value, bool):
+        return value
+    return da.asarray(value)
+
+
+def _aligned(*values: Any) -> list[Any]:
+    arrays = [_as_dask(v) for v in values]
+    dense = [a for a in arrays if isinstance(a, da.Array)]
+    shape = np.broadcast_shapes(*(a.shape for a in dense))
+    broadcast = [da.broadcast_to(a, shape) if isinstance(a, da.Array) else a for a in arrays]
+    dense = [a for a in broadcast if isinstance(a, da.Array)]
+    unified = iter(da.core.unify_chunks(*[x for a in dense for x in (a, tuple(range(len(shape))))])[1])
+    return [next(unified) if isinstance(a, da.Array) else a for a in broadcast]
+
+
+def _finish(result: Any, progress: bool) -> Any:
+    if not progress:
+        return result
+    try:
+        from distributed import default_client, progress as distributed_progress
+
+        default_client()
+    except (ImportError, ValueError):
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar():
+            return result.persist()
+    persisted = result.persist()
+    distributed_progress(persisted)
+    return persisted
+
+
+def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any) -> Any:
+    return _pr.price(s, k, r, sigma, t, q=q, kind=kind)
+
+
+def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
+          progress: bool = False) -> Any:
+    """Lazy `pricer_rs.price` over dask arrays (same arguments and units)."""
+    args = _aligned(s, k, r, sigma, t, q, kind)
+    result = da.map_blocks(_price_block, *args, dtype=np.float64)
+    return _finish(result, progress)
+
+
+def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any) -> Any:
+    return _pr.implied_vol(p, s, k, r, t, q=q, kind=kind)
+
+
+def implied_vol(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
+                progress: bool = False) -> Any:
+    """Lazy `pricer_rs.implied_vol` over dask arrays (NaN where no vol reproduces a price)."""
+    args = _aligned(price, s, k, r, t, q, kind)
+    result = da.map_blocks(_implied_block, *args, dtype=np.float64)
+    return _finish(result, progress)
+
+
+def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, which: Any) -> Any:
+    g = _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which)
+    return np.stack([np.asarray(getattr(g, f)) for f in which])
+
+
+def greeks(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
+           which: Any = None, progress: bool = False) -> _pr.Greeks:
+    """Lazy `pricer_rs.greeks`: a `Greeks` whose fields are dask arrays, all computed by one
+    pass over the blocks."""
+    fields = tuple(_GREEK_FIELDS if which is None else ((which,) if isinstance(which, str) else which))
+    args = _aligned(s, k, r, sigma, t, q, kind)
+    stacked = da.map_blocks(_greeks_block, *args, fields, dtype=np.float64, new_axis=0,
+                            chunks=((len(fields),), *next(a for a in args if isinstance(a, da.Array)).chunks))
+    stacked = _finish(stacked, progress)
+    return _pr.Greeks(**{f: stacked[i] for i, f in enumerate(fields)})
+
+
+def compute(*values: Any) -> Any:
+    """`dask.compute` re-exported for convenience."""
+    return dask.compute(*values)

@@ -1,0 +1,89 @@
+"""pricer_rs.dask on a real LocalCluster with worker processes (issue 7)."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+
+import pricer_rs as pr
+import pricer_rs.dask as prd
+
+N = 20_000_000
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit="6GiB")
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def inputs(n: int) -> tuple[da.Array, ...]:
+    rng = da.random.default_rng(300)
+    chunks = n // 8
+    s = rng.uniform(2.0, 2000.0, n, chunks=chunks)
+    k = s * rng.uniform(0.5, 1.5, n, chunks=chunks)
+    sigma = rng.uniform(0.05, 0.9, n, chunks=chunks)
+    t = rng.uniform(1 / 365, 2.0, n, chunks=chunks)
+    return s, k, sigma, t
+
+
+def test_price_on_worker_processes_equals_in_process(client: object) -> None:
+    s, k, sigma, t = inputs(N)
+    lazy = prd.price(s, k, 0.02, sigma, t, kind="put")
+    assert isinstance(lazy, da.Array) and lazy.shape == (N,) and lazy.numblocks == (8,)
+    # the workers are separate processes
+    pids = client.run(lambda: __import__("os").getpid())  # type: ignore[attr-defined]
+    assert len(set(pids.values())) == 2
+    got = lazy.compute()
+    s_, k_, sigma_, t_ = dask.compute(s, k, sigma, t)
+    np.testing.assert_array_equal(got, pr.price(s_, k_, 0.02, sigma_, t_, kind="put"))
+
+
+def test_greeks_and_implied_vol_on_workers(client: object) -> None:
+    s, k, sigma, t = inputs(2_000_000)
+    g = prd.greeks(s, k, 0.02, sigma, t, which=("price", "vega"))
+    assert isinstance(g, pr.Greeks) and g.delta is None
+    prices = g.price
+    vols = prd.implied_vol(prices, s, k, 0.02, t)
+    p_, v_, vol_, s_, k_, sigma_, t_ = dask.compute(prices, g.vega, vols, s, k, sigma, t)
+    np.testing.assert_array_equal(p_, pr.price(s_, k_, 0.02, sigma_, t_))
+    np.testing.assert_array_equal(v_, pr.vega(s_, k_, 0.02, sigma_, t_))
+    np.testing.assert_array_equal(vol_, pr.implied_vol(p_, s_, k_, 0.02, t_))
+
+
+def test_progress_persists_with_the_distributed_bar(client: object) -> None:
+    s, k, sigma, t = inputs(400_000)
+    result = prd.price(s, k, 0.02, sigma, t, progress=True)
+    assert isinstance(result, da.Array)
+    assert np.isfinite(result.compute()).all()
+
+
+def test_dask_dataframe_columns() -> None:
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = pd.DataFrame({"s": np.linspace(50, 150, 1000), "sigma": 0.25})
+    ddf = dd.from_pandas(frame, npartitions=4)
+    with dask.config.set(scheduler="threads"):
+        got = prd.price(ddf["s"], 100.0, 0.01, ddf["sigma"], 0.5).compute()
+    np.testing.assert_array_equal(got, pr.price(frame["s"].to_numpy(), 100.0, 0.01, 0.25, 0.5))
+
+
+def test_objects_pickle_for_workers() -> None:
+    p = pr.BlackScholesPricer(r=0.03, sigma=0.2, q=0.01)
+    assert pickle.loads(pickle.dumps(p)) == p
+    g = pr.greeks(np.array([90.0, 110.0]), 100.0, 0.0, 0.2, 1.0)
+    back = pickle.loads(pickle.dumps(g))
+    np.testing.assert_array_equal(back.charm, g.charm)
+    surf = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [0.5, 1.0], [[0.2, 0.21], [0.22, 0.23]])
+    assert pickle.loads(pickle.dumps(surf)) == surf

@@ -1,0 +1,79 @@
+"""pandas and polars users get their own types back (issue 7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import pricer_rs as pr
+
+
+def test_pandas_series_in_series_out_with_the_index() -> None:
+    idx = pd.Index(["600519", "000858", "601318"], name="code")
+    s = pd.Series([1650.0, 148.0, 52.0], index=idx)
+    k = s * pd.Series([1.05, 0.95, 1.0], index=idx)
+    out = pr.price(s, k, 0.02, 0.3, 0.5)
+    assert isinstance(out, pd.Series)
+    assert out.index.equals(idx) and out.name == "price"
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(s.to_numpy(), k.to_numpy(), 0.02, 0.3, 0.5))
+    vols = pr.implied_vol(out, s, k, 0.02, 0.5)
+    assert isinstance(vols, pd.Series) and vols.index.equals(idx)
+    np.testing.assert_allclose(vols.to_numpy(), 0.3, rtol=1e-13)
+
+
+def test_pandas_greeks_are_a_dataframe() -> None:
+    frame = pd.DataFrame({"s": [95.0, 100.0, 105.0], "k": 100.0, "kind": ["call", "put", "c"]},
+                         index=[10, 20, 30])
+    g = pr.greeks(frame["s"], frame["k"], 0.01, 0.2, 1.0, kind=frame["kind"], which=("delta", "gamma"))
+    assert isinstance(g, pd.DataFrame)
+    assert list(g.columns) == ["delta", "gamma"] and list(g.index) == [10, 20, 30]
+    assert g["delta"].iloc[1] < 0 < g["delta"].iloc[0]
+
+
+def test_pandas_inputs_with_different_indexes_are_refused() -> None:
+    a = pd.Series([100.0, 101.0], index=[0, 1])
+    b = pd.Series([100.0, 101.0], index=[1, 2])
+    with pytest.raises(ValueError, match="different indexes"):
+        pr.price(a, b, 0.0, 0.2, 1.0)
+
+
+def test_pandas_float64_is_read_without_a_copy() -> None:
+    s = pd.Series(np.linspace(50, 150, 1000))
+    # the numpy view pandas hands over shares the Series' memory
+    assert np.shares_memory(s.to_numpy(), s.to_numpy())
+    out = pr.price(s, 100.0, 0.0, 0.2, 1.0)
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(s.to_numpy(), 100.0, 0.0, 0.2, 1.0))
+
+
+def test_polars_series_in_series_out() -> None:
+    df = pl.DataFrame({"s": [90.0, 100.0, 110.0], "sigma": [0.2, 0.25, 0.3]})
+    out = pr.price(df["s"], 100.0, 0.02, df["sigma"], 0.5, kind="put")
+    assert isinstance(out, pl.Series) and out.name == "price"
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(df["s"].to_numpy(), 100.0, 0.02, df["sigma"].to_numpy(), 0.5, kind="put"))
+    g = pr.greeks(df["s"], 100.0, 0.02, df["sigma"], 0.5)
+    assert isinstance(g, pl.DataFrame) and g.columns[:2] == ["price", "delta"] and g.height == 3
+
+
+def test_polars_nulls_become_nan() -> None:
+    s = pl.Series("s", [100.0, None, 110.0])
+    out = pr.price(s, 100.0, 0.0, 0.2, 1.0)
+    assert np.isnan(out.to_numpy()[1]) and np.isfinite(out.to_numpy()[0])
+
+
+def test_mixing_pandas_and_polars_is_refused() -> None:
+    with pytest.raises(TypeError, match="mix of pandas and polars"):
+        pr.price(pd.Series([100.0]), pl.Series([100.0]), 0.0, 0.2, 1.0)
+
+
+def test_numpy_users_never_import_pandas_or_polars() -> None:
+    code = (
+        "import sys, numpy as np, pricer_rs as pr\n"
+        "pr.price(np.ones(3) * 100, 100.0, 0.0, 0.2, 1.0); pr.greeks(100.0, 100.0, 0.0, 0.2, 1.0)\n"
+        "assert 'pandas' not in sys.modules and 'polars' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
