@@ -5,13 +5,15 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterator
 
-import dask
-import dask.array as da
 import numpy as np
 import pytest
 
-import pricer_rs as pr
-import pricer_rs.dask as prd
+dask = pytest.importorskip("dask", reason="dask is an optional extra: pip install 'pricer_rs[dask]'")
+pytest.importorskip("distributed", reason="dask.distributed is part of the [dask] extra")
+import dask.array as da  # noqa: E402
+
+import pricer_rs as pr  # noqa: E402
+import pricer_rs.dask as prd  # noqa: E402
 
 N = 20_000_000
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(script: Path, *args: str, cwd: Path) -> str:
     env = dict(os.environ, MPLBACKEND="Agg")
@@ -17,6 +19,7 @@ def run(script: Path, *args: str, cwd: Path) -> str:
 
 
 def test_surface_fit_example(root: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the example saves a plot: needs the [plot] extra")
     out = run(root / "examples" / "surface_fit.py", "fit.png", cwd=tmp_path)
     assert "50 tenors" in out and "200 strikes" in out
     assert "ArbitrageReport(calendar=0, butterfly=0, vertical=0)" in out

@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import numpy as np
-import pandas as pd
-import polars as pl
 import pytest
+
+pd = pytest.importorskip("pandas", reason="pandas is an optional extra: pip install 'pricer_rs[pandas]'")
+pl = pytest.importorskip("polars", reason="polars is an optional extra: pip install 'pricer_rs[polars]'")
 
 import pricer_rs as pr
 

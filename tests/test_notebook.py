@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="running the notebook needs nbformat, nbclient, ipykernel")
+NotebookClient = pytest.importorskip("nbclient", reason="running the notebook needs nbclient").NotebookClient
 
 
 def test_notebook_is_stored_without_outputs(root: Path) -> None:

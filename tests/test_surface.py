@@ -177,6 +177,7 @@ def test_validation(args: tuple, message: str) -> None:
 
 
 def test_notebook_conveniences(surface: pr.ImpliedVolSurface) -> None:
+    pytest.importorskip("pandas", reason="to_pandas() needs the [pandas] extra")
     text = repr(surface)
     assert "6 tenors" in text and "25 strikes" in text
     html = surface._repr_html_()
@@ -188,7 +189,7 @@ def test_notebook_conveniences(surface: pr.ImpliedVolSurface) -> None:
 
 
 def test_plot_returns_a_figure(surface: pr.ImpliedVolSurface, tmp_path: object) -> None:
-    import matplotlib
+    matplotlib = pytest.importorskip("matplotlib", reason="plot() needs the [plot] extra")
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
