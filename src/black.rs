@@ -23,6 +23,10 @@ use crate::elementary::{exp_dd, ln_dd};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
 use crate::normalised::{Formula, formula, normalised_value, otm_call_by};
 
+/// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price
+/// and `h = x/s` would overflow: the option is priced at its intrinsic value.
+pub(crate) const VANISHING_TOTAL_VOL: f64 = 1e-290;
+
 /// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
 const TAIL_SCALE_LOG2: i32 = 1000;
 
@@ -84,7 +88,13 @@ pub(crate) struct Moneyness {
 impl Moneyness {
     #[inline(always)]
     pub fn new(s: f64, k: f64, r: f64, q: f64, t: f64) -> Moneyness {
-        let log_spot_moneyness = ln_dd(Dd::quotient(s, k));
+        let ratio = Dd::quotient(s, k);
+        let log_spot_moneyness = if ratio.hi >= f64::MIN_POSITIVE && ratio.hi.is_finite() {
+            ln_dd(ratio)
+        } else {
+            // S/K under- or overflows (S = 1e-300, K = 1e10 ...): subtract the logarithms
+            ln_dd(Dd::from_f64(s)) - ln_dd(Dd::from_f64(k))
+        };
         let carry = Dd::sum(r, -q).mul_f64(t);
         let sk = Dd::product(s, k);
         let sqrt_sk = if sk.hi.is_finite() && sk.hi > f64::MIN_POSITIVE {
@@ -127,8 +137,19 @@ impl Setup {
     fn new(c: &Contract) -> Setup {
         let m = Moneyness::new(c.s, c.k, c.r, c.q, c.t);
         let total_vol = m.sqrt_t.mul_f64(c.sigma);
-        let h = m.log_moneyness / total_vol;
-        let tau = total_vol.mul_f64(0.5);
+        let (h, tau) = if total_vol.hi > VANISHING_TOTAL_VOL {
+            (m.log_moneyness / total_vol, total_vol.mul_f64(0.5))
+        } else {
+            // sigma sqrt(t) underflows: the option is worth its intrinsic value, and h = x/s
+            // is infinite with the sign of x (0 at the money)
+            let x = m.log_moneyness.hi;
+            let h = if x == 0.0 {
+                0.0
+            } else {
+                x.signum() * f64::INFINITY
+            };
+            (Dd::from_f64(h), Dd::from_f64(0.0))
+        };
         Setup {
             log_spot_moneyness: m.log_spot_moneyness,
             carry: m.carry,
@@ -561,6 +582,39 @@ mod tests {
                 out[i]
             );
         }
+    }
+
+    #[test]
+    fn subnormal_inputs_price_to_their_limits() {
+        // S/K underflows, and sigma sqrt(t) underflows: a worthless call, not NaN
+        let c = Contract {
+            s: 5e-324,
+            k: 100.0,
+            r: 0.0,
+            q: 0.0,
+            sigma: 5e-324,
+            t: 5e-324,
+            is_call: true,
+        };
+        assert_eq!(bsm_price(&c), 0.0);
+        // the put is worth the discounted strike less the (vanishing) spot
+        let p = bsm_price(&Contract {
+            is_call: false,
+            ..c
+        });
+        assert!((p - 100.0).abs() < 1e-12, "{p}");
+        // at the money with vanishing total vol: zero time value, delta one half
+        let atm = Contract {
+            s: 100.0,
+            k: 100.0,
+            r: 0.0,
+            q: 0.0,
+            sigma: 1e-200,
+            t: 1e-200,
+            is_call: true,
+        };
+        assert_eq!(bsm_price(&atm), 0.0);
+        assert_eq!(bsm_greeks(&atm).delta, 0.5);
     }
 
     #[test]

@@ -408,7 +408,10 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
                     lt(sk.hi, splat(f64::MIN_POSITIVE)),
                     ge(sk.hi, splat(f64::INFINITY)),
                 ),
-                or(gt(h_abs, big), gt(tau.hi, big)),
+                or(
+                    or(gt(h_abs, big), gt(tau.hi, big)),
+                    lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
+                ),
             ),
         );
         let mut lanes_out = to_array(price);
@@ -516,6 +519,8 @@ mod tests {
                 cols[1][33] = 1e200;
                 cols[4][45] = 1e-12; // vanishing vol
                 cols[4][46] = 1e200; // enormous vol
+                cols[4][47] = 1e-200; // sigma sqrt(t) underflows
+                cols[5][47] = 1e-200;
             }
             let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
             let mut scalar = vec![0.0; n];
