@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all venv build demo test test-rust test-python typecheck lint fmt bench clean
+.PHONY: all venv build demo test test-rust test-python typecheck lint deny fuzz fmt bench clean
 
 all: test
 
@@ -41,7 +41,17 @@ typecheck: build
 
 test: build test-rust test-python typecheck
 
-lint: test-rust typecheck
+lint: test-rust typecheck deny
+
+# Licences, bans and sources of every dependency. (Advisories need the RustSec database
+# from GitHub: run `cargo deny check advisories` where it is reachable.)
+deny:
+	command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+	cargo deny check licenses bans sources
+
+# The kernels' property tests, long: `make test` runs them with 256 cases each.
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-2000000} cargo test --release proptests
 
 fmt:
 	cargo fmt

@@ -14,6 +14,8 @@ pub mod implied;
 pub mod normal;
 pub mod normalised;
 pub mod parallel;
+#[cfg(test)]
+mod proptests;
 #[cfg(feature = "python")]
 mod python;
 #[cfg(target_arch = "x86_64")]
