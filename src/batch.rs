@@ -7,7 +7,9 @@ use ndarray::ArrayViewD;
 use crate::black::{Contract, GreekValues, black76_price, bsm_greeks};
 use crate::engine::{MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
-use crate::implied::{black76_implied_vol, implied_vol};
+use crate::implied::black76_implied_vol;
+#[cfg(not(target_arch = "x86_64"))]
+use crate::implied::implied_vol;
 
 /// What a value must satisfy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -333,6 +335,9 @@ pub fn implied_vol_into(
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    crate::simd::implied_chunk(x, out);
+    #[cfg(not(target_arch = "x86_64"))]
     for (m, v) in out.iter_mut().enumerate() {
         *v = implied_vol(
             x[0][m],

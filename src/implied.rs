@@ -25,7 +25,9 @@ use crate::normal::{FRAC_1_SQRT_2PI, inverse_normal_cdf, normal_cdf};
 use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 
 /// Safety net: the iteration normally stops after three to five steps.
-const MAX_STEPS: usize = 30;
+pub(crate) const MAX_STEPS: usize = 30;
+/// A step below this fraction of `s` is the last one: it is kept as the low part of `s`.
+pub(crate) const CONVERGED: f64 = 1e-13;
 
 /// Implied Black-Scholes-Merton volatility of a European option price, or NaN when no
 /// volatility reproduces it (below intrinsic value, at or above the upper bound, negative,
@@ -34,11 +36,65 @@ const MAX_STEPS: usize = 30;
 /// `r, q` are assumed (checked by the batch layer).
 #[inline(always)]
 pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> f64 {
+    match prepare(price, s, k, r, q, t, is_call) {
+        Prepared::Done(v) => v,
+        Prepared::Solve(p) => p.finish(p.solve()),
+    }
+}
+
+/// What is known of one inversion before the iteration: its answer already, or the
+/// problem `b(x, s) = beta` with a starting point.
+pub(crate) enum Prepared {
+    Done(f64),
+    Solve(Problem),
+}
+
+/// One normalised inversion: find `s` with `w(s) = target`, where `w` is `b(x, .)` or, for
+/// `complement`, `e^{x/2} - b(x, .)`; start at `start`. `sqrt_t` turns `s` into sigma.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Problem {
+    pub x: Dd,
+    pub target: f64,
+    pub complement: bool,
+    pub start: f64,
+    pub sqrt_t: Dd,
+}
+
+impl Problem {
+    /// sigma from the total volatility found.
+    #[inline(always)]
+    pub fn finish(&self, total: Dd) -> f64 {
+        (total / self.sqrt_t).to_f64()
+    }
+
+    /// The scalar iteration.
+    #[inline(always)]
+    pub fn solve(&self) -> Dd {
+        let branch = if self.complement {
+            Branch::Complement
+        } else {
+            Branch::Value
+        };
+        iterate(branch, self.x, self.target, self.start)
+    }
+}
+
+/// Everything before the iteration: domain, bounds, the normalised target and the start.
+#[inline(always)]
+pub(crate) fn prepare(
+    price: f64,
+    s: f64,
+    k: f64,
+    r: f64,
+    q: f64,
+    t: f64,
+    is_call: bool,
+) -> Prepared {
     if price.is_nan() || s.is_nan() || k.is_nan() || r.is_nan() || q.is_nan() || t.is_nan() {
-        return f64::NAN;
+        return Prepared::Done(f64::NAN);
     }
     if !price.is_finite() || price < 0.0 {
-        return f64::NAN;
+        return Prepared::Done(f64::NAN);
     }
     let upper_bound = if is_call {
         s * exp_dd(Dd::product(-q, t))
@@ -46,7 +102,7 @@ pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: 
         k * exp_dd(Dd::product(-r, t))
     };
     if price >= upper_bound {
-        return f64::NAN;
+        return Prepared::Done(f64::NAN);
     }
     let m = Moneyness::new(s, k, r, q, t);
     let x_signed = if is_call {
@@ -70,9 +126,13 @@ pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: 
     // below the bound in price, so a normalised value at or over it is rounding: the largest
     // value below it stands for it
     beta = beta.min(exp_dd(x_otm.mul_f64(0.5)) * (1.0 - f64::EPSILON));
-    match total_vol(beta, x_otm) {
-        Some(total) => (total / m.sqrt_t).to_f64(),
-        None => f64::NAN,
+    match problem(beta, x_otm) {
+        Err(None) => Prepared::Done(f64::NAN),
+        Err(Some(total)) => Prepared::Done((total / m.sqrt_t).to_f64()),
+        Ok(mut p) => {
+            p.sqrt_t = m.sqrt_t;
+            Prepared::Solve(p)
+        }
     }
 }
 
@@ -84,18 +144,18 @@ pub fn black76_implied_vol(price: f64, f: f64, k: f64, r: f64, t: f64, is_call: 
 
 /// One evaluation of the objective `L(s) = ln(w(s) / w_target)` and its first three
 /// derivatives, where `w` is `b` (lower branch) or `e^{x/2} - b` (upper branch).
-struct Objective {
-    value: f64,
-    d1: f64,
-    d2: f64,
-    d3: f64,
+pub(crate) struct Objective {
+    pub value: f64,
+    pub d1: f64,
+    pub d2: f64,
+    pub d3: f64,
 }
 
 /// What the iteration drives to zero: `ln(b / beta)`, or `ln((e^{x/2} - b) / (e^{x/2} - beta))`
 /// when `beta` is in the upper half of its range (there the complement is the small,
 /// relatively accurate quantity and the objective is nearly linear in `s`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Branch {
+pub(crate) enum Branch {
     Value,
     Complement,
 }
@@ -126,7 +186,7 @@ fn objective(branch: Branch, x: Dd, s: f64, target: f64) -> Objective {
 
 /// Householder's third-order step for the root of `L`.
 #[inline(always)]
-fn householder3(o: &Objective) -> f64 {
+pub(crate) fn householder3(o: &Objective) -> f64 {
     let nu = -o.value / o.d1;
     let h2 = o.d2 / o.d1;
     let h3 = o.d3 / o.d1;
@@ -160,45 +220,59 @@ fn upper_start(complement: f64, x: f64, s_c: f64) -> f64 {
 /// when `beta` is outside `[0, e^{x/2})`.
 #[inline(always)]
 pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
+    match problem(beta, x) {
+        Err(answer) => answer,
+        Ok(p) => Some(p.solve()),
+    }
+}
+
+/// The inversion of `b(x, s) = beta` set up: `Err` holds an answer found without iterating
+/// (None when there is none).
+#[inline(always)]
+fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
     let b_max = exp_dd(x.mul_f64(0.5));
     if beta.is_nan() || beta < 0.0 || beta >= b_max {
-        return None;
+        return Err(None);
     }
     if beta == 0.0 {
-        return Some(Dd::from_f64(0.0));
+        return Err(Some(Dd::from_f64(0.0)));
     }
     let ax = -x.hi;
     let s_c = (2.0 * ax).sqrt();
     // which side of the inflection point: b(x, s_c) = e^{x/2}/2 - e^{-x/2} Phi(-s_c), since
     // d1 = 0 there. Only the start depends on it, so its rounding near the seam is harmless:
-    // the bracket below starts as (0, inf) and narrows from the objective's signs.
+    // the bracket starts as (0, inf) and narrows from the objective's signs.
     let below_inflection = ax > 0.0 && {
         let half_x = 0.5 * x.hi;
         beta < 0.5 * half_x.exp() - (-half_x).exp() * normal_cdf(-s_c)
     };
     let complement = b_max - beta;
-    let mut s = if below_inflection {
+    let mut start = if below_inflection {
         lower_start(beta, x.hi, s_c)
     } else {
         upper_start(complement, x.hi, s_c)
     };
-    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
-    let (branch, target) = if beta > 0.5 * b_max {
-        (Branch::Complement, complement)
-    } else {
-        (Branch::Value, beta)
-    };
-    if s.is_nan() || s <= 0.0 || s.is_infinite() {
-        s = if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            (2.0 * s_c).max(1.0)
-        };
+    if start.is_nan() || start <= 0.0 || start.is_infinite() {
+        start = (2.0 * s_c).max(1.0);
     }
+    let use_complement = beta > 0.5 * b_max;
+    Ok(Problem {
+        x,
+        target: if use_complement { complement } else { beta },
+        complement: use_complement,
+        start,
+        sqrt_t: Dd::from_f64(1.0),
+    })
+}
+
+/// Householder iterations from `s` on the bracket (0, inf), narrowed by the objective's signs.
+#[inline(always)]
+fn iterate(branch: Branch, x: Dd, target: f64, mut s: f64) -> Dd {
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     for _ in 0..MAX_STEPS {
         let o = objective(branch, x, s, target);
         if o.value == 0.0 {
-            return Some(Dd::from_f64(s));
+            return Dd::from_f64(s);
         }
         // b rises with s, its complement falls
         let s_too_large = (o.value > 0.0) == (branch == Branch::Value);
@@ -208,8 +282,8 @@ pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
             lo = lo.max(s);
         }
         let step = householder3(&o);
-        if step.is_finite() && step.abs() <= 1e-13 * s {
-            return Some(Dd::sum(s, step));
+        if step.is_finite() && step.abs() <= CONVERGED * s {
+            return Dd::sum(s, step);
         }
         let mut next = s + step;
         if !(next > lo && next < hi && next.is_finite()) {
@@ -220,11 +294,11 @@ pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
             };
         }
         if next == s {
-            return Some(Dd::from_f64(s));
+            return Dd::from_f64(s);
         }
         s = next;
     }
-    Some(Dd::from_f64(s))
+    Dd::from_f64(s)
 }
 
 #[cfg(test)]

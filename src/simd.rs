@@ -290,6 +290,88 @@ vfn! {
         mul(add(sum, m[1]), tau)
     }
 
+    fn and(a: V, b: V) -> V { V(_mm256_and_pd(a.0, b.0)) }
+    fn not(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))) }
+    fn abs(a: V) -> V { V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), a.0)) }
+    fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
+    fn from_lanes(v: [f64; 4]) -> V { V(_mm256_set_pd(v[3], v[2], v[1], v[0])) }
+    fn select_dd(mask: V, a: VDd, b: VDd) -> VDd { dd(select(mask, a.hi, b.hi), select(mask, a.lo, b.lo)) }
+
+    /// `normal::normal_cdf_dd`
+    fn normal_cdf_dd(z: VDd) -> V {
+        let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
+        let lower = le(z.hi, splat(0.0));
+        let w = dd_mul(select_dd(lower, dd_neg(z), z), frac);
+        let tail = mul(mul(splat(0.5), exp_dd(dd_neg(dd_mul(w, w)))), erfcx_dd(w));
+        let tail = select(gt(w.hi, splat(38.5)), splat(0.0), tail);
+        select(lower, tail, sub(splat(1.0), tail))
+    }
+
+    /// `normalised::gaussian_factor`
+    fn gaussian_factor(h: VDd, tau: VDd) -> V {
+        let g = exp_dd(dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5)));
+        select(or(gt(abs(h.hi), splat(1e100)), gt(tau.hi, splat(1e100))), splat(0.0), g)
+    }
+
+    /// `normalised::otm_call_cdf_difference`
+    fn otm_call_cdf_difference(x: VDd, h: VDd, tau: VDd) -> V {
+        let half_x = dd_mul_f64(x, splat(0.5));
+        sub(mul(exp_dd(half_x), normal_cdf_dd(dd_add(h, tau))),
+            mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
+    }
+
+    /// `normalised::otm_call_complement`
+    fn otm_call_complement(x: VDd, h: VDd, tau: VDd) -> V {
+        let half_x = dd_mul_f64(x, splat(0.5));
+        add(mul(exp_dd(half_x), normal_cdf_dd(dd_neg(dd_add(h, tau)))),
+            mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
+    }
+
+    /// `normalised::otm_call_erfcx_difference`
+    fn otm_call_erfcx_difference(h: VDd, tau: VDd, gaussian: V) -> V {
+        let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
+        let upper = erfcx_dd(dd_mul(dd_neg(dd_add(h, tau)), frac));
+        let lower = erfcx_dd(dd_mul(dd_neg(dd_add(h, dd_neg(tau))), frac));
+        mul(mul(splat(0.5), gaussian), sub(upper, lower))
+    }
+
+    /// `normalised::otm_call` lane by lane: the vector formulas where they apply, the scalar
+    /// code for the Miller recurrence.
+    fn otm_call(x: VDd, h: VDd, tau: VDd, gaussian: V) -> V {
+        use crate::normalised::{MILLER_BELOW, SMALL_TAU};
+        let cdf = gt(dd_add(h, tau).hi, splat(0.85));
+        let under = and(not(cdf), eq(gaussian, splat(0.0)));
+        let series = and(not(or(cdf, under)), lt(tau.hi, splat(SMALL_TAU)));
+        let upward = and(series, ge(h.hi, splat(MILLER_BELOW)));
+        let miller = and(series, not(upward));
+        let erfcx_lanes = not(or(or(cdf, under), series));
+        let mut value = splat(0.0);
+        if lanes(erfcx_lanes) != 0 {
+            value = select(erfcx_lanes, otm_call_erfcx_difference(h, tau, gaussian), value);
+        }
+        if lanes(upward) != 0 {
+            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
+                                moment_series_upward(h.hi, tau.hi));
+            value = select(upward, by_series, value);
+        }
+        if lanes(cdf) != 0 {
+            value = select(cdf, otm_call_cdf_difference(x, h, tau), value);
+        }
+        let m = lanes(miller);
+        if m != 0 {
+            let mut out = to_array(value);
+            let (hh, hl, th, tl, g) = (to_array(h.hi), to_array(h.lo), to_array(tau.hi), to_array(tau.lo), to_array(gaussian));
+            for lane in 0..4 {
+                if m & (1 << lane) != 0 {
+                    use crate::dd::Dd;
+                    out[lane] = crate::normalised::otm_call_series(Dd::new(hh[lane], hl[lane]), Dd::new(th[lane], tl[lane]), g[lane]);
+                }
+            }
+            value = from_lanes(out);
+        }
+        value
+    }
+
     fn load(s: &[f64], i: usize) -> V {
         assert!(i + 4 <= s.len());
         // SAFETY: four elements from i are inside the slice (checked above).
@@ -453,6 +535,169 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     }
 }
 
+/// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
+/// four inversions at a time; bit for bit the answers of `implied::implied_vol` (the
+/// iteration repeats the scalar one's operations and control flow lane by lane).
+pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    use crate::implied::{Prepared, prepare};
+    let mut pending: Vec<(usize, crate::implied::Problem)> = Vec::with_capacity(out.len());
+    for (i, slot) in out.iter_mut().enumerate() {
+        match prepare(
+            inputs[0][i],
+            inputs[1][i],
+            inputs[2][i],
+            inputs[3][i],
+            inputs[4][i],
+            inputs[5][i],
+            inputs[6][i] > 0.0,
+        ) {
+            Prepared::Done(v) => *slot = v,
+            Prepared::Solve(p) => pending.push((i, p)),
+        }
+    }
+    // Group alike problems: a group of four runs every formula any of its lanes needs, so
+    // lanes that share the objective's branch and the start's formula keep each other cheap.
+    pending.sort_by_key(|(_, p)| {
+        let tau = 0.5 * p.start;
+        let h = p.x.hi / p.start;
+        (p.complement as u8) * 4
+            + (tau < crate::normalised::SMALL_TAU) as u8 * 2
+            + (h < crate::normalised::MILLER_BELOW) as u8
+    });
+    let groups = if available() { pending.len() / 4 } else { 0 };
+    for g in 0..groups {
+        let batch: [crate::implied::Problem; 4] = std::array::from_fn(|j| pending[4 * g + j].1);
+        // SAFETY: `available()` checked that the CPU has AVX2 and FMA.
+        let totals = unsafe { solve4(&batch) };
+        for j in 0..4 {
+            let (i, p) = pending[4 * g + j];
+            out[i] = p.finish(totals[j]);
+        }
+    }
+    for &(i, p) in &pending[4 * groups..] {
+        out[i] = p.finish(p.solve());
+    }
+}
+
+/// `implied::iterate` for four problems at once.
+#[target_feature(enable = "avx2,fma")]
+fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
+    use crate::implied::{CONVERGED, MAX_STEPS};
+    let x = dd(
+        from_lanes(std::array::from_fn(|j| ps[j].x.hi)),
+        from_lanes(std::array::from_fn(|j| ps[j].x.lo)),
+    );
+    let target = from_lanes(std::array::from_fn(|j| ps[j].target));
+    let complement = gt(
+        from_lanes(std::array::from_fn(|j| {
+            if ps[j].complement { 1.0 } else { 0.0 }
+        })),
+        splat(0.5),
+    );
+    let sign = select(complement, splat(-1.0), splat(1.0));
+    let mut s = from_lanes(std::array::from_fn(|j| ps[j].start));
+    let (mut lo, mut hi) = (splat(0.0), splat(f64::INFINITY));
+    let (mut res_hi, mut res_lo) = (splat(0.0), splat(0.0));
+    let mut active = eq(s, s); // all lanes
+    let any_complement = lanes(complement) != 0;
+    let all_complement = lanes(complement) == 0xf;
+    for _ in 0..MAX_STEPS {
+        if lanes(active) == 0 {
+            break;
+        }
+        // the objective ln(w / target) and its derivatives (implied::objective)
+        let h = dd_div(x, dd(s, splat(0.0)));
+        let tau = dd(mul(splat(0.5), s), splat(0.0));
+        let gaussian = gaussian_factor(h, tau);
+        let mut w = splat(0.0);
+        if !all_complement {
+            w = otm_call(x, h, tau, gaussian);
+        }
+        if any_complement {
+            w = select(complement, otm_call_complement(x, h, tau), w);
+        }
+        let b1 = mul(splat(crate::normal::FRAC_1_SQRT_2PI), gaussian);
+        let x2_s3 = div(mul(x.hi, x.hi), mul(mul(s, s), s));
+        let r2 = sub(x2_s3, mul(splat(0.25), s));
+        let r3 = sub(
+            sub(mul(r2, r2), div(mul(splat(3.0), x2_s3), s)),
+            splat(0.25),
+        );
+        let p1 = div(mul(sign, b1), w);
+        let ratio = dd_quotient(w, target);
+        let normal_ratio = and(ge(ratio.hi, splat(f64::MIN_POSITIVE)), is_finite(ratio.hi));
+        let mut value = dd_to_f64(ln_dd(ratio));
+        if lanes(and(active, not(normal_ratio))) != 0 {
+            // w underflowed or overflowed: the scalar logarithm's limits (-inf, +inf, ...)
+            let (rh, rl, v) = (to_array(ratio.hi), to_array(ratio.lo), to_array(value));
+            let fixed: [f64; 4] = std::array::from_fn(|j| {
+                if rh[j] >= f64::MIN_POSITIVE && rh[j].is_finite() {
+                    v[j]
+                } else {
+                    crate::elementary::ln_dd(crate::dd::Dd::new(rh[j], rl[j])).to_f64()
+                }
+            });
+            value = from_lanes(fixed);
+        }
+        let d1 = p1;
+        let d2 = mul(p1, sub(r2, p1));
+        let d3 = mul(
+            p1,
+            add(
+                sub(r3, mul(mul(splat(3.0), p1), r2)),
+                mul(mul(splat(2.0), p1), p1),
+            ),
+        );
+
+        let zero = and(active, eq(value, splat(0.0)));
+        res_hi = select(zero, s, res_hi);
+        res_lo = select(zero, splat(0.0), res_lo);
+        active = and(active, not(zero));
+
+        // b rises with s, its complement falls
+        let positive = gt(value, splat(0.0));
+        let too_large = select(complement, not(positive), positive);
+        let too_large = and(too_large, eq(value, value)); // NaN: neither
+        let too_small = and(not(too_large), eq(value, value));
+        hi = select(and(active, too_large), min(hi, s), hi);
+        lo = select(and(active, too_small), max(lo, s), lo);
+
+        let nu = div(neg(value), d1);
+        let h2 = div(d2, d1);
+        let h3 = div(d3, d1);
+        // as implied::householder3, rounding for rounding
+        let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
+        let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
+        let step = div(numerator, denominator);
+        let converged = and(
+            active,
+            and(is_finite(step), le(abs(step), mul(splat(CONVERGED), s))),
+        );
+        let (sum_hi, sum_lo) = two_sum(s, step);
+        res_hi = select(converged, sum_hi, res_hi);
+        res_lo = select(converged, sum_lo, res_lo);
+        active = and(active, not(converged));
+
+        let mut next = add(s, step);
+        let inside = and(and(gt(next, lo), lt(next, hi)), is_finite(next));
+        let fallback = select(
+            is_finite(hi),
+            mul(splat(0.5), add(lo, hi)),
+            mul(splat(2.0), max(s, lo)),
+        );
+        next = select(inside, next, fallback);
+        let stuck = and(active, eq(next, s));
+        res_hi = select(stuck, s, res_hi);
+        res_lo = select(stuck, splat(0.0), res_lo);
+        active = and(active, not(stuck));
+        s = select(active, next, s);
+    }
+    res_hi = select(active, s, res_hi);
+    res_lo = select(active, splat(0.0), res_lo);
+    let (h, l) = (to_array(res_hi), to_array(res_lo));
+    std::array::from_fn(|j| crate::dd::Dd::new(h[j], l[j]))
+}
+
 fn contract(inputs: &[&[f64]; 7], i: usize) -> Contract {
     Contract {
         s: inputs[0][i],
@@ -538,5 +783,80 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod implied_tests {
+    use super::*;
+
+    #[test]
+    fn vector_implied_vols_equal_the_scalar_ones() {
+        if !available() {
+            return;
+        }
+        let n = 4003;
+        let mut state: u64 = 99;
+        let mut rnd = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        for i in 0..n {
+            let s = (rnd() * 10.0 - 3.0).exp();
+            let k = s * (rnd() * 6.0 - 3.0).exp();
+            let sigma = (rnd() * 7.0 - 5.5).exp();
+            let t = (rnd() * 9.0 - 6.0).exp();
+            let (r, q) = (0.2 * rnd() - 0.05, 0.15 * rnd() - 0.05);
+            let is_call = rnd() < 0.5;
+            let c = Contract {
+                s,
+                k,
+                r,
+                q,
+                sigma,
+                t,
+                is_call,
+            };
+            let mut price = crate::black::bsm_price(&c);
+            if i % 97 == 0 {
+                price *= 1.5; // some unattainable
+            }
+            if i % 101 == 0 {
+                price = f64::NAN;
+            }
+            for (col, v) in
+                cols.iter_mut()
+                    .zip([price, s, k, r, q, t, if is_call { 1.0 } else { -1.0 }])
+            {
+                col.push(v);
+            }
+        }
+        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+        let mut vector = vec![0.0; n];
+        implied_chunk(&views, &mut vector);
+        let mut differ = 0;
+        for i in 0..n {
+            let want = crate::implied::implied_vol(
+                cols[0][i],
+                cols[1][i],
+                cols[2][i],
+                cols[3][i],
+                cols[4][i],
+                cols[5][i],
+                cols[6][i] > 0.0,
+            );
+            if want.to_bits() != vector[i].to_bits() {
+                differ += 1;
+                assert!(
+                    (want - vector[i]).abs() <= 4.0 * f64::EPSILON * want.abs(),
+                    "row {i}: {want} vs {}",
+                    vector[i]
+                );
+            }
+        }
+        assert_eq!(differ, 0, "{differ} rows differ in their last bits");
     }
 }
