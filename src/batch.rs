@@ -4,7 +4,9 @@
 use multiversion::multiversion;
 use ndarray::ArrayViewD;
 
-use crate::black::{Contract, GreekValues, black76_price, bsm_greeks};
+#[cfg(not(target_arch = "x86_64"))]
+use crate::black::bsm_greeks;
+use crate::black::{Contract, GreekValues, black76_price};
 use crate::engine::{MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
 use crate::implied::black76_implied_vol;
@@ -192,7 +194,7 @@ pub fn validate_contract(c: &Contract) -> Result<()> {
 }
 
 #[inline(always)]
-fn contract_at(x: &[&[f64]; 7], m: usize) -> Contract {
+pub(crate) fn contract_at(x: &[&[f64]; 7], m: usize) -> Contract {
     Contract {
         s: x[0][m],
         k: x[1][m],
@@ -225,6 +227,9 @@ fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
+    #[cfg(target_arch = "x86_64")]
+    crate::simd::greeks_chunk(x, which, outs);
+    #[cfg(not(target_arch = "x86_64"))]
     for m in 0..outs.first().map_or(0, |c| c.len()) {
         let g = bsm_greeks(&contract_at(x, m));
         for (slot, greek) in outs.iter_mut().zip(which) {

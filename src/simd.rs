@@ -10,19 +10,19 @@
 //! `is_x86_feature_detected!`.
 //!
 //! Every function repeats the scalar code's operations in the same order (`Dd`, `exp`,
-//! `ln_dd`, `erfcx`, ...), so each lane's result is bit-for-bit the scalar one; the tests
-//! check exactly that. Contracts whose out-of-the-money value needs another formula than the
-//! erfcx difference, or that meet any guard of the scalar code (NaN, overflow of `S K`,
-//! subnormal `S/K`, ...), are handed to the scalar code lane by lane.
+//! `ln_dd`, `erfcx`, the formulas of `normalised`, `bsm_greeks`, the implied-vol iteration),
+//! so each lane's result is bit for bit the scalar one; the tests check exactly that. Lanes
+//! that meet a guard of the scalar code (NaN, `S/K` or `S K` outside the normal range, a
+//! vanishing total volatility, ...) and lanes needing the Miller recurrence are handed to
+//! the scalar code one by one.
 
 #![cfg(target_arch = "x86_64")]
 
 use std::arch::x86_64::*;
 
-use crate::black::{Contract, bsm_price_chunk};
+use crate::black::bsm_price_chunk;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
-use crate::normalised::otm_call_by;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 
 /// True when the running CPU has what this kernel needs.
@@ -379,150 +379,146 @@ vfn! {
     }
 }
 
-/// The kernel: whole groups of four in vector registers, the remainder and every lane that
-/// needs another formula in the scalar code.
+/// Everything the price and greeks kernels share for four contracts: `Moneyness::new`,
+/// `Setup::new`, the signed and out-of-the-money views and `gaussian_factor_scaled`, each
+/// operation as the scalar code does it.
+#[derive(Clone, Copy)]
+struct Group {
+    s: V,
+    k: V,
+    r: V,
+    q: V,
+    sigma: V,
+    t: V,
+    is_call: V,
+    log_spot: VDd,
+    carry: VDd,
+    scale: V,
+    sqrt_t: VDd,
+    total: VDd,
+    h: VDd,
+    tau: VDd,
+    xs: VDd,
+    itm: V,
+    x_otm: VDd,
+    h_otm: VDd,
+    /// exp of the gaussian exponent, scaled by 2^1000 where `deep`
+    g_scaled: V,
+    unscale: V,
+    /// lanes the scalar code must take: NaN, S/K or S K out of the normal range, extreme h
+    guards: V,
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
+    let s = load(inputs[0], i);
+    let k = load(inputs[1], i);
+    let r = load(inputs[2], i);
+    let q = load(inputs[3], i);
+    let sigma = load(inputs[4], i);
+    let t = load(inputs[5], i);
+    let call = load(inputs[6], i);
+    // Moneyness::new
+    let ratio = dd_quotient(s, k);
+    let log_spot = ln_dd(ratio);
+    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
+    let sk = dd_product(s, k);
+    let sqrt_sk = dd_to_f64(dd_sqrt(sk));
+    let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
+    let scale = mul(sqrt_sk, half_discount);
+    let x = dd_add(log_spot, carry);
+    let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
+    // Setup::new
+    let total = dd_mul_f64(sqrt_t, sigma);
+    let h = dd_div(x, total);
+    let tau = dd_mul_f64(total, splat(0.5));
+    // signed, then seen from the out-of-the-money side
+    let is_call = gt(call, splat(0.0));
+    let xs = select_dd(is_call, x, dd_neg(x));
+    let hs = select_dd(is_call, h, dd_neg(h));
+    let itm = gt(xs.hi, splat(0.0));
+    let flip = select(itm, splat(-1.0), splat(1.0));
+    let x_otm = dd_mul_f64(xs, flip);
+    let h_otm = dd_mul_f64(hs, flip);
+    // Setup::gaussian_factor_scaled
+    let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
+    let deep = le(exponent.hi, splat(-700.0));
+    let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
+    let shifted = dd_add(exponent, dd_mul_f64(ln2, splat(1000.0)));
+    let g_scaled = exp_dd(select_dd(deep, shifted, exponent));
+    let unscale = select(deep, splat(2f64.powi(-1000)), splat(1.0));
+
+    let inputs_sum = add(add(s, k), add(add(r, q), add(sigma, t)));
+    let any_nan = V(_mm256_cmp_pd::<_CMP_UNORD_Q>(inputs_sum.0, inputs_sum.0));
+    let big = splat(1e100);
+    let guards = or(
+        or(
+            any_nan,
+            or(
+                lt(ratio.hi, splat(f64::MIN_POSITIVE)),
+                ge(ratio.hi, splat(f64::INFINITY)),
+            ),
+        ),
+        or(
+            or(
+                lt(sk.hi, splat(f64::MIN_POSITIVE)),
+                ge(sk.hi, splat(f64::INFINITY)),
+            ),
+            or(
+                or(gt(abs(h.hi), big), gt(tau.hi, big)),
+                lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
+            ),
+        ),
+    );
+    Group {
+        s,
+        k,
+        r,
+        q,
+        sigma,
+        t,
+        is_call,
+        log_spot,
+        carry,
+        scale,
+        sqrt_t,
+        total,
+        h,
+        tau,
+        xs,
+        itm,
+        x_otm,
+        h_otm,
+        g_scaled,
+        unscale,
+        guards,
+    }
+}
+
+/// `normalised_value` times the scale: the price of a group.
+#[target_feature(enable = "avx2,fma")]
+fn group_price(g: &Group) -> V {
+    let gaussian = mul(g.g_scaled, g.unscale);
+    let otm = otm_call(g.x_otm, g.h_otm, g.tau, gaussian);
+    let value = select(g.itm, add(two_sinh_half(g.xs), otm), otm);
+    mul(g.scale, value)
+}
+
+/// The price kernel: whole groups of four in vector registers, the remainder and the
+/// guarded lanes in the scalar code.
 #[target_feature(enable = "avx2,fma")]
 fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let n = out.len();
     let groups = n / 4;
     for g in 0..groups {
         let i = 4 * g;
-        let s = load(inputs[0], i);
-        let k = load(inputs[1], i);
-        let r = load(inputs[2], i);
-        let q = load(inputs[3], i);
-        let sigma = load(inputs[4], i);
-        let t = load(inputs[5], i);
-        let call = load(inputs[6], i);
-
-        // Moneyness::new
-        let ratio = dd_quotient(s, k);
-        let log_spot = ln_dd(ratio);
-        let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
-        let sk = dd_product(s, k);
-        let sqrt_sk = dd_to_f64(dd_sqrt(sk));
-        let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
-        let scale = mul(sqrt_sk, half_discount);
-        let x = dd_add(log_spot, carry);
-        let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
-        // Setup::new
-        let total = dd_mul_f64(sqrt_t, sigma);
-        let h = dd_div(x, total);
-        let tau = dd_mul_f64(total, splat(0.5));
-        // signed, then seen from the out-of-the-money side
-        let is_call = gt(call, splat(0.0));
-        let xs = VDd {
-            hi: select(is_call, x.hi, neg(x.hi)),
-            lo: select(is_call, x.lo, neg(x.lo)),
-        };
-        let hs = VDd {
-            hi: select(is_call, h.hi, neg(h.hi)),
-            lo: select(is_call, h.lo, neg(h.lo)),
-        };
-        let itm = gt(xs.hi, splat(0.0));
-        let flip = select(itm, splat(-1.0), splat(1.0));
-        let x_otm = dd_mul_f64(xs, flip);
-        let h_otm = dd_mul_f64(hs, flip);
-        // Setup::gaussian_factor_scaled
-        let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
-        let deep = le(exponent.hi, splat(-700.0));
-        let shift = dd_mul_f64(
-            dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo)),
-            splat(1000.0),
-        );
-        let shifted = dd_add(exponent, shift);
-        let arg = VDd {
-            hi: select(deep, shifted.hi, exponent.hi),
-            lo: select(deep, shifted.lo, exponent.lo),
-        };
-        let gaussian = mul(
-            exp_dd(arg),
-            select(deep, splat(2f64.powi(-1000)), splat(1.0)),
-        );
-
-        // the erfcx difference for every lane
-        let frac = dd(
-            splat(crate::normalised::FRAC_1_SQRT_2.hi),
-            splat(crate::normalised::FRAC_1_SQRT_2.lo),
-        );
-        let upper = erfcx_dd(dd_mul(dd_neg(dd_add(h_otm, tau)), frac));
-        let lower = erfcx_dd(dd_mul(dd_neg(dd_add(h_otm, dd_neg(tau))), frac));
-        let mut value = mul(mul(splat(0.5), gaussian), sub(upper, lower));
-        // the moment series where it applies and the upward recurrence serves
-        let d1 = dd_add(h_otm, tau).hi;
-        let series = V(_mm256_andnot_pd(
-            or(gt(d1, splat(0.85)), eq(gaussian, splat(0.0))).0,
-            lt(tau.hi, splat(crate::normalised::SMALL_TAU)).0,
-        ));
-        let upward = ge(h_otm.hi, splat(crate::normalised::MILLER_BELOW));
-        let vector_series = V(_mm256_and_pd(series.0, upward.0));
-        if lanes(vector_series) != 0 {
-            let ms = moment_series_upward(h_otm.hi, tau.hi);
-            let by_series = mul(
-                mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
-                ms,
-            );
-            value = select(vector_series, by_series, value);
-        }
-        let intrinsic = two_sinh_half(xs);
-        value = select(itm, add(intrinsic, value), value);
-        let price = mul(scale, value);
-
-        // lanes the vector path does not cover: another formula, or a guard of the scalar code
-        let other_formula = V(_mm256_andnot_pd(
-            vector_series.0,
-            or(or(gt(d1, splat(0.85)), eq(gaussian, splat(0.0))), series).0,
-        ));
-        let big = splat(1e100);
-        let h_abs = V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), h.hi.0));
-        let inputs_sum = add(add(s, k), add(add(r, q), add(sigma, t)));
-        let any_nan = V(_mm256_cmp_pd::<_CMP_UNORD_Q>(inputs_sum.0, inputs_sum.0));
-        let guards = or(
-            or(
-                any_nan,
-                or(
-                    lt(ratio.hi, splat(f64::MIN_POSITIVE)),
-                    ge(ratio.hi, splat(f64::INFINITY)),
-                ),
-            ),
-            or(
-                or(
-                    lt(sk.hi, splat(f64::MIN_POSITIVE)),
-                    ge(sk.hi, splat(f64::INFINITY)),
-                ),
-                or(
-                    or(gt(h_abs, big), gt(tau.hi, big)),
-                    lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
-                ),
-            ),
-        );
-        let mut lanes_out = to_array(price);
-        let scalar_lanes = lanes(guards);
-        let formula_lanes = lanes(other_formula) & !scalar_lanes;
-        if scalar_lanes | formula_lanes != 0 {
-            let (xo, xl) = (to_array(x_otm.hi), to_array(x_otm.lo));
-            let (ho, hl) = (to_array(h_otm.hi), to_array(h_otm.lo));
-            let (th, tl) = (to_array(tau.hi), to_array(tau.lo));
-            let (gs, sc) = (to_array(gaussian), to_array(scale));
-            let (xsh, xsl) = (to_array(xs.hi), to_array(xs.lo));
-            for lane in 0..4 {
-                let bit = 1 << lane;
-                if scalar_lanes & bit != 0 {
-                    let c = contract(inputs, i + lane);
-                    lanes_out[lane] = crate::black::bsm_price(&c);
-                } else if formula_lanes & bit != 0 {
-                    use crate::dd::Dd;
-                    let (xd, hd, td) = (
-                        Dd::new(xo[lane], xl[lane]),
-                        Dd::new(ho[lane], hl[lane]),
-                        Dd::new(th[lane], tl[lane]),
-                    );
-                    let f = crate::normalised::formula(hd, td, gs[lane]);
-                    let mut b = otm_call_by(f, xd, hd, td, gs[lane]);
-                    if xsh[lane] > 0.0 {
-                        b += crate::elementary::two_sinh_half(Dd::new(xsh[lane], xsl[lane]));
-                    }
-                    lanes_out[lane] = sc[lane] * b;
+        let group = setup4(inputs, i);
+        let mut lanes_out = to_array(group_price(&group));
+        let guarded = lanes(group.guards);
+        if guarded != 0 {
+            for (lane, v) in lanes_out.iter_mut().enumerate() {
+                if guarded & (1 << lane) != 0 {
+                    *v = crate::black::bsm_price(&crate::batch::contract_at(inputs, i + lane));
                 }
             }
         }
@@ -533,6 +529,112 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
         let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][done..n]);
         bsm_price_chunk(&rest, &mut out[done..]);
     }
+}
+
+/// Greeks like `black::bsm_greeks` for each contract, four at a time; `outs[j]` receives
+/// greek `which[j]`. Bit for bit the scalar values.
+pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
+    if available() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        unsafe { greeks_chunk_avx2(inputs, which, outs) }
+    } else {
+        greeks_scalar(inputs, which, outs, 0);
+    }
+}
+
+fn greeks_scalar(
+    inputs: &[&[f64]; 7],
+    which: &[crate::batch::Greek],
+    outs: &mut [&mut [f64]],
+    from: usize,
+) {
+    let n = outs.first().map_or(0, |o| o.len());
+    for i in from..n {
+        let g = crate::black::bsm_greeks(&crate::batch::contract_at(inputs, i));
+        for (slot, greek) in outs.iter_mut().zip(which) {
+            slot[i] = greek.pick(&g);
+        }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
+    use crate::batch::Greek;
+    let n = outs.first().map_or(0, |o| o.len());
+    let groups = n / 4;
+    for gi in 0..groups {
+        let i = 4 * gi;
+        let g = setup4(inputs, i);
+        let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
+        let price = group_price(&g);
+        // bsm_greeks, operation by operation
+        let h = g.h;
+        let d1 = dd_add(h, g.tau);
+        let d2 = dd_add(h, dd_neg(g.tau));
+        let cdf_d1 = normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1)));
+        let cdf_d2 = normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2)));
+        let dividend_discount = exp_dd(dd_product(neg(g.q), g.t));
+        let rate_discount = exp_dd(dd_product(neg(g.r), g.t));
+        let vega_factor = mul(
+            mul(g.scale, g.g_scaled),
+            splat(crate::normal::FRAC_1_SQRT_2PI),
+        );
+        let s_total = dd_to_f64(g.total);
+        let sqrt_t = dd_to_f64(g.sqrt_t);
+        let spot_leg = mul(mul(g.s, dividend_discount), cdf_d1);
+        let strike_leg = mul(mul(g.k, rate_discount), cdf_d2);
+        let charm_numerator = dd_to_f64(dd_add(
+            dd_add(g.carry, dd_neg(g.log_spot)),
+            dd_mul_f64(dd_mul(g.total, g.total), splat(0.5)),
+        ));
+        let (d1f, d2f) = (dd_to_f64(d1), dd_to_f64(d2));
+        let two_t = mul(splat(2.0), g.t);
+        let u = g.unscale;
+        let values: [V; 10] = [
+            price,
+            mul(mul(theta_sign, dividend_discount), cdf_d1),
+            mul(div(div(div(vega_factor, g.s), g.s), s_total), u),
+            mul(mul(vega_factor, sqrt_t), u),
+            add(
+                mul(div(mul(neg(vega_factor), s_total), two_t), u),
+                mul(theta_sign, sub(mul(g.q, spot_leg), mul(g.r, strike_leg))),
+            ),
+            mul(mul(theta_sign, g.t), strike_leg),
+            mul(mul(neg(theta_sign), g.t), spot_leg),
+            mul(div(mul(div(neg(vega_factor), g.s), d2f), g.sigma), u),
+            mul(
+                div(mul(mul(mul(vega_factor, sqrt_t), d1f), d2f), g.sigma),
+                u,
+            ),
+            sub(
+                mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
+                mul(
+                    div(
+                        mul(div(vega_factor, g.s), charm_numerator),
+                        mul(two_t, s_total),
+                    ),
+                    u,
+                ),
+            ),
+        ];
+        let guarded = lanes(g.guards);
+        for (slot, greek) in outs.iter_mut().zip(which) {
+            let idx = Greek::ALL.iter().position(|x| x == greek).unwrap_or(0);
+            let mut lane_values = to_array(values[idx]);
+            if guarded != 0 {
+                for (lane, v) in lane_values.iter_mut().enumerate() {
+                    if guarded & (1 << lane) != 0 {
+                        *v = greek.pick(&crate::black::bsm_greeks(&crate::batch::contract_at(
+                            inputs,
+                            i + lane,
+                        )));
+                    }
+                }
+            }
+            slot[i..i + 4].copy_from_slice(&lane_values);
+        }
+    }
+    greeks_scalar(inputs, which, outs, 4 * groups);
 }
 
 /// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
@@ -698,18 +800,6 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
     std::array::from_fn(|j| crate::dd::Dd::new(h[j], l[j]))
 }
 
-fn contract(inputs: &[&[f64]; 7], i: usize) -> Contract {
-    Contract {
-        s: inputs[0][i],
-        k: inputs[1][i],
-        r: inputs[2][i],
-        q: inputs[3][i],
-        sigma: inputs[4][i],
-        t: inputs[5][i],
-        is_call: inputs[6][i] > 0.0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -750,6 +840,36 @@ mod tests {
     }
 
     #[test]
+    fn vector_greeks_are_bit_identical_to_the_scalar_ones() {
+        if !available() {
+            return;
+        }
+        let n = 2003;
+        let mut cols = random_columns(n, 11);
+        cols[0][7] = f64::NAN;
+        cols[4][8] = 1e-200;
+        cols[5][8] = 1e-200;
+        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+        let which = crate::batch::Greek::ALL;
+        let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; n]; which.len()];
+        let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
+        greeks_chunk(&views, &which, &mut outs);
+        for i in 0..n {
+            let want = crate::black::bsm_greeks(&crate::batch::contract_at(&views, i));
+            for (buf, greek) in bufs.iter().zip(which.iter()) {
+                assert_eq!(
+                    buf[i].to_bits(),
+                    greek.pick(&want).to_bits(),
+                    "row {i} {greek:?}: {:?} -> {} vs {}",
+                    crate::batch::contract_at(&views, i),
+                    buf[i],
+                    greek.pick(&want)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn vector_kernel_is_bit_identical_to_the_scalar_one() {
         if !available() {
             return; // nothing to compare on this CPU: the scalar kernel is what runs
@@ -777,7 +897,7 @@ mod tests {
                     scalar[i].to_bits(),
                     vector[i].to_bits(),
                     "row {i}: {:?} -> {} vs {}",
-                    contract(&views, i),
+                    crate::batch::contract_at(&views, i),
                     scalar[i],
                     vector[i]
                 );
@@ -811,7 +931,7 @@ mod implied_tests {
             let t = (rnd() * 9.0 - 6.0).exp();
             let (r, q) = (0.2 * rnd() - 0.05, 0.15 * rnd() - 0.05);
             let is_call = rnd() < 0.5;
-            let c = Contract {
+            let c = crate::black::Contract {
                 s,
                 k,
                 r,
