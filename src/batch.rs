@@ -183,6 +183,14 @@ impl<'a> BsmArrays<'a> {
     }
 }
 
+/// One price, through the CPU-specific copy of the kernel: the per-point path from Python.
+/// (Called directly, `bsm_price` would be the baseline x86-64 build, whose fused
+/// multiply-adds are library calls.)
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+pub fn price_one(c: &Contract) -> f64 {
+    crate::black::bsm_price(c)
+}
+
 /// The scalar twin of `BsmArrays::validate`, for per-point calls.
 pub fn validate_contract(c: &Contract) -> Result<()> {
     check_scalar("s", c.s, Domain::Positive)?;

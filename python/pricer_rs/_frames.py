@@ -19,7 +19,13 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# types that are never frames: checked first, so plain calls pay almost nothing
+_PLAIN = frozenset({float, int, bool, str, np.ndarray, np.float64, list, tuple, type(None)})
+
+
 def _flavour(value: object) -> str | None:
+    if type(value) in _PLAIN:
+        return None
     root = type(value).__module__.partition(".")[0]
     if root == "pandas" and hasattr(value, "index") and hasattr(value, "to_numpy"):
         return "pandas"
@@ -60,6 +66,15 @@ def frame_aware(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for value in args:
+            if type(value) not in _PLAIN:
+                break
+        else:
+            for value in kwargs.values():
+                if type(value) not in _PLAIN:
+                    break
+            else:
+                return fn(*args, **kwargs)  # the common case: no frame anywhere
         flavours = [f for f in map(_flavour, (*args, *kwargs.values())) if f is not None]
         if not flavours:
             return fn(*args, **kwargs)

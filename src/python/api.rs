@@ -11,7 +11,7 @@ use super::args::{
 };
 use super::classes::Greeks;
 use crate::batch::{self, Black76Arrays, BsmArrays, Greek};
-use crate::black::{Contract, bsm_price};
+use crate::black::Contract;
 use crate::engine::{broadcast_shape, format_shape};
 
 /// Below this many outputs the GIL is kept: releasing and re-taking it costs about as much
@@ -250,7 +250,7 @@ pub(crate) fn price_any<'py>(
     if out.is_none_or(|o| o.is_none()) {
         if let Some(c) = plain_contract(s, k, r, sigma, t, q, kind) {
             batch::validate_contract(&c)?;
-            return Ok(PyFloat::new(py, bsm_price(&c)).into_any().unbind());
+            return Ok(PyFloat::new(py, batch::price_one(&c)).into_any().unbind());
         }
     }
     let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;

@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 
 use super::api::{BsmOperands, fill_one, greeks_of, greeks_of_arrays, price_any};
-use super::args::{Given, kind_operand, operand, which_greeks};
+use super::args::{Given, kind_operand, operand, parse_kind_str, plain_number, which_greeks};
 use crate::batch::{self, BsmArrays, Domain, Greek, check_scalar};
+use crate::black::Contract;
 use crate::engine::{broadcast_shape, format_shape};
 
 /// Price and greeks of one call to `greeks`: floats or ndarrays of one shape; fields not
@@ -170,6 +171,31 @@ impl BlackScholesPricer {
         t: &Bound<'py, PyAny>,
         kind: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        // per-point fast path: Python numbers in, a float out, no numpy and no temporaries
+        if let (Some(sv), Some(kv), Some(tv)) = (plain_number(s), plain_number(k), plain_number(t))
+        {
+            let is_call = match kind {
+                None => Some(true),
+                Some(obj) => obj
+                    .cast::<PyString>()
+                    .ok()
+                    .and_then(|text| text.to_cow().ok().and_then(|c| parse_kind_str(&c)))
+                    .map(|v| v > 0.0),
+            };
+            if let Some(is_call) = is_call {
+                let c = Contract {
+                    s: sv,
+                    k: kv,
+                    r: self.r,
+                    q: self.q,
+                    sigma: self.sigma,
+                    t: tv,
+                    is_call,
+                };
+                batch::validate_contract(&c)?;
+                return Ok(PyFloat::new(py, batch::price_one(&c)).into_any().unbind());
+            }
+        }
         let [r, sigma, q] = self.scalars(py);
         price_any(py, s, k, &r, &sigma, t, &q, kind, None)
     }
