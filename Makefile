@@ -43,11 +43,13 @@ test: build test-rust test-python typecheck
 
 lint: test-rust typecheck deny
 
-# Licences, bans and sources of every dependency. (Advisories need the RustSec database
-# from GitHub: run `cargo deny check advisories` where it is reachable.)
+# Licences, bans and sources of every dependency; advisories too when the RustSec database
+# (on GitHub) can be fetched from this machine.
 deny:
 	command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 	cargo deny check licenses bans sources
+	if cargo deny fetch db >/dev/null 2>&1; then cargo deny check advisories; \
+	else echo "cargo deny: the RustSec advisory database is unreachable here; advisories not checked"; fi
 
 # The kernels' property tests, long: `make test` runs them with 256 cases each.
 fuzz:
