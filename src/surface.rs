@@ -9,7 +9,10 @@
 //!   and after the last;
 //! - a node is reproduced exactly, and a missing (NaN) node is skipped.
 
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray_stats::QuantileExt;
+use ndarray_stats::interpolate::Linear;
+use noisy_float::types::n64;
 
 use crate::black::{Contract, bsm_price};
 use crate::error::{PricingError, Result, format_index};
@@ -302,6 +305,161 @@ impl Surface {
     }
 }
 
+/// Per-tenor statistics of a grid of node values (vols, or vol errors).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Description {
+    pub tenor: Vec<f64>,
+    pub forward: Vec<f64>,
+    /// the grid's smile at the forward (log-moneyness 0), interpolated
+    pub atm: Vec<f64>,
+    /// d value / d log-moneyness at the forward, from the interpolant
+    pub skew: Vec<f64>,
+    pub min: Vec<f64>,
+    pub max: Vec<f64>,
+    pub mean: Vec<f64>,
+    /// one row per tenor, one column per requested quantile
+    pub quantiles: Array2<f64>,
+    pub missing: Vec<usize>,
+}
+
+/// Value and slope at `y` of the piecewise-linear line through `(ys[i], values[i])` for the
+/// node indices `nodes` (increasing ys), flat beyond its ends. At a node the slope is the
+/// mean of the two neighbouring segments'. NaN when there is no node.
+fn line_at(ys: ArrayView1<f64>, values: ArrayView1<f64>, nodes: &[usize], y: f64) -> (f64, f64) {
+    let (Some(&first), Some(&last)) = (nodes.first(), nodes.last()) else {
+        return (f64::NAN, f64::NAN);
+    };
+    if y < ys[first] || nodes.len() == 1 {
+        return (values[first], 0.0);
+    }
+    if y > ys[last] {
+        return (values[last], 0.0);
+    }
+    let slope = |a: usize, b: usize| (values[b] - values[a]) / (ys[b] - ys[a]);
+    let pos = nodes.partition_point(|&i| ys[i] < y);
+    let hi = nodes[pos];
+    if ys[hi] == y {
+        let left = if pos > 0 {
+            Some(slope(nodes[pos - 1], hi))
+        } else {
+            None
+        };
+        let right = if pos + 1 < nodes.len() {
+            Some(slope(hi, nodes[pos + 1]))
+        } else {
+            None
+        };
+        let s = match (left, right) {
+            (Some(l), Some(r)) => 0.5 * (l + r),
+            (Some(v), None) | (None, Some(v)) => v,
+            (None, None) => 0.0,
+        };
+        return (values[hi], s);
+    }
+    let lo = nodes[pos - 1];
+    let w = (y - ys[lo]) / (ys[hi] - ys[lo]);
+    (values[lo] + (values[hi] - values[lo]) * w, slope(lo, hi))
+}
+
+impl Surface {
+    /// The statistics of `grid` (shape of the surface) per tenor: extrema, mean and
+    /// quantiles (numpy's linear method) over its non-NaN nodes by ndarray-stats, and its
+    /// smile's value and slope at the forward. A tenor with no valid node gets NaN.
+    pub fn describe_grid(&self, grid: ArrayView2<f64>, quantiles: &[f64]) -> Result<Description> {
+        for &q in quantiles {
+            if !(0.0..=1.0).contains(&q) {
+                return Err(invalid(format!("quantiles: {q:?} is not in [0, 1]")));
+            }
+        }
+        let (nt, nk) = (self.tenors.len(), self.strikes.len());
+        if grid.dim() != (nt, nk) {
+            return Err(invalid(format!(
+                "grid has shape {:?}, the surface ({nt}, {nk})",
+                grid.dim()
+            )));
+        }
+        let mut work = grid.to_owned();
+        let mut table = Array2::from_elem((nt, quantiles.len()), f64::NAN);
+        for (c, &q) in quantiles.iter().enumerate() {
+            let column = work
+                .quantile_axis_skipnan_mut(Axis(1), n64(q), &Linear)
+                .map_err(|e| invalid(format!("quantiles: {e}")))?;
+            table.column_mut(c).assign(&column);
+        }
+        let mut d = Description {
+            tenor: self.tenors.clone(),
+            forward: self.tenors.iter().map(|&t| self.forward(t)).collect(),
+            atm: Vec::with_capacity(nt),
+            skew: Vec::with_capacity(nt),
+            min: Vec::with_capacity(nt),
+            max: Vec::with_capacity(nt),
+            mean: Vec::with_capacity(nt),
+            quantiles: table,
+            missing: Vec::with_capacity(nt),
+        };
+        for (j, row) in grid.rows().into_iter().enumerate() {
+            let nodes: Vec<usize> = (0..nk).filter(|&i| !row[i].is_nan()).collect();
+            let (atm, skew) = line_at(self.log_moneyness.row(j), row, &nodes, 0.0);
+            d.atm.push(atm);
+            d.skew.push(skew);
+            d.missing.push(nk - nodes.len());
+            if nodes.is_empty() {
+                d.min.push(f64::NAN);
+                d.max.push(f64::NAN);
+                d.mean.push(f64::NAN);
+            } else {
+                d.min.push(*row.min_skipnan());
+                d.max.push(*row.max_skipnan());
+                d.mean
+                    .push(nodes.iter().map(|&i| row[i]).sum::<f64>() / nodes.len() as f64);
+            }
+        }
+        Ok(d)
+    }
+
+    /// First-order implied-vol uncertainty `price_error / vega` per node (NaN at missing
+    /// nodes; vega is the same for calls and puts).
+    pub fn vol_error_first_order(&self, price_error: ArrayView2<f64>) -> Array2<f64> {
+        Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
+            let g = crate::black::bsm_greeks(&Contract {
+                s: self.spot,
+                k: self.strikes[i],
+                r: self.r,
+                q: self.q,
+                sigma: self.vols[[j, i]],
+                t: self.tenors[j],
+                is_call: true,
+            });
+            price_error[[j, i]] / g.vega
+        })
+    }
+
+    /// Half the width of the vols that reproduce each node's price moved down and up by its
+    /// error (NaN where either moved price is unattainable). `is_call` per node.
+    pub fn vol_error_exact(
+        &self,
+        price_error: ArrayView2<f64>,
+        is_call: ArrayView2<bool>,
+    ) -> Array2<f64> {
+        Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
+            let (k, t, call) = (self.strikes[i], self.tenors[j], is_call[[j, i]]);
+            let p = bsm_price(&Contract {
+                s: self.spot,
+                k,
+                r: self.r,
+                q: self.q,
+                sigma: self.vols[[j, i]],
+                t,
+                is_call: call,
+            });
+            let e = price_error[[j, i]];
+            let up = crate::implied::implied_vol(p + e, self.spot, k, self.r, self.q, t, call);
+            let down = crate::implied::implied_vol(p - e, self.spot, k, self.r, self.q, t, call);
+            0.5 * (up - down).abs()
+        })
+    }
+}
+
 fn forward(spot: f64, r: f64, q: f64, t: f64) -> f64 {
     spot * ((r - q) * t).exp()
 }
@@ -388,6 +546,25 @@ mod tests {
             e.to_string(),
             "vols[0, 1] = -0.1: vols must be finite and > 0 (NaN marks a missing node)"
         );
+    }
+
+    #[test]
+    fn describe_skips_missing_nodes_and_empty_tenors() {
+        let mut vols =
+            Array2::from_shape_fn((4, 9), |(j, i)| 0.15 + 0.01 * i as f64 + 0.001 * j as f64);
+        vols[[0, 2]] = f64::NAN;
+        vols.row_mut(3).fill(f64::NAN);
+        let s = flat(0.2).with_vols(vols.view()).unwrap();
+        let d = s.describe_grid(vols.view(), &[0.0, 0.5, 1.0]).unwrap();
+        assert_eq!(d.missing, vec![1, 0, 0, 9]);
+        assert_eq!(d.min[1], vols[[1, 0]]);
+        assert_eq!(d.max[1], vols[[1, 8]]);
+        assert!((d.mean[1] - vols[[1, 4]]).abs() < 1e-15);
+        assert_eq!(d.quantiles[[1, 1]], vols[[1, 4]]);
+        assert!(d.min[3].is_nan() && d.mean[3].is_nan() && d.quantiles[[3, 0]].is_nan());
+        // a smile linear in strike: the skew is its slope in log-moneyness, positive
+        assert!(d.skew[1] > 0.0 && d.atm[1] > 0.15);
+        assert!(s.describe_grid(vols.view(), &[1.5]).is_err());
     }
 
     #[test]

@@ -25,8 +25,10 @@ def test_surface_fit_example(root: Path, tmp_path: Path) -> None:
     assert "ArbitrageReport(calendar=0, butterfly=0, vertical=0)" in out
     relative = float(out.split("made the prices: ")[1].split()[0])
     assert relative < 1e-12
-    png = tmp_path / "fit.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert "per-tenor statistics" in out and "at the forward" in out
+    for name in ("fit.png", "fit_error_band.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
 
 def test_user_code_example_runs(root: Path, tmp_path: Path) -> None:

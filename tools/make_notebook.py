@@ -70,8 +70,10 @@ A quote is known to within half the bid-ask spread; the vol moves by about
 `price error / vega`. Re-invert noisy prices and compare with that first-order band."""),
     ("code", """surf, prices, calls = surfaces["510300"]
 half_spread = 0.0005                                   # CNY: half a tick-ish on the ETF options
-vega = surf.greeks(kind=calls, which="vega").vega
-band = half_spread / vega                              # first-order vol uncertainty per node
+surf = pr.ImpliedVolSurface.from_prices(surf.spot, surf.strikes, surf.tenors, prices, r=surf.r,
+                                        q=surf.q, kind=calls, price_error=half_spread)
+band = surf.vol_error()                                # first-order: half_spread / vega per node
+print(surf.describe_error().to_pandas().head())
 noise = rng.uniform(-half_spread, half_spread, prices.shape)
 noisy = pr.ImpliedVolSurface.from_prices(surf.spot, surf.strikes, surf.tenors, prices + noise,
                                          r=surf.r, q=surf.q, kind=calls)
@@ -79,6 +81,8 @@ moved = np.abs(noisy.vols - surf.vols)
 inside = np.nanmean(moved <= 1.01 * band)
 print(f"vol moves within the first-order band at {100 * inside:.1f} % of nodes")
 print("largest band (vol points):", 100 * np.nanmax(band), "at the wings, smallest:", 100 * np.nanmin(band))"""),
+    ("markdown", "## Per-tenor statistics"),
+    ("code", """surf.describe().to_pandas().round(4).head(8)"""),
     ("markdown", "## Arbitrage check"),
     ("code", """for code, (surf, _, _) in surfaces.items():
     print(code, surf.check_arbitrage())

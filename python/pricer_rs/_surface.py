@@ -103,3 +103,19 @@ def plot(surface: ImpliedVolSurface, *, tenors: Any = None, figsize: tuple[float
     fig.colorbar(image, ax=right)
     fig.tight_layout()
     return fig
+
+
+def description_to_pandas(description: Any) -> Any:
+    """A SurfaceDescription as a DataFrame indexed by tenor, one column per quantile level."""
+    try:
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - exercised only without pandas
+        raise ImportError("to_pandas() needs pandas: pip install 'pricer_rs[pandas]'") from exc
+    fields = description.to_dict()
+    levels = fields.pop("quantile_levels")
+    table = fields.pop("quantiles")
+    tenor = fields.pop("tenor")
+    frame = pd.DataFrame(fields, index=pd.Index(tenor, name="tenor"))
+    for column, level in enumerate(levels):
+        frame[f"q{level:g}"] = table[:, column]
+    return frame

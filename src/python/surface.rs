@@ -24,6 +24,8 @@ use crate::surface::{ArbitrageReport as CoreReport, Surface};
 #[pyclass(frozen, module = "pricer_rs", name = "ImpliedVolSurface")]
 pub struct ImpliedVolSurface {
     inner: Surface,
+    /// quoted-price uncertainty per node, kept from `from_prices(..., price_error=...)`
+    price_error: Option<Array2<f64>>,
 }
 
 fn as_1d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
@@ -82,7 +84,77 @@ impl ImpliedVolSurface {
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(ImpliedVolSurface {
             inner: Surface::new(spot, strikes, tenors, vols, r, q)?,
+            price_error: None,
         })
+    }
+
+    /// `price_error` as a grid of the surface's shape: a scalar or an array broadcastable to
+    /// it, finite and >= 0 (NaN allowed).
+    fn error_grid(&self, obj: &Bound<'_, PyAny>) -> PyResult<Array2<f64>> {
+        let op = operand(obj, "price_error")?;
+        let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
+        let view = op.view();
+        let b = view.broadcast(IxDyn(&shape)).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "price_error has shape {}, but the surface has shape ({}, {})",
+                format_shape(op.view().shape()),
+                shape[0],
+                shape[1]
+            ))
+        })?;
+        let grid = b
+            .to_owned()
+            .into_dimensionality::<ndarray::Ix2>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if let Some((flat, v)) = grid
+            .iter()
+            .enumerate()
+            .find(|(_, v)| **v < 0.0 || v.is_infinite())
+        {
+            return Err(PyValueError::new_err(format!(
+                "price_error{} = {v:?}: price_error must be finite and >= 0",
+                crate::error::format_index(&shape, flat)
+            )));
+        }
+        Ok(grid)
+    }
+
+    /// The error grid to use: the argument, else the one kept from `from_prices`.
+    fn resolve_error(&self, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Array2<f64>> {
+        match obj.filter(|o| !o.is_none()) {
+            Some(o) => self.error_grid(o),
+            None => self.price_error.clone().ok_or_else(|| {
+                PyValueError::new_err(
+                    "no price_error: pass one, or build the surface with from_prices(..., price_error=...)",
+                )
+            }),
+        }
+    }
+
+    fn vol_error_grid(
+        &self,
+        price_error: Option<&Bound<'_, PyAny>>,
+        kind: Given<'_>,
+        exact: bool,
+    ) -> PyResult<Array2<f64>> {
+        let errors = self.resolve_error(price_error)?;
+        if !exact {
+            return Ok(self.inner.vol_error_first_order(errors.view()));
+        }
+        let kind = kind_operand(kind.get())?;
+        let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
+        let kv = kind.view();
+        let calls = kv.broadcast(IxDyn(&shape)).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "kind has shape {}, not broadcastable to the surface",
+                format_shape(kind.view().shape())
+            ))
+        })?;
+        let calls = calls
+            .mapv(|v| v > 0.0)
+            .into_dimensionality::<ndarray::Ix2>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(self.inner.vol_error_exact(errors.view(), calls.view()))
     }
 
     /// Call `f(surface)` from the pure-Python helpers in `pricer_rs._surface`.
@@ -101,7 +173,8 @@ impl ImpliedVolSurface {
 #[pymethods]
 impl ImpliedVolSurface {
     #[new]
-    #[pyo3(signature = (spot, strikes, tenors, vols, r = 0.0, q = 0.0))]
+    #[pyo3(signature = (spot, strikes, tenors, vols, r = 0.0, q = 0.0, price_error = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         spot: &Bound<'_, PyAny>,
         strikes: &Bound<'_, PyAny>,
@@ -109,6 +182,7 @@ impl ImpliedVolSurface {
         vols: &Bound<'_, PyAny>,
         r: f64,
         q: f64,
+        price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot = scalar(spot, "spot")?;
         let (strikes, tenors, vols) = (
@@ -120,15 +194,19 @@ impl ImpliedVolSurface {
             .view()
             .into_dimensionality::<ndarray::Ix2>()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Self::build(spot, &strikes, &tenors, vols, r, q)
+        let mut surface = Self::build(spot, &strikes, &tenors, vols, r, q)?;
+        if let Some(e) = price_error.filter(|o| !o.is_none()) {
+            surface.price_error = Some(surface.error_grid(e)?);
+        }
+        Ok(surface)
     }
 
     /// Invert a (len(tenors), len(strikes)) grid of option prices into a surface. Nodes whose
     /// price no volatility reproduces (or that are NaN) become missing (NaN) nodes. `kind` may
     /// be a 2-D array, e.g. puts below the forward and calls above.
     #[staticmethod]
-    #[pyo3(signature = (spot, strikes, tenors, prices, r = 0.0, q = 0.0, kind = Given::default()),
-           text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call')")]
+    #[pyo3(signature = (spot, strikes, tenors, prices, r = 0.0, q = 0.0, kind = Given::default(), price_error = None),
+           text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call', price_error=None)")]
     #[allow(clippy::too_many_arguments)]
     fn from_prices(
         py: Python<'_>,
@@ -139,6 +217,7 @@ impl ImpliedVolSurface {
         r: f64,
         q: f64,
         kind: Given<'_>,
+        price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot_v = scalar(spot, "spot")?;
         let (strikes_op, tenors_op, prices_op) = (
@@ -178,7 +257,73 @@ impl ImpliedVolSurface {
         }
         let vols = Array2::from_shape_vec((nt, nk), vols)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Self::build(spot_v, &strikes_op, &tenors_op, vols.view(), r, q)
+        let mut surface = Self::build(spot_v, &strikes_op, &tenors_op, vols.view(), r, q)?;
+        if let Some(e) = price_error.filter(|o| !o.is_none()) {
+            surface.price_error = Some(surface.error_grid(e)?);
+        }
+        Ok(surface)
+    }
+
+    /// The quoted-price uncertainty per node kept from `from_prices(..., price_error=...)`
+    /// (a copy), or None.
+    #[getter]
+    fn price_error<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray2<f64>>> {
+        self.price_error
+            .as_ref()
+            .map(|e| e.clone().into_pyarray(py))
+    }
+
+    /// Per-tenor statistics of the vols: tenor, forward, atm_vol (interpolated at the
+    /// forward), skew (d vol / d ln(K/F) there, from the interpolant), min, max, mean,
+    /// quantiles (numpy's linear method; one column per level) and missing (NaN nodes).
+    /// Missing nodes are skipped; a tenor with none valid gets NaN.
+    #[pyo3(signature = (quantiles = vec![0.05, 0.25, 0.5, 0.75, 0.95]),
+           text_signature = "(self, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
+    fn describe(&self, quantiles: Vec<f64>) -> PyResult<SurfaceDescription> {
+        let d = self.inner.describe_grid(self.inner.vols(), &quantiles)?;
+        Ok(SurfaceDescription {
+            inner: d,
+            levels: quantiles,
+        })
+    }
+
+    /// Implied-vol uncertainty per node caused by a price uncertainty (a scalar or a grid,
+    /// e.g. half the bid-ask spread; default: the one kept by from_prices). exact=False:
+    /// price_error / vega. exact=True: half the distance between the vols re-inverted from
+    /// the node's price moved down and up by the error (NaN where one leaves the attainable
+    /// range); `kind` says which option each node's price is.
+    #[pyo3(signature = (price_error = None, *, kind = Given::default(), exact = false),
+           text_signature = "(self, price_error=None, *, kind='call', exact=False)")]
+    fn vol_error<'py>(
+        &self,
+        py: Python<'py>,
+        price_error: Option<&Bound<'py, PyAny>>,
+        kind: Given<'py>,
+        exact: bool,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        Ok(self
+            .vol_error_grid(price_error, kind, exact)?
+            .into_pyarray(py))
+    }
+
+    /// Per-tenor statistics (as `describe`) of `vol_error(price_error, kind=kind, exact=exact)`;
+    /// its atm_vol and skew fields are the error's value and slope at the forward.
+    #[pyo3(signature = (price_error = None, *, kind = Given::default(), exact = false,
+                        quantiles = vec![0.05, 0.25, 0.5, 0.75, 0.95]),
+           text_signature = "(self, price_error=None, *, kind='call', exact=False, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
+    fn describe_error(
+        &self,
+        price_error: Option<&Bound<'_, PyAny>>,
+        kind: Given<'_>,
+        exact: bool,
+        quantiles: Vec<f64>,
+    ) -> PyResult<SurfaceDescription> {
+        let grid = self.vol_error_grid(price_error, kind, exact)?;
+        let d = self.inner.describe_grid(grid.view(), &quantiles)?;
+        Ok(SurfaceDescription {
+            inner: d,
+            levels: quantiles,
+        })
     }
 
     /// Spot price of the underlying.
@@ -323,6 +468,7 @@ impl ImpliedVolSurface {
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(ImpliedVolSurface {
             inner: self.inner.with_vols(vols.view())?,
+            price_error: self.price_error.clone(),
         })
     }
 
@@ -330,6 +476,7 @@ impl ImpliedVolSurface {
     fn with_spot(&self, spot: f64) -> PyResult<Self> {
         Ok(ImpliedVolSurface {
             inner: self.inner.with_spot(spot)?,
+            price_error: self.price_error.clone(),
         })
     }
 
@@ -352,6 +499,7 @@ impl ImpliedVolSurface {
             me.vols(py),
             me.r(),
             me.q(),
+            me.price_error(py),
         );
         Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
     }
@@ -369,6 +517,14 @@ impl ImpliedVolSurface {
                         .iter()
                         .zip(b.vols().iter())
                         .all(|(x, y)| x.to_bits() == y.to_bits())
+                    && match (&self.price_error, &o.get().price_error) {
+                        (None, None) => true,
+                        (Some(x), Some(y)) => x
+                            .iter()
+                            .zip(y.iter())
+                            .all(|(p, q)| p.to_bits() == q.to_bits()),
+                        _ => false,
+                    }
             }
             Err(_) => false,
         }
@@ -473,6 +629,106 @@ fn node_arrays<'a>(
     }
 }
 
+/// Per-tenor statistics of a surface (`describe`) or of its vol errors (`describe_error`):
+/// one entry per tenor in every field; `quantiles` has one column per requested level.
+#[pyclass(frozen, module = "pricer_rs", name = "SurfaceDescription")]
+pub struct SurfaceDescription {
+    inner: crate::surface::Description,
+    levels: Vec<f64>,
+}
+
+#[pymethods]
+impl SurfaceDescription {
+    /// Tenors, years.
+    #[getter]
+    fn tenor<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.tenor.clone().into_pyarray(py)
+    }
+    /// Forward price per tenor.
+    #[getter]
+    fn forward<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.forward.clone().into_pyarray(py)
+    }
+    /// Value interpolated at the forward (log-moneyness 0).
+    #[getter]
+    fn atm_vol<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.atm.clone().into_pyarray(py)
+    }
+    /// d value / d ln(K/F) at the forward, from the interpolant.
+    #[getter]
+    fn skew<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.skew.clone().into_pyarray(py)
+    }
+    /// Smallest valid node value per tenor.
+    #[getter]
+    fn min<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.min.clone().into_pyarray(py)
+    }
+    /// Largest valid node value per tenor.
+    #[getter]
+    fn max<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.max.clone().into_pyarray(py)
+    }
+    /// Mean of the valid node values per tenor.
+    #[getter]
+    fn mean<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.mean.clone().into_pyarray(py)
+    }
+    /// Quantiles (numpy's linear method) per tenor, one column per level.
+    #[getter]
+    fn quantiles<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
+        self.inner.quantiles.clone().into_pyarray(py)
+    }
+    /// The quantile levels, in column order.
+    #[getter]
+    fn quantile_levels<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.levels.clone().into_pyarray(py)
+    }
+    /// Number of missing (NaN) nodes per tenor.
+    #[getter]
+    fn missing<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<i64>> {
+        self.inner
+            .missing
+            .iter()
+            .map(|&m| m as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    }
+
+    /// The fields as a dict of arrays.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("tenor", self.tenor(py))?;
+        d.set_item("forward", self.forward(py))?;
+        d.set_item("atm_vol", self.atm_vol(py))?;
+        d.set_item("skew", self.skew(py))?;
+        d.set_item("min", self.min(py))?;
+        d.set_item("max", self.max(py))?;
+        d.set_item("mean", self.mean(py))?;
+        d.set_item("quantiles", self.quantiles(py))?;
+        d.set_item("quantile_levels", self.quantile_levels(py))?;
+        d.set_item("missing", self.missing(py))?;
+        Ok(d)
+    }
+
+    /// A pandas DataFrame indexed by tenor, one column per field and per quantile level
+    /// (needs pandas).
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let module = slf.py().import("pricer_rs._surface")?;
+        module
+            .getattr("description_to_pandas")?
+            .call1((slf.clone(),))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "SurfaceDescription({} tenors, quantiles {:?})",
+            self.inner.tenor.len(),
+            self.levels
+        )
+    }
+}
+
 /// Nodes where a surface admits arbitrage, as (tenor index, strike index) rows.
 #[pyclass(frozen, module = "pricer_rs", name = "ArbitrageReport")]
 pub struct ArbitrageReport {
@@ -527,5 +783,6 @@ impl ArbitrageReport {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ImpliedVolSurface>()?;
     m.add_class::<ArbitrageReport>()?;
+    m.add_class::<SurfaceDescription>()?;
     Ok(())
 }
