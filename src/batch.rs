@@ -6,10 +6,9 @@ use ndarray::ArrayViewD;
 
 #[cfg(not(target_arch = "x86_64"))]
 use crate::black::bsm_greeks;
-use crate::black::{Contract, GreekValues, black76_price};
+use crate::black::{Contract, GreekValues};
 use crate::engine::{MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
-use crate::implied::black76_implied_vol;
 #[cfg(not(target_arch = "x86_64"))]
 use crate::implied::implied_vol;
 
@@ -246,13 +245,6 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     }
 }
 
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
-fn black76_chunk(x: &[&[f64]; 6], out: &mut [f64]) {
-    for (m, v) in out.iter_mut().enumerate() {
-        *v = black76_price(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
-    }
-}
-
 /// Fill one output per entry of `which` with that greek.
 pub fn greeks_into(
     a: &BsmArrays,
@@ -296,16 +288,18 @@ pub fn black76_into(
     check_domain("r", &a.r, Domain::Finite)?;
     check_domain("sigma", &a.sigma, Domain::Positive)?;
     check_domain("t", &a.t, Domain::Positive)?;
+    // Black-76 is BSM with spot f and dividend yield r: the BSM kernel prices it
     let views = [
         a.f.clone(),
         a.k.clone(),
+        a.r.clone(),
         a.r.clone(),
         a.sigma.clone(),
         a.t.clone(),
         a.call.clone(),
     ];
     for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        black76_chunk(x, o[0])
+        price_chunk(x, o[0])
     })
 }
 
@@ -384,24 +378,19 @@ pub fn black76_implied_vol_into(
     check_domain("k", &a.k, Domain::Positive)?;
     check_domain("r", &a.r, Domain::Finite)?;
     check_domain("t", &a.t, Domain::Positive)?;
+    // BSM with spot f and dividend yield r, as for the prices
     let views = [
         a.price.clone(),
         a.f.clone(),
         a.k.clone(),
         a.r.clone(),
+        a.r.clone(),
         a.t.clone(),
         a.call.clone(),
     ];
     for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        black76_implied_chunk(x, o[0])
+        implied_chunk(x, o[0])
     })
-}
-
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
-fn black76_implied_chunk(x: &[&[f64]; 6], out: &mut [f64]) {
-    for (m, v) in out.iter_mut().enumerate() {
-        *v = black76_implied_vol(x[0][m], x[1][m], x[2][m], x[3][m], x[4][m], x[5][m] > 0.0);
-    }
 }
 
 #[cfg(test)]
