@@ -248,17 +248,22 @@ impl Surface {
         (w / t).sqrt()
     }
 
-    /// Call price at node (j, i), NaN for a missing node.
-    fn node_call(&self, j: usize, i: usize) -> f64 {
-        bsm_price(&Contract {
+    /// The contract at node (j, i) at the node's vol (NaN for a missing node).
+    fn node_contract(&self, j: usize, i: usize, is_call: bool) -> Contract {
+        Contract {
             s: self.spot,
             k: self.strikes[i],
             r: self.r,
             q: self.q,
             sigma: self.vols[[j, i]],
             t: self.tenors[j],
-            is_call: true,
-        })
+            is_call,
+        }
+    }
+
+    /// Call price at node (j, i), NaN for a missing node.
+    fn node_call(&self, j: usize, i: usize) -> f64 {
+        bsm_price(&self.node_contract(j, i, true))
     }
 
     /// Calendar, butterfly and vertical-spread violations, node by node.
@@ -421,16 +426,7 @@ impl Surface {
     /// nodes; vega is the same for calls and puts).
     pub fn vol_error_first_order(&self, price_error: ArrayView2<f64>) -> Array2<f64> {
         Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            let g = crate::black::bsm_greeks(&Contract {
-                s: self.spot,
-                k: self.strikes[i],
-                r: self.r,
-                q: self.q,
-                sigma: self.vols[[j, i]],
-                t: self.tenors[j],
-                is_call: true,
-            });
-            price_error[[j, i]] / g.vega
+            price_error[[j, i]] / crate::black::bsm_greeks(&self.node_contract(j, i, true)).vega
         })
     }
 
@@ -442,19 +438,12 @@ impl Surface {
         is_call: ArrayView2<bool>,
     ) -> Array2<f64> {
         Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            let (k, t, call) = (self.strikes[i], self.tenors[j], is_call[[j, i]]);
-            let p = bsm_price(&Contract {
-                s: self.spot,
-                k,
-                r: self.r,
-                q: self.q,
-                sigma: self.vols[[j, i]],
-                t,
-                is_call: call,
-            });
+            let c = self.node_contract(j, i, is_call[[j, i]]);
+            let p = bsm_price(&c);
             let e = price_error[[j, i]];
-            let up = crate::implied::implied_vol(p + e, self.spot, k, self.r, self.q, t, call);
-            let down = crate::implied::implied_vol(p - e, self.spot, k, self.r, self.q, t, call);
+            let invert =
+                |price: f64| crate::implied::implied_vol(price, c.s, c.k, c.r, c.q, c.t, c.is_call);
+            let (up, down) = (invert(p + e), invert(p - e));
             0.5 * (up - down).abs()
         })
     }
