@@ -172,8 +172,10 @@ vfn! {
         // frexp: m in [0.5, 1), e with x = m 2^e
         let bits = _mm256_castpd_si256(x.0);
         let exp_field = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));
+        // the 52 mantissa bits under exponent 1022 and a cleared sign: m0 in [0.5, 1) for any
+        // bit pattern (negative, NaN of either sign, infinities, subnormals)
         let mant = _mm256_or_si256(
-            _mm256_and_si256(bits, _mm256_set1_epi64x(!(0x7ffi64 << 52))),
+            _mm256_and_si256(bits, _mm256_set1_epi64x(0x000f_ffff_ffff_ffff)),
             _mm256_set1_epi64x(1022i64 << 52),
         );
         let m0 = V(_mm256_castsi256_pd(mant));
@@ -186,12 +188,16 @@ vfn! {
         let e = select(low, sub(e0, splat(1.0)), e0);
         let lo_scaled = mul(div(value.lo, x), m);
         let j = round_even(mul(m, splat(128.0)));
-        let row = _mm256_cvtpd_epi32(sub(j, splat(LOG_FIRST as f64)).0);
+        // clamped as well, so the gathers below stay inside the table whatever m is
+        let row = _mm_min_epi32(
+            _mm_max_epi32(_mm256_cvtpd_epi32(sub(j, splat(LOG_FIRST as f64)).0), _mm_setzero_si128()),
+            _mm_set1_epi32((LOG_TABLE.len() - 1) as i32),
+        );
         let row3 = _mm_mullo_epi32(row, _mm_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
-        // SAFETY: m0 is built with exponent field 1022 whatever x holds (NaN, inf, subnormal
-        // included), so m0 is in [0.5, 1), m in [1/sqrt2, sqrt2), j in [91, 181] and the row
-        // in [2, 92], inside the 94 rows of LOG_TABLE; each gather reads element 0, 1 or 2.
+        // SAFETY: row is clamped to [0, LOG_TABLE.len() - 1] (and is in [2, 92] anyway: m0 is
+        // in [0.5, 1) for any input, m in [1/sqrt2, sqrt2)); each gather reads element 0, 1 or
+        // 2 of that row.
         let (r, neg_hi, neg_lo) = unsafe {
             (
                 V(_mm256_i32gather_pd::<8>(base, row3)),
@@ -889,6 +895,9 @@ mod tests {
                 cols[4][46] = 1e200; // enormous vol
                 cols[4][47] = 1e-200; // sigma sqrt(t) underflows
                 cols[5][47] = 1e-200;
+                cols[0][48] = -f64::NAN; // a NaN with the sign bit set (0/0 on x86)
+                cols[1][49] = -f64::NAN;
+                cols[0][50] = f64::NEG_INFINITY;
             }
             let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
             let mut scalar = vec![0.0; n];

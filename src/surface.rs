@@ -199,6 +199,9 @@ impl Surface {
 
     /// The vol of tenor `j`'s smile at log-moneyness `y` (NaN when the tenor has no node).
     fn smile(&self, j: usize, y: f64) -> f64 {
+        if y.is_nan() {
+            return f64::NAN;
+        }
         let nodes = &self.valid[j];
         let (Some(&first), Some(&last)) = (nodes.first(), nodes.last()) else {
             return f64::NAN;
@@ -327,6 +330,21 @@ pub struct Description {
     pub missing: Vec<usize>,
 }
 
+/// The `q` quantile of sorted values by the linear method (numpy's default), in plain f64.
+fn linear_quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lower = pos.floor() as usize;
+    let higher = (lower + 1).min(sorted.len() - 1);
+    let fraction = pos - lower as f64;
+    if fraction == 0.0 {
+        return sorted[lower]; // on a value: no interpolation (and no inf - inf)
+    }
+    sorted[lower] + fraction * (sorted[higher] - sorted[lower])
+}
+
 /// Value and slope at `y` of the piecewise-linear line through `(ys[i], values[i])` for the
 /// node indices `nodes` (increasing ys), flat beyond its ends. At a node the slope is the
 /// mean of the two neighbouring segments'. NaN when there is no node.
@@ -334,6 +352,9 @@ fn line_at(ys: ArrayView1<f64>, values: ArrayView1<f64>, nodes: &[usize], y: f64
     let (Some(&first), Some(&last)) = (nodes.first(), nodes.last()) else {
         return (f64::NAN, f64::NAN);
     };
+    if y.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
     if y < ys[first] || nodes.len() == 1 {
         return (values[first], 0.0);
     }
@@ -383,13 +404,35 @@ impl Surface {
                 grid.dim()
             )));
         }
+        // ndarray-stats interpolates in N64, which refuses the NaN of inf - inf: a row holding
+        // an infinite value (a vol error where vega underflowed) is set aside and takes the
+        // same linear method in plain f64 below, which gives numpy's inf or NaN there
+        let infinite_rows: Vec<bool> = grid
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().any(|v| v.is_infinite()))
+            .collect();
         let mut work = grid.to_owned();
+        for (j, row) in work.rows_mut().into_iter().enumerate() {
+            if infinite_rows[j] {
+                row.into_iter().for_each(|v| *v = f64::NAN);
+            }
+        }
         let mut table = Array2::from_elem((nt, quantiles.len()), f64::NAN);
         for (c, &q) in quantiles.iter().enumerate() {
             let column = work
                 .quantile_axis_skipnan_mut(Axis(1), n64(q), &Linear)
                 .map_err(|e| invalid(format!("quantiles: {e}")))?;
             table.column_mut(c).assign(&column);
+        }
+        for (j, row) in grid.rows().into_iter().enumerate() {
+            if infinite_rows[j] {
+                let mut valid: Vec<f64> = row.iter().copied().filter(|v| !v.is_nan()).collect();
+                valid.sort_by(f64::total_cmp);
+                for (c, &q) in quantiles.iter().enumerate() {
+                    table[[j, c]] = linear_quantile(&valid, q);
+                }
+            }
         }
         let mut d = Description {
             tenor: self.tenors.clone(),
@@ -554,6 +597,30 @@ mod tests {
         // a smile linear in strike: the skew is its slope in log-moneyness, positive
         assert!(d.skew[1] > 0.0 && d.atm[1] > 0.15);
         assert!(s.describe_grid(vols.view(), &[1.5]).is_err());
+    }
+
+    #[test]
+    fn infinite_values_do_not_panic_the_quantiles() {
+        // a vol error of +inf where vega underflowed must not panic ndarray-stats; on an
+        // infinite value itself the quantile is that value (numpy's lerp gives NaN there)
+        let s = flat(0.2);
+        let mut grid = Array2::from_elem((4, 9), 0.01);
+        grid[[0, 8]] = f64::INFINITY;
+        grid[[1, 7]] = f64::INFINITY;
+        grid[[1, 8]] = f64::INFINITY;
+        let d = s.describe_grid(grid.view(), &[0.0, 0.5, 1.0]).unwrap();
+        assert_eq!(d.quantiles[[0, 2]], f64::INFINITY);
+        assert_eq!(d.quantiles[[1, 2]], f64::INFINITY);
+        assert_eq!(d.quantiles[[0, 1]], 0.01);
+        assert_eq!(d.max[0], f64::INFINITY);
+        assert_eq!(d.quantiles[[2, 1]], 0.01);
+    }
+
+    #[test]
+    fn nan_queries_give_nan() {
+        let s = flat(0.2);
+        assert!(s.vol_at(-1.0, 1.0).is_nan());
+        assert!(s.vol_at(f64::NAN, 1.0).is_nan());
     }
 
     #[test]

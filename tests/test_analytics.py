@@ -152,3 +152,18 @@ def test_to_dict_and_pandas() -> None:
     assert isinstance(frame, pd.DataFrame) and frame.index.name == "tenor"
     assert list(frame.columns[-5:]) == ["q0.05", "q0.25", "q0.5", "q0.75", "q0.95"]
     np.testing.assert_array_equal(frame["q0.5"].to_numpy(), d.quantiles[:, 2])
+
+
+def test_infinite_vol_errors_do_not_crash_describe_error() -> None:
+    # vega underflows to 0 at the far strike: the first-order error is +inf there
+    surf = pr.ImpliedVolSurface(100.0, [100.0, 300.0], [0.01], [[0.2, 0.1]])
+    assert np.isinf(surf.vol_error(0.01)[0, 1])
+    d = surf.describe_error(0.01, quantiles=[0.0, 0.5, 1.0])
+    assert d.max[0] == np.inf and d.quantiles[0, 2] == np.inf and np.isfinite(d.quantiles[0, 0])
+
+
+def test_from_prices_kind_must_fit_the_grid() -> None:
+    surf = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]])
+    with pytest.raises(ValueError, match="does not broadcast to the grid"):
+        pr.ImpliedVolSurface.from_prices(100.0, [90.0, 110.0], [1.0], surf.price(),
+                                         kind=np.ones((3, 1, 2), dtype=bool))

@@ -196,3 +196,18 @@ def test_inputs_are_not_modified() -> None:
     before = s.copy()
     pr.greeks(s, K, R, SIG, T)
     np.testing.assert_array_equal(s, before)
+
+
+def test_negative_nan_and_masked_arrays() -> None:
+    with np.errstate(invalid="ignore"):
+        negative_nan = np.zeros(8) / 0.0  # NaN with the sign bit set on x86
+    got = pr.price(negative_nan, K, R, SIG, T)
+    assert got.shape == (8,) and np.all(np.isnan(got))
+    g = pr.greeks(np.where(np.arange(8) % 2 == 0, negative_nan, S), K, R, SIG, T)
+    assert np.all(np.isnan(g.delta[::2])) and np.all(np.isfinite(g.delta[1::2]))
+    vols = pr.implied_vol(negative_nan, S, K, R, T)
+    assert np.all(np.isnan(vols))
+    masked = np.ma.masked_array([90.0, -5.0, 110.0], mask=[False, True, False])
+    out = pr.price(masked, K, R, SIG, T)  # the masked (invalid) value is missing, not an error
+    assert np.isnan(out[1]) and np.isfinite(out[[0, 2]]).all()
+    np.testing.assert_array_equal(out[[0, 2]], pr.price(np.array([90.0, 110.0]), K, R, SIG, T))

@@ -81,10 +81,33 @@ pub fn plain_number(obj: &Bound<'_, PyAny>) -> Option<f64> {
     None
 }
 
+/// True for a `numpy.ma.MaskedArray` (an ndarray subclass whose mask a plain read ignores).
+fn is_masked(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if obj.cast::<numpy::PyUntypedArray>().is_err() {
+        return Ok(false);
+    }
+    let masked = numpy_module(obj.py())?
+        .getattr("ma")?
+        .getattr("MaskedArray")?;
+    obj.is_instance(&masked)
+}
+
 /// Convert one numeric argument.
 pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
     if let Some(v) = plain_number(obj) {
         return Ok(Operand::scalar(v));
+    }
+    if is_masked(obj)? {
+        // a masked array's hidden entries are missing values: NaN, which propagates
+        let filled = numpy_module(obj.py())?.getattr("ma")?.call_method1(
+            "filled",
+            (
+                obj.call_method1("astype", ("float64",))
+                    .map_err(|e| PyTypeError::new_err(format!("{name} must be real: {e}")))?,
+                f64::NAN,
+            ),
+        )?;
+        return operand(&filled, name);
     }
     if let Ok(a) = obj.cast::<PyArrayDyn<f64>>() {
         if a.is_aligned() {

@@ -248,6 +248,12 @@ impl ImpliedVolSurface {
             call: kind_op.view(),
         };
         let shape = broadcast_shape(&[&[nt, nk], arrays.call.shape()], &["prices", "kind"])?;
+        if shape != [nt, nk] {
+            return Err(PyValueError::new_err(format!(
+                "kind has shape {}, which does not broadcast to the grid ({nt}, {nk})",
+                format_shape(arrays.call.shape())
+            )));
+        }
         let mut vols = vec![0.0; nt * nk];
         py.detach(|| batch::implied_vol_into(&arrays, &shape, &mut vols, true))?;
         for v in vols.iter_mut() {
