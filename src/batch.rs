@@ -169,7 +169,8 @@ impl<'a> BsmArrays<'a> {
         check_domain("q", &self.q, Domain::Finite)
     }
 
-    fn views(&self) -> [ArrayViewD<'a, f64>; 7] {
+    /// Every input view, in kernel order (s, k, r, q, sigma, t, call).
+    pub fn views(&self) -> [ArrayViewD<'a, f64>; 7] {
         [
             self.s.clone(),
             self.k.clone(),

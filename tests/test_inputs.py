@@ -211,3 +211,20 @@ def test_negative_nan_and_masked_arrays() -> None:
     out = pr.price(masked, K, R, SIG, T)  # the masked (invalid) value is missing, not an error
     assert np.isnan(out[1]) and np.isfinite(out[[0, 2]]).all()
     np.testing.assert_array_equal(out[[0, 2]], pr.price(np.array([90.0, 110.0]), K, R, SIG, T))
+
+
+def test_out_sharing_memory_with_an_input_is_refused() -> None:
+    s = np.linspace(80.0, 120.0, 10)
+    with pytest.raises(ValueError, match="out"):
+        pr.price(s, K, R, SIG, T, out=s)
+    buf = np.arange(20, dtype=np.float64) + 80.0
+    with pytest.raises(ValueError, match="share memory"):
+        pr.price(buf[:10], K, R, SIG, T, out=buf[5:15])  # overlapping views of one buffer
+    raw = bytearray(8 * 10)
+    a = np.frombuffer(raw, dtype=np.float64)
+    a[:] = 100.0
+    b = np.frombuffer(memoryview(raw), dtype=np.float64)  # another base, same bytes
+    with pytest.raises(ValueError, match="share memory"):
+        pr.implied_vol(a, 100.0, 100.0, 0.0, 1.0, out=b)
+    separate = np.empty(10)
+    assert pr.price(s, K, R, SIG, T, out=separate) is separate

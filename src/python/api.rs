@@ -1,6 +1,6 @@
 //! The vectorised module-level functions.
 
-use ndarray::IxDyn;
+use ndarray::{ArrayViewD, IxDyn};
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -156,6 +156,7 @@ pub(crate) fn fill_one<'py, F>(
     py: Python<'py>,
     shape: &[usize],
     out: Option<&Bound<'py, PyAny>>,
+    inputs: &[ArrayViewD<'_, f64>],
     compute: F,
 ) -> PyResult<Py<PyAny>>
 where
@@ -175,6 +176,19 @@ where
         let buf = rw
             .as_slice_mut()
             .map_err(|_| PyValueError::new_err("out must be C-contiguous"))?;
+        let out_range = byte_range(buf.as_ptr(), &[buf.len()], &[1]);
+        for input in inputs {
+            let range = byte_range(input.as_ptr(), input.shape(), input.strides());
+            if !input.is_empty()
+                && !buf.is_empty()
+                && range.0 < out_range.1
+                && out_range.0 < range.1
+            {
+                return Err(PyValueError::new_err(
+                    "out must not share memory with an input (write into a fresh array)",
+                ));
+            }
+        }
         run(buf)?;
         return Ok(out.clone().unbind());
     }
@@ -192,6 +206,25 @@ where
         }
     }
     Ok(arr.into_any().unbind())
+}
+
+/// The bytes `[first, last)` an array with this base pointer, shape and element strides
+/// spans (negative strides included).
+fn byte_range(ptr: *const f64, shape: &[usize], strides: &[isize]) -> (usize, usize) {
+    let (mut lo, mut hi) = (0isize, 0isize);
+    for (&n, &st) in shape.iter().zip(strides) {
+        if n == 0 {
+            return (0, 0);
+        }
+        let reach = (n as isize - 1) * st;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    let base = ptr as isize;
+    ((base + lo * 8) as usize, (base + (hi + 1) * 8) as usize)
 }
 
 /// Several outputs of one shape, as fresh arrays (or floats for a 0-d shape).
@@ -256,7 +289,7 @@ pub(crate) fn price_any<'py>(
     let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
     let shape = ops.shape()?;
     let arrays = ops.arrays();
-    fill_one(py, &shape, out, |buf| {
+    fill_one(py, &shape, out, &arrays.views(), |buf| {
         batch::price_into(&arrays, &shape, buf, true)
     })
 }
@@ -278,7 +311,7 @@ fn one_greek<'py>(
     let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
     let shape = ops.shape()?;
     let arrays = ops.arrays();
-    fill_one(py, &shape, out, |buf| {
+    fill_one(py, &shape, out, &arrays.views(), |buf| {
         batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true)
     })
 }
@@ -432,7 +465,8 @@ fn black76_price<'py>(
         t: ops[4].view(),
         call: ops[5].view(),
     };
-    fill_one(py, &shape, out, |buf| {
+    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
+    fill_one(py, &shape, out, &inputs, |buf| {
         batch::black76_into(&arrays, &shape, buf, true)
     })
 }
@@ -467,7 +501,7 @@ fn price_european_call_batch<'py>(
     };
     let shape = ops.shape()?;
     let arrays = ops.arrays();
-    fill_one(py, &shape, None, |buf| {
+    fill_one(py, &shape, None, &[], |buf| {
         batch::price_into(&arrays, &shape, buf, true)
     })
 }
@@ -513,7 +547,8 @@ pub(crate) fn implied_vol<'py>(
         t: ops[5].view(),
         call: ops[6].view(),
     };
-    fill_one(py, &shape, out, |buf| {
+    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
+    fill_one(py, &shape, out, &inputs, |buf| {
         batch::implied_vol_into(&arrays, &shape, buf, true)
     })
 }
@@ -553,7 +588,8 @@ fn black76_implied_vol<'py>(
         t: ops[4].view(),
         call: ops[5].view(),
     };
-    fill_one(py, &shape, out, |buf| {
+    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
+    fill_one(py, &shape, out, &inputs, |buf| {
         batch::black76_implied_vol_into(&arrays, &shape, buf, true)
     })
 }

@@ -375,7 +375,7 @@ impl ImpliedVolSurface {
         let (consts, vols) = self.node_operands();
         let arrays = node_arrays(&consts, &vols, &kind);
         let shape = self.grid_shape(&arrays)?;
-        fill_one(py, &shape, None, |buf| {
+        fill_one(py, &shape, None, &[], |buf| {
             batch::price_into(&arrays, &shape, buf, true)
         })
     }
@@ -407,7 +407,7 @@ impl ImpliedVolSurface {
         let shape = broadcast_operands(&[&k, &t], &["k", "t"])?;
         let views = [k.view(), t.view()];
         let surface = &self.inner;
-        fill_one(py, &shape, None, |buf| {
+        fill_one(py, &shape, None, &[], |buf| {
             check_domain("k", &views[0], Domain::Positive)?;
             check_domain("t", &views[1], Domain::Positive)?;
             for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
@@ -435,7 +435,7 @@ impl ImpliedVolSurface {
         let shape = broadcast_operands(&[&k, &t, &kind], &["k", "t", "kind"])?;
         let views = [k.view(), t.view(), kind.view()];
         let surface = &self.inner;
-        fill_one(py, &shape, None, |buf| {
+        fill_one(py, &shape, None, &[], |buf| {
             check_domain("k", &views[0], Domain::Positive)?;
             check_domain("t", &views[1], Domain::Positive)?;
             for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
