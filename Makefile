@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all venv build demo test test-rust test-python typecheck lint deny fuzz fmt bench clean
+.PHONY: all venv build demo test test-rust test-python typecheck lint deny fuzz fmt bench bench-rust clean
 
 all: test
 
@@ -63,6 +63,10 @@ fmt:
 bench: build
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python benches/compare.py
+
+# Criterion benchmarks of the Rust kernels alone.
+bench-rust:
+	cargo bench --bench kernels
 
 clean:
 	cargo clean
