@@ -201,19 +201,6 @@ pub fn validate_contract(c: &Contract) -> Result<()> {
     check_scalar("q", c.q, Domain::Finite)
 }
 
-#[inline(always)]
-pub(crate) fn contract_at(x: &[&[f64]; 7], m: usize) -> Contract {
-    Contract {
-        s: x[0][m],
-        k: x[1][m],
-        r: x[2][m],
-        q: x[3][m],
-        sigma: x[4][m],
-        t: x[5][m],
-        is_call: x[6][m] > 0.0,
-    }
-}
-
 /// Fill `out` (flat, C order, the broadcast size) with prices. Validates first, so on error
 /// nothing has been written.
 pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
@@ -239,7 +226,7 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     crate::simd::greeks_chunk(x, which, outs);
     #[cfg(not(target_arch = "x86_64"))]
     for m in 0..outs.first().map_or(0, |c| c.len()) {
-        let g = bsm_greeks(&contract_at(x, m));
+        let g = bsm_greeks(&Contract::from_columns(x, m));
         for (slot, greek) in outs.iter_mut().zip(which) {
             slot[m] = greek.pick(&g);
         }

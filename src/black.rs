@@ -42,6 +42,23 @@ pub struct Contract {
     pub is_call: bool,
 }
 
+impl Contract {
+    /// Contract `i` of the kernels' column layout: s, k, r, q, sigma, t, and 1.0 (call) or
+    /// -1.0 (put).
+    #[inline(always)]
+    pub fn from_columns(columns: &[&[f64]; 7], i: usize) -> Contract {
+        Contract {
+            s: columns[0][i],
+            k: columns[1][i],
+            r: columns[2][i],
+            q: columns[3][i],
+            sigma: columns[4][i],
+            t: columns[5][i],
+            is_call: columns[6][i] > 0.0,
+        }
+    }
+}
+
 /// Price and every greek of one contract, per unit of each input (see DESIGN.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct GreekValues {
@@ -258,15 +275,7 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut itm_count = 0;
     let mut x_itm = [zero; PRICE_CHUNK];
     for i in 0..n {
-        let c = Contract {
-            s: inputs[0][i],
-            k: inputs[1][i],
-            r: inputs[2][i],
-            q: inputs[3][i],
-            sigma: inputs[4][i],
-            t: inputs[5][i],
-            is_call: inputs[6][i] > 0.0,
-        };
+        let c = Contract::from_columns(inputs, i);
         if has_nan(&c) {
             scale[i] = f64::NAN;
             continue;
@@ -565,22 +574,10 @@ mod tests {
         for (a, b) in out[5..].iter().zip(&out2) {
             assert_eq!(a.to_bits(), b.to_bits());
         }
-        for i in 0..PRICE_CHUNK {
-            let c = Contract {
-                s: cols[0][i],
-                k: cols[1][i],
-                r: cols[2][i],
-                q: cols[3][i],
-                sigma: cols[4][i],
-                t: cols[5][i],
-                is_call: cols[6][i] > 0.0,
-            };
+        for (i, got) in out.iter().enumerate() {
+            let c = Contract::from_columns(&views, i);
             let want = bsm_price(&c);
-            assert!(
-                want.to_bits() == out[i].to_bits(),
-                "{c:?}: {} vs {want}",
-                out[i]
-            );
+            assert!(want.to_bits() == got.to_bits(), "{c:?}: {got} vs {want}");
         }
     }
 

@@ -527,7 +527,10 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
         if guarded != 0 {
             for (lane, v) in lanes_out.iter_mut().enumerate() {
                 if guarded & (1 << lane) != 0 {
-                    *v = crate::black::bsm_price(&crate::batch::contract_at(inputs, i + lane));
+                    *v = crate::black::bsm_price(&crate::black::Contract::from_columns(
+                        inputs,
+                        i + lane,
+                    ));
                 }
             }
         }
@@ -559,7 +562,7 @@ fn greeks_scalar(
 ) {
     let n = outs.first().map_or(0, |o| o.len());
     for i in from..n {
-        let g = crate::black::bsm_greeks(&crate::batch::contract_at(inputs, i));
+        let g = crate::black::bsm_greeks(&crate::black::Contract::from_columns(inputs, i));
         for (slot, greek) in outs.iter_mut().zip(which) {
             slot[i] = greek.pick(&g);
         }
@@ -633,10 +636,9 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
             if guarded != 0 {
                 for (lane, v) in lane_values.iter_mut().enumerate() {
                     if guarded & (1 << lane) != 0 {
-                        *v = greek.pick(&crate::black::bsm_greeks(&crate::batch::contract_at(
-                            inputs,
-                            i + lane,
-                        )));
+                        *v = greek.pick(&crate::black::bsm_greeks(
+                            &crate::black::Contract::from_columns(inputs, i + lane),
+                        ));
                     }
                 }
             }
@@ -864,13 +866,13 @@ mod tests {
         let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
         greeks_chunk(&views, &which, &mut outs);
         for i in 0..n {
-            let want = crate::black::bsm_greeks(&crate::batch::contract_at(&views, i));
+            let want = crate::black::bsm_greeks(&crate::black::Contract::from_columns(&views, i));
             for (buf, greek) in bufs.iter().zip(which.iter()) {
                 assert_eq!(
                     buf[i].to_bits(),
                     greek.pick(&want).to_bits(),
                     "row {i} {greek:?}: {:?} -> {} vs {}",
-                    crate::batch::contract_at(&views, i),
+                    crate::black::Contract::from_columns(&views, i),
                     buf[i],
                     greek.pick(&want)
                 );
@@ -909,7 +911,7 @@ mod tests {
                     scalar[i].to_bits(),
                     vector[i].to_bits(),
                     "row {i}: {:?} -> {} vs {}",
-                    crate::batch::contract_at(&views, i),
+                    crate::black::Contract::from_columns(&views, i),
                     scalar[i],
                     vector[i]
                 );
