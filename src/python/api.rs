@@ -227,6 +227,23 @@ fn byte_range(ptr: *const f64, shape: &[usize], strides: &[isize]) -> (usize, us
     ((base + lo * 8) as usize, (base + (hi + 1) * 8) as usize)
 }
 
+/// Broadcast `ops` (named `names` in errors) and fill one output from their views with
+/// `compute(views, shape, buffer)`: the common path of the element-wise functions.
+fn elementwise<'py, const N: usize, F>(
+    py: Python<'py>,
+    ops: &[Operand<'py>; N],
+    names: &[&str; N],
+    out: Option<&Bound<'py, PyAny>>,
+    compute: F,
+) -> PyResult<Py<PyAny>>
+where
+    F: FnOnce(&[ArrayViewD<'_, f64>; N], &[usize], &mut [f64]) -> crate::error::Result<()> + Send,
+{
+    let shape = broadcast_operands(&ops.iter().collect::<Vec<_>>(), names)?;
+    let views: [ArrayViewD<f64>; N] = std::array::from_fn(|i| ops[i].view());
+    fill_one(py, &shape, out, &views, |buf| compute(&views, &shape, buf))
+}
+
 /// Several outputs of one shape, as fresh arrays (or floats for a 0-d shape).
 pub(crate) fn fill_many<'py, F>(
     py: Python<'py>,
@@ -453,22 +470,23 @@ fn black76_price<'py>(
         operand(t, "t")?,
         kind_operand(kind.get())?,
     ];
-    let shape = broadcast_operands(
-        &ops.iter().collect::<Vec<_>>(),
+    elementwise(
+        py,
+        &ops,
         &["f", "k", "r", "sigma", "t", "kind"],
-    )?;
-    let arrays = Black76Arrays {
-        f: ops[0].view(),
-        k: ops[1].view(),
-        r: ops[2].view(),
-        sigma: ops[3].view(),
-        t: ops[4].view(),
-        call: ops[5].view(),
-    };
-    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
-    fill_one(py, &shape, out, &inputs, |buf| {
-        batch::black76_into(&arrays, &shape, buf, true)
-    })
+        out,
+        |v, shape, buf| {
+            let arrays = Black76Arrays {
+                f: v[0].clone(),
+                k: v[1].clone(),
+                r: v[2].clone(),
+                sigma: v[3].clone(),
+                t: v[4].clone(),
+                call: v[5].clone(),
+            };
+            batch::black76_into(&arrays, shape, buf, true)
+        },
+    )
 }
 
 /// European call prices for a 1-D array of spots (the original batch API). The input is
@@ -534,23 +552,24 @@ pub(crate) fn implied_vol<'py>(
         operand(t, "t")?,
         kind_operand(kind.get())?,
     ];
-    let shape = broadcast_operands(
-        &ops.iter().collect::<Vec<_>>(),
+    elementwise(
+        py,
+        &ops,
         &["price", "s", "k", "r", "q", "t", "kind"],
-    )?;
-    let arrays = batch::ImpliedArrays {
-        price: ops[0].view(),
-        s: ops[1].view(),
-        k: ops[2].view(),
-        r: ops[3].view(),
-        q: ops[4].view(),
-        t: ops[5].view(),
-        call: ops[6].view(),
-    };
-    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
-    fill_one(py, &shape, out, &inputs, |buf| {
-        batch::implied_vol_into(&arrays, &shape, buf, true)
-    })
+        out,
+        |v, shape, buf| {
+            let arrays = batch::ImpliedArrays {
+                price: v[0].clone(),
+                s: v[1].clone(),
+                k: v[2].clone(),
+                r: v[3].clone(),
+                q: v[4].clone(),
+                t: v[5].clone(),
+                call: v[6].clone(),
+            };
+            batch::implied_vol_into(&arrays, shape, buf, true)
+        },
+    )
 }
 
 /// Black-76 implied volatility of prices of options on a forward or futures price f.
@@ -576,22 +595,23 @@ fn black76_implied_vol<'py>(
         operand(t, "t")?,
         kind_operand(kind.get())?,
     ];
-    let shape = broadcast_operands(
-        &ops.iter().collect::<Vec<_>>(),
+    elementwise(
+        py,
+        &ops,
         &["price", "f", "k", "r", "t", "kind"],
-    )?;
-    let arrays = batch::Black76ImpliedArrays {
-        price: ops[0].view(),
-        f: ops[1].view(),
-        k: ops[2].view(),
-        r: ops[3].view(),
-        t: ops[4].view(),
-        call: ops[5].view(),
-    };
-    let inputs: Vec<ArrayViewD<f64>> = ops.iter().map(|o| o.view()).collect();
-    fill_one(py, &shape, out, &inputs, |buf| {
-        batch::black76_implied_vol_into(&arrays, &shape, buf, true)
-    })
+        out,
+        |v, shape, buf| {
+            let arrays = batch::Black76ImpliedArrays {
+                price: v[0].clone(),
+                f: v[1].clone(),
+                k: v[2].clone(),
+                r: v[3].clone(),
+                t: v[4].clone(),
+                call: v[5].clone(),
+            };
+            batch::black76_implied_vol_into(&arrays, shape, buf, true)
+        },
+    )
 }
 
 /// Use at most n threads for large array calls (also settable with PRICER_RS_NUM_THREADS).
