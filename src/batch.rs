@@ -47,6 +47,30 @@ pub fn check_scalar(name: &'static str, value: f64, domain: Domain) -> Result<()
     }
 }
 
+/// Index of the first element of `slice` outside `domain`. Blocks are tested branch-free
+/// (so the compiler vectorises the scan, which otherwise costs a tenth of a price call) and
+/// searched only when one holds a culprit.
+fn first_outside(slice: &[f64], domain: Domain) -> Option<usize> {
+    const BLOCK: usize = 512;
+    for (b, block) in slice.chunks(BLOCK).enumerate() {
+        let count: u64 = match domain {
+            Domain::Positive => block
+                .iter()
+                .map(|&v| u64::from((v <= 0.0) | (v.abs() == f64::INFINITY)))
+                .sum(),
+            Domain::Finite => block
+                .iter()
+                .map(|&v| u64::from(v.abs() == f64::INFINITY))
+                .sum(),
+        };
+        if count > 0 {
+            let found = block.iter().position(|&v| domain.violation(v).is_some());
+            return found.map(|p| b * BLOCK + p);
+        }
+    }
+    None
+}
+
 /// First element of `view` (C order) outside `domain`, as an error naming `name`.
 pub fn check_domain(name: &'static str, view: &ArrayViewD<f64>, domain: Domain) -> Result<()> {
     let bad = |v: f64| domain.violation(v).is_some();
@@ -54,7 +78,7 @@ pub fn check_domain(name: &'static str, view: &ArrayViewD<f64>, domain: Domain) 
         .as_slice_memory_order()
         .filter(|_| view.is_standard_layout())
     {
-        Some(slice) => slice.iter().position(|&v| bad(v)),
+        Some(slice) => first_outside(slice, domain),
         None => view.iter().position(|&v| bad(v)),
     };
     match found {

@@ -227,6 +227,15 @@ fn has_nan(c: &Contract) -> bool {
 /// batch layer); NaN in any input gives NaN.
 #[inline(always)]
 pub fn bsm_price(c: &Contract) -> f64 {
+    match crate::fast::price(c) {
+        Some(v) => v,
+        None => bsm_price_exact(c),
+    }
+}
+
+/// `bsm_price` by the double-double kernel alone, whatever the contract.
+#[inline(always)]
+pub fn bsm_price_exact(c: &Contract) -> f64 {
     if has_nan(c) {
         return f64::NAN;
     }
@@ -276,6 +285,12 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut x_itm = [zero; PRICE_CHUNK];
     for i in 0..n {
         let c = Contract::from_columns(inputs, i);
+        if let Some(v) = crate::fast::price(&c) {
+            // the common case, done: scale * value below is v * 1
+            scale[i] = v;
+            value[i] = 1.0;
+            continue;
+        }
         if has_nan(&c) {
             scale[i] = f64::NAN;
             continue;
@@ -342,6 +357,16 @@ pub fn black76_price(f: f64, k: f64, r: f64, sigma: f64, t: f64, is_call: bool) 
 /// Price and all nine greeks of one contract.
 #[inline(always)]
 pub fn bsm_greeks(c: &Contract) -> GreekValues {
+    let mut g = bsm_greeks_exact(c);
+    if let Some(p) = crate::fast::price(c) {
+        g.price = p; // the same price as `bsm_price`
+    }
+    g
+}
+
+/// `bsm_greeks` by the double-double kernel alone, whatever the contract.
+#[inline(always)]
+pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     if has_nan(c) {
         return GreekValues::NAN;
     }

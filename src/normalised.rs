@@ -24,7 +24,7 @@ pub const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_64
 /// sqrt(pi/2)
 pub(crate) const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
 /// Above this `h + tau` the value is the plain difference of `Phi`.
-const DIRECT_CDF_THRESHOLD: f64 = 0.85;
+pub(crate) const DIRECT_CDF_THRESHOLD: f64 = 0.85;
 /// Below this `tau` the moment series is used.
 pub const SMALL_TAU: f64 = 0.21;
 /// Highest odd moment of the series: at tau = 0.21 the next term is below 2^-60 of the sum.
@@ -68,7 +68,7 @@ pub fn gaussian_factor(h: Dd, tau: Dd) -> f64 {
 
 /// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`.
 #[inline(always)]
-fn moment_series(h: f64, tau: f64) -> f64 {
+pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
     // Highest odd moment needed: term k+2 / term k is at most tau^2/(k+2) (at h = 0; the
     // terms fall faster for h < 0), so these orders leave the remainder below 2^-62 of the
     // sum for every tau under the given bound.

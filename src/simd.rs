@@ -225,16 +225,34 @@ vfn! {
         let y_lo = mul(sub(fma(neg(y), den, splat(400.0)), mul(y, den_err)), mul(y, splat(0.0025)));
         let fi = min(max(floor(y), splat(ERFCX_FIRST as f64)), splat(ERFCX_LAST as f64));
         let t = add(sub(y, add(fi, splat(0.5))), y_lo);
-        let row8 = _mm_slli_epi32::<3>(_mm256_cvtpd_epi32(sub(fi, splat(ERFCX_FIRST as f64)).0));
-        let base = ERFCX_POLY.as_ptr() as *const f64;
-        // SAFETY: fi is clamped to [ERFCX_FIRST, ERFCX_LAST] (max/min return the bound for a
-        // NaN y), so the row is inside ERFCX_POLY and element k < 8 of it is read.
-        let c = |k: usize| unsafe { V(_mm256_i32gather_pd::<8>(base.add(k), row8)) };
-        let mut tail = c(7);
-        for k in (1..7).rev() {
-            tail = fma(tail, t, c(k));
+        // each lane's row of eight coefficients is two 32-byte loads; two 4x4 transposes
+        // turn the four rows into coefficient vectors (cheaper than eight gathers)
+        let rows = to_array(sub(fi, splat(ERFCX_FIRST as f64)));
+        let row = |lane: usize| &ERFCX_POLY[(rows[lane] as usize).min(ERFCX_POLY.len() - 1)];
+        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+        let half = |r: &[f64; 8], k: usize| {
+            // SAFETY: r has eight elements; k is 0 or 4, so four from k are inside it.
+            unsafe { _mm256_loadu_pd(r.as_ptr().add(k)) }
+        };
+        let transpose = |a: __m256d, b: __m256d, c: __m256d, d: __m256d| {
+            let ab_lo = _mm256_unpacklo_pd(a, b); // a0 b0 a2 b2
+            let ab_hi = _mm256_unpackhi_pd(a, b); // a1 b1 a3 b3
+            let cd_lo = _mm256_unpacklo_pd(c, d);
+            let cd_hi = _mm256_unpackhi_pd(c, d);
+            [
+                V(_mm256_permute2f128_pd::<0x20>(ab_lo, cd_lo)),
+                V(_mm256_permute2f128_pd::<0x20>(ab_hi, cd_hi)),
+                V(_mm256_permute2f128_pd::<0x31>(ab_lo, cd_lo)),
+                V(_mm256_permute2f128_pd::<0x31>(ab_hi, cd_hi)),
+            ]
+        };
+        let [c0, c1, c2, c3] = transpose(half(r0, 0), half(r1, 0), half(r2, 0), half(r3, 0));
+        let [c4, c5, c6, c7] = transpose(half(r0, 4), half(r1, 4), half(r2, 4), half(r3, 4));
+        let mut tail = c7;
+        for ck in [c6, c5, c4, c3, c2, c1] {
+            tail = fma(tail, t, ck);
         }
-        let table = fma(tail, t, c(0));
+        let table = fma(tail, t, c0);
         if lanes(lt(x, splat(50.0))) == 0xf {
             return table; // the usual case: no lane needs the asymptotic series
         }
@@ -273,7 +291,8 @@ vfn! {
     }
 
     /// `normalised::moment_series` by the upward recurrence (its branch for h >= -1.5)
-    fn moment_series_upward(h: V, tau: V) -> V {
+    /// Lanes outside `wanted` hold garbage (and do not raise the recurrence's length).
+    fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
         use crate::normalised::{SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
         let order = select(lt(tau, splat(0.002)), splat(5.0),
             select(lt(tau, splat(0.01)), splat(7.0),
@@ -282,15 +301,18 @@ vfn! {
             select(lt(tau, splat(0.1)), splat(13.0),
             select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))));
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        // only as far as the highest order any lane needs: the others mask their terms
+        let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+        let top = top.clamp(5, SERIES_ORDER) | 1;
         let mut m = [splat(0.0); SERIES_ORDER + 1];
         m[0] = y;
         m[1] = fma(h, y, splat(1.0));
-        for k in 1..SERIES_ORDER {
+        for k in 1..top {
             m[k + 1] = fma(h, m[k], mul(splat(k as f64), m[k - 1]));
         }
         let t2 = mul(tau, tau);
         let mut sum = splat(0.0);
-        let mut k = SERIES_ORDER;
+        let mut k = top;
         while k >= 3 {
             let next = mul(mul(add(sum, m[k]), t2), splat(SERIES_STEPS[k]));
             sum = select(le(splat(k as f64), order), next, sum);
@@ -360,7 +382,7 @@ vfn! {
         }
         if lanes(upward) != 0 {
             let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
-                                moment_series_upward(h.hi, tau.hi));
+                                moment_series_upward(h.hi, tau.hi, upward));
             value = select(upward, by_series, value);
         }
         if lanes(cdf) != 0 {
@@ -379,6 +401,117 @@ vfn! {
             value = from_lanes(out);
         }
         value
+    }
+
+    /// `fast::ln` for positive normal lanes
+    fn ln(x: V) -> V {
+        let bits = _mm256_castpd_si256(x.0);
+        let exp_field = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));
+        let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000); // bits of 2^52
+        let e0 = sub(V(_mm256_castsi256_pd(_mm256_or_si256(exp_field, magic))),
+                     splat(4_503_599_627_370_496.0));
+        let m0 = V(_mm256_castsi256_pd(_mm256_or_si256(
+            _mm256_and_si256(bits, _mm256_set1_epi64x(0x000f_ffff_ffff_ffff)),
+            _mm256_set1_epi64x(1022i64 << 52),
+        )));
+        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
+        let m = select(low, mul(splat(2.0), m0), m0);
+        let e = select(low, sub(e0, splat(1023.0)), sub(e0, splat(1022.0)));
+        let f = sub(m, splat(1.0));
+        let s = div(f, add(splat(2.0), f));
+        let z = mul(s, s);
+        let mut r = splat(2.0 / 21.0);
+        for c in [2.0 / 19.0, 2.0 / 17.0, 2.0 / 15.0, 2.0 / 13.0, 2.0 / 11.0, 2.0 / 9.0,
+                  2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0] {
+            r = fma(r, z, splat(c));
+        }
+        let r = mul(r, z);
+        let ln_m = fma(neg(s), sub(f, r), f);
+        fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
+    }
+
+    /// `fast::erfcx_of_sum`
+    fn erfcx_of_sum(a: V, b: V) -> V {
+        let (sum, sum_err) = two_sum(a, b);
+        let f = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let z = mul(sum, f);
+        let z_err = add(fma(sum, f, neg(z)), fma(sum, splat(crate::fast::FRAC_1_SQRT_2_LO), mul(sum_err, f)));
+        let e = erfcx(z);
+        fma(fma(mul(splat(2.0), z), e, splat(-2.0 * FRAC_1_SQRT_PI)), z_err, e)
+    }
+
+    /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
+    /// (the others hold garbage and go to the exact kernel).
+    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
+        use crate::fast::{MAX_ABS_X, MAX_CANCELLATION, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
+                          MAX_TOTAL_VOL, MIN_EXPONENT, MIN_SPOT, MIN_TOTAL_VOL, UNDERFLOW_EXPONENT};
+        use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
+        let ratio = div(s, k);
+        let resid = fma(neg(ratio), k, s);
+        let log_ratio = ln(ratio);
+        let carry = mul(sub(r, q), t);
+        let x = add(log_ratio, add(div(resid, s), carry));
+        let total = mul(sigma, sqrt(t));
+        let tau = mul(splat(0.5), total);
+        let abs_x = abs(x);
+        let h = neg(div(abs_x, total));
+        // gaussian_exponent
+        let hh = mul(h, h);
+        let hh_err = fma(h, h, neg(hh));
+        let tt = mul(tau, tau);
+        let tt_err = fma(tau, tau, neg(tt));
+        let (sum, sum_err) = two_sum(hh, tt);
+        let e_hi = mul(splat(-0.5), sum);
+        let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
+        let rt = mul(r, t);
+        let qt = mul(q, t);
+        let within = |v: V, lo: f64, hi: f64| and(ge(v, splat(lo)), le(v, splat(hi)));
+        let underflow = lt(e_hi, splat(UNDERFLOW_EXPONENT));
+        let mut inside = and(
+            and(and(le(abs_x, splat(MAX_ABS_X)),
+                    le(add(abs(log_ratio), abs(carry)), mul(splat(MAX_LOG_CANCELLATION), add(abs_x, total)))),
+                and(within(total, MIN_TOTAL_VOL, MAX_TOTAL_VOL),
+                    and(within(s, MIN_SPOT, MAX_SPOT), within(k, MIN_SPOT, MAX_SPOT)))),
+            and(and(le(abs(rt), splat(MAX_RATE_TIME)), le(abs(qt), splat(MAX_RATE_TIME))),
+                or(ge(e_hi, splat(MIN_EXPONENT)), underflow)),
+        );
+        let g0 = exp(e_hi);
+        let g = fma(g0, e_lo, g0);
+        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let direct = gt(add(h, tau), splat(DIRECT_CDF_THRESHOLD));
+        let series = and(not(direct), and(lt(tau, splat(SMALL_TAU)), ge(h, splat(MILLER_BELOW))));
+        let difference = not(or(or(direct, series), underflow));
+        let mut b = splat(0.0);
+        if lanes(and(inside, difference)) != 0 {
+            let e1 = erfcx_of_sum(neg(h), neg(tau));
+            let e2 = erfcx_of_sum(tau, neg(h));
+            let diff = sub(e1, e2);
+            let refused = gt(e1, mul(mul(splat(MAX_CANCELLATION), fma(h, h, splat(1.0))), diff));
+            inside = and(inside, not(and(difference, refused)));
+            b = select(difference, mul(mul(splat(0.5), g), diff), b);
+        }
+        if lanes(and(inside, series)) != 0 {
+            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), g), moment_series_upward(h, tau, and(inside, series)));
+            b = select(series, by_series, b);
+        }
+        if lanes(and(inside, direct)) != 0 {
+            let e1 = erfcx(mul(add(h, tau), frac));
+            let e2 = erfcx(mul(sub(tau, h), frac));
+            let by_cdf = fma(mul(splat(-0.5), g), add(e1, e2), exp(mul(splat(-0.5), abs_x)));
+            b = select(direct, by_cdf, b);
+        }
+        let b = select(underflow, splat(0.0), b);
+        let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
+        let is_call = gt(call, splat(0.0));
+        let itm = V(_mm256_xor_pd(is_call.0, le(x, splat(0.0)).0));
+        let intrinsic = two_sinh_half(dd(abs_x, splat(0.0)));
+        (mul(scale, select(itm, add(b, intrinsic), b)), inside)
+    }
+
+    fn store(s: &mut [f64], i: usize, v: V) {
+        assert!(i + 4 <= s.len());
+        // SAFETY: four elements from i are inside the slice (checked above).
+        unsafe { _mm256_storeu_pd(s.as_mut_ptr().add(i), v.0) }
     }
 
     fn load(s: &[f64], i: usize) -> V {
@@ -521,9 +654,22 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let groups = n / 4;
     for g in 0..groups {
         let i = 4 * g;
+        let (value, inside) = fast_price4(
+            load(inputs[0], i),
+            load(inputs[1], i),
+            load(inputs[2], i),
+            load(inputs[3], i),
+            load(inputs[4], i),
+            load(inputs[5], i),
+            load(inputs[6], i),
+        );
+        if lanes(inside) == 0xf {
+            store(out, i, value);
+            continue;
+        }
         let group = setup4(inputs, i);
-        let mut lanes_out = to_array(group_price(&group));
-        let guarded = lanes(group.guards);
+        let mut lanes_out = to_array(select(inside, value, group_price(&group)));
+        let guarded = lanes(and(group.guards, not(inside)));
         if guarded != 0 {
             for (lane, v) in lanes_out.iter_mut().enumerate() {
                 if guarded & (1 << lane) != 0 {
@@ -578,7 +724,12 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
         let i = 4 * gi;
         let g = setup4(inputs, i);
         let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
-        let price = group_price(&g);
+        let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
+        let price = if lanes(inside) == 0xf {
+            fast
+        } else {
+            select(inside, fast, group_price(&g))
+        };
         // bsm_greeks, operation by operation
         let h = g.h;
         let d1 = dd_add(h, g.tau);

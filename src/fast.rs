@@ -1,0 +1,381 @@
+//! The common case in plain doubles.
+//!
+//! The exact kernels (`black`, `normalised`) carry every intermediate in double-double so
+//! that no input, however extreme, loses accuracy; that costs about 300 instructions per
+//! price. Most contracts do not need it. Where the log-moneyness is moderate, the total
+//! volatility is neither vanishing nor huge and the out-of-the-money value does not
+//! underflow, `price` forms the price here in plain doubles, with the same normalised
+//! formulas as `normalised` and a few compensations; everything else returns `None` and
+//! the caller takes the exact kernel.
+//!
+//! Compensations: `ln(S/K)` gets the first-order term of the quotient's rounding (`S - K
+//! ratio` is exact with a fused multiply-add); the gaussian exponent `-(h^2 + tau^2)/2` is
+//! formed from exactly split squares and applied as `e^{hi} (1 + lo)`; the arguments of
+//! `erfcx` in the difference formula are corrected to first order. What is left moves the
+//! price like a relative perturbation of `S`, `K` or `sigma` of an ulp or two, which is what
+//! the condition number `kappa` of the reference test measures. Two guards keep the
+//! error small in implied-vol terms too (a round trip price -> vol): `ln(S/K)` and the carry
+//! `(r - q) t` must not cancel, and the difference of `erfcx` must not cancel by more than
+//! `MAX_CANCELLATION (1 + h^2)`. Measured against the exact kernel on 400,000 random
+//! contracts (`tests`): at most 1.4 units of `eps (1 + kappa)` (the reference test allows 8),
+//! and at most 8.2 units of the implied-vol error `e` (issue 4 allows 16).
+//!
+//! `simd::fast_price4` repeats these operations lane by lane, bit for bit.
+
+use crate::black::Contract;
+use crate::dd::Dd;
+use crate::elementary::{LN2_HI, LN2_LO, exp, two_sinh_half};
+use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
+use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
+
+/// The region: `|x| = |ln(F/K)|` at most this ...
+pub(crate) const MAX_ABS_X: f64 = 2.0;
+/// ... total volatility `sigma sqrt(t)` in this range ...
+/// ... `|ln(S/K)| + |(r - q) t|` at most this times `|x| + s` ...
+pub(crate) const MAX_LOG_CANCELLATION: f64 = 8.0;
+pub(crate) const MIN_TOTAL_VOL: f64 = 1e-4;
+pub(crate) const MAX_TOTAL_VOL: f64 = 10.0;
+/// ... spot and strike in this range, `|r t|`, `|q t|` at most `MAX_RATE_TIME` (so that
+/// `P`, `Q` and `G` stay far from the subnormal range) ...
+pub(crate) const MIN_SPOT: f64 = 1e-30;
+pub(crate) const MAX_SPOT: f64 = 1e30;
+pub(crate) const MAX_RATE_TIME: f64 = 50.0;
+/// ... and the gaussian exponent `-u1^2/2` above this. Below `UNDERFLOW_EXPONENT` the
+/// out-of-the-money value is under half the smallest subnormal whatever `P` is in the
+/// region, and is 0; in between, the exact kernel.
+pub(crate) const MIN_EXPONENT: f64 = -500.0;
+pub(crate) const UNDERFLOW_EXPONENT: f64 = -870.0;
+
+const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
+/// `1/sqrt 2 - FRAC_1_SQRT_2`
+pub(crate) const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
+
+/// Natural logarithm of a positive normal double, within about an ulp.
+///
+/// `x = m 2^e` with `m` in `[1/sqrt 2, sqrt 2)`, `f = m - 1` (exact), `s = f / (2 + f)`;
+/// `ln m = 2 atanh s = f - s (f - R)` with `R = 2 s^2/3 + 2 s^4/5 + ...` (ten terms: the
+/// first neglected one is below 2^-60 of the result, as `s^2 <= 0.0295`). `simd::ln` does
+/// the same operations.
+#[inline(always)]
+pub fn ln(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let exp_field = ((bits >> 52) & 0x7ff) as f64;
+    let m0 = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | (1022u64 << 52));
+    let (m, e) = if m0 < FRAC_1_SQRT_2 {
+        (2.0 * m0, exp_field - 1023.0)
+    } else {
+        (m0, exp_field - 1022.0)
+    };
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let mut r: f64 = 2.0 / 21.0;
+    for c in ATANH_TAIL {
+        r = r.mul_add(z, c);
+    }
+    let r = r * z;
+    let ln_m = (-s).mul_add(f - r, f);
+    e.mul_add(LN2_HI, e.mul_add(LN2_LO, ln_m))
+}
+
+/// `2/(2k+1)` for k = 9 down to 1: the coefficients of `R / z` after the leading `2/21`.
+const ATANH_TAIL: [f64; 9] = [
+    2.0 / 19.0,
+    2.0 / 17.0,
+    2.0 / 15.0,
+    2.0 / 13.0,
+    2.0 / 11.0,
+    2.0 / 9.0,
+    2.0 / 7.0,
+    2.0 / 5.0,
+    2.0 / 3.0,
+];
+
+/// Two doubles whose sum is exactly `a + b` (Knuth).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// Where the plain difference of `erfcx` is accepted: its cancellation `E1 / (E1 - E2)` at
+/// most this times `1 + h^2` (which bounds both the price error in units of `kappa` and the
+/// implied-vol error of a round trip to a few units).
+pub(crate) const MAX_CANCELLATION: f64 = 6.0;
+
+/// The gaussian exponent `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly.
+#[inline(always)]
+fn gaussian_exponent(h: f64, tau: f64) -> (f64, f64) {
+    let hh = h * h;
+    let hh_err = h.mul_add(h, -hh);
+    let tt = tau * tau;
+    let tt_err = tau.mul_add(tau, -tt);
+    let (sum, sum_err) = two_sum(hh, tt);
+    (-0.5 * sum, -0.5 * (sum_err + (hh_err + tt_err)))
+}
+
+/// `erfcx((a + b) / sqrt 2)` with the roundings of the argument corrected to first order
+/// (`erfcx' = 2 z erfcx - 2/sqrt pi`): the difference of two of these may cancel.
+#[inline(always)]
+fn erfcx_of_sum(a: f64, b: f64) -> f64 {
+    let (sum, sum_err) = two_sum(a, b);
+    let z = sum * FRAC_1_SQRT_2;
+    let z_err =
+        sum.mul_add(FRAC_1_SQRT_2, -z) + sum.mul_add(FRAC_1_SQRT_2_LO, sum_err * FRAC_1_SQRT_2);
+    let e = erfcx(z);
+    (2.0 * z)
+        .mul_add(e, -2.0 * FRAC_1_SQRT_PI)
+        .mul_add(z_err, e)
+}
+
+/// The price of `c` when it is in the common region, `None` otherwise (then the exact
+/// kernel prices it). NaN inputs are outside the region.
+///
+/// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
+/// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
+/// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
+/// moment series (upward recurrence) for small `tau` and `h >= -1.5`, the difference of
+/// `erfcx` elsewhere, where its cancellation is acceptable.
+#[inline(always)]
+// the range test is written out: a NaN exponent must fail it, and `!range.contains` passes it
+#[allow(clippy::manual_range_contains)]
+pub fn price(c: &Contract) -> Option<f64> {
+    let ratio = c.s / c.k;
+    // S - ratio K exactly: ln(S/K) = ln(ratio) + resid / S to first order
+    let resid = (-ratio).mul_add(c.k, c.s);
+    let log_ratio = ln(ratio);
+    let carry = (c.r - c.q) * c.t;
+    let x = log_ratio + (resid / c.s + carry);
+    let total = c.sigma * c.t.sqrt();
+    let tau = 0.5 * total;
+    let abs_x = x.abs();
+    let h = -(abs_x / total);
+    let (e_hi, e_lo) = gaussian_exponent(h, tau);
+    let rt = c.r * c.t;
+    let qt = c.q * c.t;
+    // `ln(S/K)` and the carry must not cancel: their roundings would be a large part of x
+    let in_region = abs_x <= MAX_ABS_X
+        && log_ratio.abs() + carry.abs() <= MAX_LOG_CANCELLATION * (abs_x + total)
+        && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&total)
+        && (MIN_SPOT..=MAX_SPOT).contains(&c.s)
+        && (MIN_SPOT..=MAX_SPOT).contains(&c.k)
+        && rt.abs() <= MAX_RATE_TIME
+        && qt.abs() <= MAX_RATE_TIME
+        && (e_hi >= MIN_EXPONENT || e_hi < UNDERFLOW_EXPONENT);
+    if !in_region {
+        return None;
+    }
+    let g0 = exp(e_hi);
+    let g = g0.mul_add(e_lo, g0);
+    let b = if e_hi < UNDERFLOW_EXPONENT {
+        0.0
+    } else if h + tau > DIRECT_CDF_THRESHOLD {
+        // e^{-|x|/2} N(h + tau) - e^{|x|/2} N(h - tau), both gaussians from g
+        let e1 = erfcx((h + tau) * FRAC_1_SQRT_2);
+        let e2 = erfcx((tau - h) * FRAC_1_SQRT_2);
+        (-0.5 * g).mul_add(e1 + e2, exp(-0.5 * abs_x))
+    } else if tau < SMALL_TAU && h >= MILLER_BELOW {
+        2.0 * FRAC_1_SQRT_2PI * g * moment_series(h, tau)
+    } else {
+        let e1 = erfcx_of_sum(-h, -tau);
+        let e2 = erfcx_of_sum(tau, -h);
+        let diff = e1 - e2;
+        if e1 > MAX_CANCELLATION * h.mul_add(h, 1.0) * diff {
+            return None;
+        }
+        0.5 * g * diff
+    };
+    let scale = (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t));
+    let itm = c.is_call == (x > 0.0);
+    let value = if itm {
+        b + two_sinh_half(Dd::from_f64(abs_x))
+    } else {
+        b
+    };
+    Some(scale * value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::black::{bsm_greeks_exact, bsm_price_exact};
+
+    fn xorshift(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    fn ulps(got: f64, want: f64) -> f64 {
+        (got - want).abs() / (f64::EPSILON * want.abs())
+    }
+
+    #[test]
+    fn ln_is_within_an_ulp() {
+        let mut rnd = xorshift(7);
+        let mut worst: f64 = 0.0;
+        for i in 0..400_000 {
+            let x = if i % 2 == 0 {
+                (rnd() * 8.0 - 4.0).exp()
+            } else {
+                1.0 + (rnd() - 0.5) * 1e-3
+            };
+            let want = pxfm::f_log(x);
+            if want != 0.0 {
+                worst = worst.max(ulps(ln(x), want));
+            }
+        }
+        assert_eq!(ln(1.0), 0.0);
+        assert!(worst <= 1.0, "worst {worst} ulps");
+    }
+
+    /// `kappa` of the reference test, from the exact kernel's greeks.
+    fn kappa(c: &Contract, price: f64) -> f64 {
+        let g = bsm_greeks_exact(c);
+        let s_delta = c.s * g.delta;
+        ((s_delta).abs()
+            + (price - s_delta).abs()
+            + (c.sigma * g.vega).abs()
+            + (c.t * g.theta).abs()
+            + (c.r * g.rho).abs()
+            + (c.q * g.epsilon).abs())
+            / price
+    }
+
+    /// The plain-double price against the exact kernel on random contracts covering the
+    /// region and its edges, in units of `eps (1 + kappa)` of the price: the reference test
+    /// allows 8.
+    #[test]
+    fn common_case_is_within_a_few_condition_units_of_the_exact_kernel() {
+        let mut rnd = xorshift(2024);
+        let (mut worst, mut fast, mut zero) = (0.0f64, 0, 0);
+        let mut worst_at = None;
+        let (mut worst_iv, mut worst_iv_at) = (0.0f64, None);
+        for i in 0..400_000 {
+            let s = (rnd() * 20.0 - 10.0).exp();
+            let k = s * (rnd() * 4.4 - 2.2).exp();
+            let sigma = match i % 4 {
+                0 => 0.001 + 0.05 * rnd(),
+                1 => 0.05 + 0.9 * rnd(),
+                2 => 1.0 + 4.0 * rnd(),
+                _ => (rnd() * 12.0 - 8.0).exp(),
+            };
+            let t = (rnd() * 11.0 - 7.0).exp();
+            let c = Contract {
+                s,
+                k,
+                r: 0.3 * rnd() - 0.1,
+                q: 0.2 * rnd() - 0.05,
+                sigma,
+                t,
+                is_call: rnd() < 0.5,
+            };
+            let Some(got) = price(&c) else { continue };
+            fast += 1;
+            let want = bsm_price_exact(&c);
+            if want < 1e-300 {
+                zero += 1;
+                assert!(got < 1e-290, "{c:?}: {got} for {want}");
+                continue;
+            }
+            let units = (got - want).abs() / (f64::EPSILON * (1.0 + kappa(&c, want)) * want);
+            if units > worst {
+                worst = units;
+                worst_at = Some((c, got, want));
+            }
+            // what the error does to an implied vol: e of the implied-vol issue
+            let vega = bsm_greeks_exact(&c).vega;
+            let e = (got - want).abs() / (f64::EPSILON * (c.sigma * vega + want));
+            if e > worst_iv {
+                worst_iv = e;
+                worst_iv_at = Some((c, got, want));
+            }
+        }
+        println!("{fast} in the region ({zero} underflow); worst {worst:.3} units at {worst_at:?}");
+        println!("worst implied-vol e {worst_iv:.3} at {worst_iv_at:?}");
+        assert!(fast > 200_000, "the region covers too little: {fast}");
+        assert!(worst <= 3.0, "worst {worst} units at {worst_at:?}");
+        assert!(
+            worst_iv <= 10.0,
+            "worst implied-vol e {worst_iv} at {worst_iv_at:?}"
+        );
+    }
+
+    #[test]
+    fn outside_the_region_is_none() {
+        let base = Contract {
+            s: 100.0,
+            k: 100.0,
+            r: 0.02,
+            q: 0.01,
+            sigma: 0.2,
+            t: 1.0,
+            is_call: true,
+        };
+        assert!(price(&base).is_some());
+        for c in [
+            Contract { k: 1.0, ..base }, // |x| > 2
+            Contract {
+                sigma: 1e-6,
+                ..base
+            }, // vanishing total vol
+            Contract {
+                sigma: 20.0,
+                ..base
+            }, // huge total vol
+            Contract {
+                s: f64::NAN,
+                ..base
+            },
+            Contract {
+                sigma: f64::NAN,
+                ..base
+            },
+            Contract {
+                t: f64::NAN,
+                ..base
+            },
+            Contract {
+                r: f64::NAN,
+                ..base
+            },
+            Contract { r: 80.0, ..base }, // e^{-rt} near underflow
+            Contract {
+                s: 1e-40,
+                k: 1e-40,
+                ..base
+            }, // outside the spot range
+            // the gaussian exponent between MIN_EXPONENT and UNDERFLOW_EXPONENT
+            Contract {
+                k: 150.0,
+                sigma: 0.0113,
+                ..base
+            },
+        ] {
+            assert!(price(&c).is_none(), "{c:?}");
+        }
+        // far out of the money with a small total vol: the value underflows to 0
+        let far = Contract {
+            k: 150.0,
+            sigma: 0.008,
+            ..base
+        };
+        assert_eq!(price(&far), Some(0.0));
+        assert_eq!(bsm_price_exact(&far), 0.0);
+        let put = Contract {
+            is_call: false,
+            ..far
+        };
+        let intrinsic = 150.0 * (-0.02f64).exp() - 100.0 * (-0.01f64).exp();
+        let got = price(&put).unwrap_or(f64::NAN);
+        assert!(
+            (got - intrinsic).abs() <= 4.0 * f64::EPSILON * 150.0,
+            "{got} vs {intrinsic}"
+        );
+    }
+}
