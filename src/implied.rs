@@ -195,6 +195,7 @@ pub(crate) fn householder3(o: &Objective) -> f64 {
 
 /// Start below the inflection point: solve the small-`s` asymptotics of `ln b` for `u = 1/s^2`
 /// by Newton's method.
+#[inline(always)]
 fn lower_start(beta: f64, x: f64, s_c: f64) -> f64 {
     let x2 = x * x;
     // -x^2 u / 2 - 1.5 ln u - 1/(8u) = ln beta + ln(x^2 sqrt(2 pi)) =: a
@@ -210,6 +211,7 @@ fn lower_start(beta: f64, x: f64, s_c: f64) -> f64 {
 }
 
 /// Start above the inflection point: `e^{x/2} - b ~ 2 cosh(x/2) Phi(-s/2)`.
+#[inline(always)]
 fn upper_start(complement: f64, x: f64, s_c: f64) -> f64 {
     let two_cosh = (0.5 * x).exp() + (-0.5 * x).exp();
     let p = (complement / two_cosh).min(0.5);

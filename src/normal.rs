@@ -118,6 +118,7 @@ pub fn normal_cdf_dd(z: Dd) -> f64 {
 /// Abramowitz & Stegun 26.2.23 (error below 4.5e-4) as the start, then two Halley steps on
 /// `Phi(z) = p`, each of which cubes the relative error. Used for starting points, where a
 /// few ulps do not matter.
+#[inline(always)]
 pub fn inverse_normal_cdf(p: f64) -> f64 {
     if !(p > 0.0 && p < 1.0) {
         return if p == 0.0 {

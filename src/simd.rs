@@ -802,6 +802,9 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
 /// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
 /// four inversions at a time; bit for bit the answers of `implied::implied_vol` (the
 /// iteration repeats the scalar one's operations and control flow lane by lane).
+// inlined into the caller's CPU-specific copy (batch.rs): `prepare` and `finish` are
+// scalar code whose fused multiply-adds are otherwise library calls
+#[inline(always)]
 pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
     use crate::implied::{Prepared, prepare};
     let mut pending: Vec<(usize, crate::implied::Problem)> = Vec::with_capacity(out.len());

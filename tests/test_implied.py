@@ -131,4 +131,6 @@ def test_random_round_trips(sigma: float, t: float, moneyness: float, r: float, 
     allowed = EPS * (sigma + p / vega)
     assert abs(found - sigma) <= 16 * allowed, (found, sigma)
     back = pr.price(s, k, r, found, t, q=q, kind=kind)
-    assert abs(back - p) <= 64 * EPS * p
+    # the price's own rounding, plus what the last bits of sigma move it by (sigma vega eps
+    # per ulp of sigma: far out of the money that is hundreds of ulps of the price)
+    assert abs(back - p) <= 64 * EPS * (p + sigma * vega)

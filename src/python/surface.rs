@@ -10,7 +10,7 @@ use super::api::{broadcast_operands, fill_one, greeks_of_arrays};
 use super::args::{Given, Operand, kind_operand, operand, which_greeks};
 use super::classes::Greeks;
 use crate::batch::{self, BsmArrays, Domain, check_domain};
-use crate::black::{Contract, bsm_price};
+use crate::black::Contract;
 use crate::engine::{broadcast_shape, for_each_chunk, format_shape};
 use crate::surface::{ArbitrageReport as CoreReport, Surface};
 
@@ -442,7 +442,7 @@ impl ImpliedVolSurface {
                 for (m, v) in o[0].iter_mut().enumerate() {
                     let (k, t) = (x[0][m], x[1][m]);
                     let sigma = surface.vol_at(k, t);
-                    *v = bsm_price(&Contract {
+                    *v = batch::price_one(&Contract {
                         s: surface.spot(),
                         k,
                         r: surface.r(),
