@@ -27,7 +27,10 @@ use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 /// Safety net: the iteration normally stops after three to five steps.
 pub(crate) const MAX_STEPS: usize = 30;
 /// A step below this fraction of `s` is the last one: it is kept as the low part of `s`.
-pub(crate) const CONVERGED: f64 = 1e-13;
+/// Householder(3) converges with order four, so after a step of `1e-6 s` what is left is of
+/// order `1e-24 s`: the step that would follow is below the last bit. (1e-13 cost one more
+/// objective per inversion; 1e-4 let a few far-off lanes stop.)
+pub(crate) const CONVERGED: f64 = 1e-6;
 
 /// Implied Black-Scholes-Merton volatility of a European option price, or NaN when no
 /// volatility reproduces it (below intrinsic value, at or above the upper bound, negative,
@@ -284,7 +287,10 @@ fn iterate(branch: Branch, x: Dd, target: f64, mut s: f64) -> Dd {
             lo = lo.max(s);
         }
         let step = householder3(&o);
-        if step.is_finite() && step.abs() <= CONVERGED * s {
+        // converged when the step is small and the Newton step is too: far from the root a
+        // large third derivative can shrink Householder's step while Newton's stays large
+        let newton = -o.value / o.d1;
+        if step.is_finite() && step.abs() <= CONVERGED * s && newton.abs() <= CONVERGED * s {
             return Dd::sum(s, step);
         }
         let mut next = s + step;

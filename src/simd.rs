@@ -938,7 +938,10 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
         let step = div(numerator, denominator);
         let converged = and(
             active,
-            and(is_finite(step), le(abs(step), mul(splat(CONVERGED), s))),
+            and(
+                is_finite(step),
+                and(le(abs(step), mul(splat(CONVERGED), s)), le(abs(nu), mul(splat(CONVERGED), s))),
+            ),
         );
         let (sum_hi, sum_lo) = two_sum(s, step);
         res_hi = select(converged, sum_hi, res_hi);
