@@ -78,6 +78,17 @@ pub fn ln(x: f64) -> f64 {
     e.mul_add(LN2_HI, e.mul_add(LN2_LO, ln_m))
 }
 
+/// `ln` for any double: `ln` for positive normal ones, the library's for the rest
+/// (subnormals, 0, negatives, inf, NaN). For the implied-vol starts, which `simd` repeats.
+#[inline(always)]
+pub fn ln_any(x: f64) -> f64 {
+    if (f64::MIN_POSITIVE..f64::INFINITY).contains(&x) {
+        ln(x)
+    } else {
+        x.ln()
+    }
+}
+
 /// `2/(2k+1)` for k = 9 down to 1: the coefficients of `R / z` after the leading `2/21`.
 const ATANH_TAIL: [f64; 9] = [
     2.0 / 19.0,

@@ -808,7 +808,12 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
 pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
     use crate::implied::{Prepared, prepare};
     let mut pending: Vec<(usize, crate::implied::Problem)> = Vec::with_capacity(out.len());
-    for (i, slot) in out.iter_mut().enumerate() {
+    let mut first = 0;
+    if available() {
+        // SAFETY: the CPU has AVX2 and FMA.
+        first = unsafe { prepare_groups(inputs, out, &mut pending) };
+    }
+    for (i, slot) in out.iter_mut().enumerate().skip(first) {
         match prepare(
             inputs[0][i],
             inputs[1][i],
@@ -844,6 +849,219 @@ pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
     for &(i, p) in &pending[4 * groups..] {
         out[i] = p.finish(p.solve());
     }
+}
+
+/// `fast::ln_any` for lanes where it is `fast::ln`; `ok` is cleared for the others.
+#[target_feature(enable = "avx2,fma")]
+fn ln_normal(x: V, ok: &mut V) -> V {
+    *ok = and(
+        *ok,
+        and(ge(x, splat(f64::MIN_POSITIVE)), lt(x, splat(f64::INFINITY))),
+    );
+    ln(x)
+}
+
+/// `normal::inverse_normal_cdf` for `p` in `(0, 0.5]`.
+#[target_feature(enable = "avx2,fma")]
+fn inverse_normal_cdf_lower(p: V, ok: &mut V) -> V {
+    let tail = min(p, sub(splat(1.0), p));
+    let u = sqrt(mul(splat(-2.0), ln_normal(tail, ok)));
+    let num = add(
+        add(splat(2.515_517), mul(splat(0.802_853), u)),
+        mul(mul(splat(0.010_328), u), u),
+    );
+    let den = add(
+        add(
+            add(splat(1.0), mul(splat(1.432_788), u)),
+            mul(mul(splat(0.189_269), u), u),
+        ),
+        mul(mul(mul(splat(0.001_308), u), u), u),
+    );
+    let mut z = neg(sub(u, div(num, den)));
+    let frac = splat(crate::normal::FRAC_1_SQRT_2PI);
+    for _ in 0..2 {
+        let below = le(z, splat(0.0));
+        let err = select(
+            below,
+            sub(normal_cdf_dd(dd(z, splat(0.0))), p),
+            sub(sub(splat(1.0), p), normal_cdf_dd(dd(neg(z), splat(0.0)))),
+        );
+        let zd = dd(z, splat(0.0));
+        let pdf = mul(frac, exp_dd(dd_mul_f64(dd_mul(zd, zd), splat(-0.5))));
+        let r = div(err, pdf);
+        z = sub(z, div(r, add(splat(1.0), mul(mul(splat(0.5), z), r))));
+    }
+    z
+}
+
+/// `implied::prepare` for the four inversions from row `i`, for the lanes set in the mask
+/// returned (the common case: finite positive price below the bound, normal S/K and S K,
+/// a time value above the price's rounding, start functions on normal arguments); the
+/// other lanes are for the scalar `prepare`. Operation for operation the scalar code.
+#[target_feature(enable = "avx2,fma")]
+fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; 4], i32) {
+    let price = load(inputs[0], i);
+    let s = load(inputs[1], i);
+    let k = load(inputs[2], i);
+    let r = load(inputs[3], i);
+    let q = load(inputs[4], i);
+    let t = load(inputs[5], i);
+    let is_call = gt(load(inputs[6], i), splat(0.0));
+    let all = add(add(add(price, s), add(k, r)), add(q, t));
+    let mut ok = and(
+        eq(all, all),
+        and(gt(price, splat(0.0)), lt(price, splat(f64::INFINITY))),
+    );
+    let upper = select(
+        is_call,
+        mul(s, exp_dd(dd_product(neg(q), t))),
+        mul(k, exp_dd(dd_product(neg(r), t))),
+    );
+    ok = and(ok, lt(price, upper));
+    // Moneyness::new, main branch
+    let ratio = dd_quotient(s, k);
+    let sk = dd_product(s, k);
+    ok = and(
+        ok,
+        and(
+            ge(ratio.hi, splat(f64::MIN_POSITIVE)),
+            lt(ratio.hi, splat(f64::INFINITY)),
+        ),
+    );
+    ok = and(
+        ok,
+        and(
+            gt(sk.hi, splat(f64::MIN_POSITIVE)),
+            lt(sk.hi, splat(f64::INFINITY)),
+        ),
+    );
+    let log_spot = ln_dd(ratio);
+    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
+    let scale = mul(
+        dd_to_f64(dd_sqrt(sk)),
+        exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t))),
+    );
+    let x = dd_add(log_spot, carry);
+    let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
+    let x_signed = select_dd(is_call, x, dd_neg(x));
+    let normalised = div(price, scale);
+    let itm = gt(x_signed.hi, splat(0.0));
+    let x_otm = select_dd(itm, dd_neg(x_signed), x_signed);
+    let beta = select(itm, sub(normalised, two_sinh_half(x_signed)), normalised);
+    ok = and(ok, gt(beta, mul(splat(f64::EPSILON), normalised)));
+    let b_max = exp_dd(dd_mul_f64(x_otm, splat(0.5)));
+    let beta = min(beta, mul(b_max, splat(1.0 - f64::EPSILON)));
+    ok = and(ok, lt(beta, b_max));
+    // problem()
+    let xh = x_otm.hi;
+    let ax = neg(xh);
+    let s_c = sqrt(mul(splat(2.0), ax));
+    let half_x = mul(splat(0.5), xh);
+    let seam = sub(
+        mul(splat(0.5), exp(half_x)),
+        mul(exp(neg(half_x)), normal_cdf_dd(dd(neg(s_c), splat(0.0)))),
+    );
+    let below = and(gt(ax, splat(0.0)), lt(beta, seam));
+    let complement = sub(b_max, beta);
+    let mut start = splat(0.0);
+    if lanes(and(ok, below)) != 0 {
+        // lower_start
+        let mut fine = splat(f64::from_bits(u64::MAX)); // all ones
+        let x2 = mul(xh, xh);
+        let a = add(
+            ln_normal(beta, &mut fine),
+            ln_normal(mul(x2, splat(std::f64::consts::TAU.sqrt())), &mut fine),
+        );
+        let mut u = max(div(mul(splat(-2.0), a), x2), div(splat(1.0), mul(s_c, s_c)));
+        for _ in 0..4 {
+            let f = sub(
+                sub(
+                    sub(
+                        mul(mul(splat(-0.5), x2), u),
+                        mul(splat(1.5), ln_normal(u, &mut fine)),
+                    ),
+                    div(splat(0.125), u),
+                ),
+                a,
+            );
+            let df = add(
+                sub(mul(splat(-0.5), x2), div(splat(1.5), u)),
+                div(splat(0.125), mul(u, u)),
+            );
+            let next = sub(u, div(f, df));
+            u = select(gt(next, splat(0.0)), next, mul(splat(0.5), u));
+        }
+        let lower = min(div(splat(1.0), sqrt(u)), s_c);
+        ok = and(ok, or(not(below), fine));
+        start = select(below, lower, start);
+    }
+    if lanes(and(ok, not(below))) != 0 {
+        // upper_start
+        let mut fine = splat(f64::from_bits(u64::MAX));
+        let two_cosh = add(exp(mul(splat(0.5), xh)), exp(mul(splat(-0.5), xh)));
+        let p = min(div(complement, two_cosh), splat(0.5));
+        fine = and(fine, gt(p, splat(0.0)));
+        let upper_s = max(
+            mul(splat(-2.0), inverse_normal_cdf_lower(p, &mut fine)),
+            s_c,
+        );
+        ok = and(ok, or(below, fine));
+        start = select(below, start, upper_s);
+    }
+    let bad_start = or(
+        not(eq(start, start)),
+        or(le(start, splat(0.0)), eq(abs(start), splat(f64::INFINITY))),
+    );
+    start = select(bad_start, max(mul(splat(2.0), s_c), splat(1.0)), start);
+    let use_complement = gt(beta, mul(splat(0.5), b_max));
+    let target = select(use_complement, complement, beta);
+    let (xh_a, xl_a) = (to_array(x_otm.hi), to_array(x_otm.lo));
+    let (th, st, cm) = (to_array(target), to_array(start), lanes(use_complement));
+    let (rh, rl) = (to_array(sqrt_t.hi), to_array(sqrt_t.lo));
+    let problems = std::array::from_fn(|j| crate::implied::Problem {
+        x: crate::dd::Dd::new(xh_a[j], xl_a[j]),
+        target: th[j],
+        complement: cm & (1 << j) != 0,
+        start: st[j],
+        sqrt_t: crate::dd::Dd::new(rh[j], rl[j]),
+    });
+    (problems, lanes(ok))
+}
+
+/// `prepare` over the whole groups of four of `out`: the vector lanes directly, the others
+/// by the scalar code. Returns the number of rows prepared.
+#[target_feature(enable = "avx2,fma")]
+fn prepare_groups(
+    inputs: &[&[f64]; 7],
+    out: &mut [f64],
+    pending: &mut Vec<(usize, crate::implied::Problem)>,
+) -> usize {
+    use crate::implied::{Prepared, prepare};
+    let groups = out.len() / 4;
+    for g in 0..groups {
+        let i = 4 * g;
+        let (problems, handled) = prepare4(inputs, i);
+        for (j, p) in problems.into_iter().enumerate() {
+            if handled & (1 << j) != 0 {
+                pending.push((i + j, p));
+                continue;
+            }
+            let m = i + j;
+            match prepare(
+                inputs[0][m],
+                inputs[1][m],
+                inputs[2][m],
+                inputs[3][m],
+                inputs[4][m],
+                inputs[5][m],
+                inputs[6][m] > 0.0,
+            ) {
+                Prepared::Done(v) => out[m] = v,
+                Prepared::Solve(p) => pending.push((m, p)),
+            }
+        }
+    }
+    4 * groups
 }
 
 /// `implied::iterate` for four problems at once.
@@ -940,7 +1158,10 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
             active,
             and(
                 is_finite(step),
-                and(le(abs(step), mul(splat(CONVERGED), s)), le(abs(nu), mul(splat(CONVERGED), s))),
+                and(
+                    le(abs(step), mul(splat(CONVERGED), s)),
+                    le(abs(nu), mul(splat(CONVERGED), s)),
+                ),
             ),
         );
         let (sum_hi, sum_lo) = two_sum(s, step);
@@ -1080,6 +1301,80 @@ mod tests {
 #[cfg(test)]
 mod implied_tests {
     use super::*;
+
+    /// The vector `prepare` answers for nearly every CSI-like inversion, and with the scalar
+    /// `prepare`'s problem to the bit.
+    #[test]
+    fn vector_prepare_covers_the_common_case_bit_for_bit() {
+        if !available() {
+            return;
+        }
+        let n = 4000;
+        let mut state: u64 = 7;
+        let mut rnd = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        for i in 0..n {
+            let s = (2f64.ln() + rnd() * (2000f64.ln() - 2f64.ln())).exp();
+            let k = s * (0.5 + rnd());
+            let sigma = 0.05 + 0.85 * rnd();
+            let t = 1.0 / 365.0 + rnd() * 2.0;
+            let is_call = i % 3 != 0;
+            let c = crate::black::Contract {
+                s,
+                k,
+                r: 0.02,
+                q: 0.01,
+                sigma,
+                t,
+                is_call,
+            };
+            let price = crate::black::bsm_price(&c);
+            for (col, v) in
+                cols.iter_mut()
+                    .zip([price, s, k, 0.02, 0.01, t, if is_call { 1.0 } else { -1.0 }])
+            {
+                col.push(v);
+            }
+        }
+        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+        let mut handled = 0;
+        for g in 0..n / 4 {
+            // SAFETY: available() checked the CPU.
+            let (problems, mask) = unsafe { prepare4(&views, 4 * g) };
+            for (j, p) in problems.iter().enumerate() {
+                if mask & (1 << j) == 0 {
+                    continue;
+                }
+                handled += 1;
+                let m = 4 * g + j;
+                let crate::implied::Prepared::Solve(want) = crate::implied::prepare(
+                    views[0][m],
+                    views[1][m],
+                    views[2][m],
+                    views[3][m],
+                    views[4][m],
+                    views[5][m],
+                    views[6][m] > 0.0,
+                ) else {
+                    panic!("row {m}: the scalar prepare answered without a problem");
+                };
+                assert_eq!(p.x, want.x, "row {m}");
+                assert_eq!(p.target.to_bits(), want.target.to_bits(), "row {m}");
+                assert_eq!(p.start.to_bits(), want.start.to_bits(), "row {m}");
+                assert_eq!(p.complement, want.complement, "row {m}");
+                assert_eq!(p.sqrt_t, want.sqrt_t, "row {m}");
+            }
+        }
+        assert!(
+            handled >= n * 95 / 100,
+            "only {handled} of {n} prepared in vectors"
+        );
+    }
 
     #[test]
     fn vector_implied_vols_equal_the_scalar_ones() {
