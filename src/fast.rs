@@ -140,6 +140,57 @@ fn erfcx_of_sum(a: f64, b: f64) -> f64 {
         .mul_add(z_err, e)
 }
 
+/// The normalised out-of-the-money value `b(-|x|, s)` from `h = -|x|/s`, `tau = s/2` and the
+/// gaussian factor `g = exp(-(h^2 + tau^2)/2)`, by the formula `normalised::formula` would
+/// pick (the direct one, the upward moment series, the difference of `erfcx`); `None` when
+/// the difference cancels by more than `max_cancellation (1 + h^2)`.
+#[inline(always)]
+pub(crate) fn otm_value(
+    h: f64,
+    tau: f64,
+    abs_x: f64,
+    g: f64,
+    max_cancellation: f64,
+) -> Option<f64> {
+    if h + tau > DIRECT_CDF_THRESHOLD {
+        // e^{-|x|/2} N(h + tau) - e^{|x|/2} N(h - tau), both gaussians from g
+        let e1 = erfcx((h + tau) * FRAC_1_SQRT_2);
+        let e2 = erfcx((tau - h) * FRAC_1_SQRT_2);
+        Some((-0.5 * g).mul_add(e1 + e2, exp(-0.5 * abs_x)))
+    } else if tau < SMALL_TAU && h >= MILLER_BELOW {
+        Some(2.0 * FRAC_1_SQRT_2PI * g * moment_series(h, tau))
+    } else {
+        let e1 = erfcx_of_sum(-h, -tau);
+        let e2 = erfcx_of_sum(tau, -h);
+        let diff = e1 - e2;
+        if e1 > max_cancellation * h.mul_add(h, 1.0) * diff {
+            return None;
+        }
+        Some(0.5 * g * diff)
+    }
+}
+
+/// For the implied-vol pre-steps (`implied::pre_steps`): `b(-ax, s)` and the gaussian factor
+/// in plain doubles, where the formulas apply (no underflow, total vol in range, the
+/// difference of `erfcx` not cancelling to nothing); an approximation to about 1e-10 at
+/// worst, which the exact steps that follow do not need to be better than.
+#[inline(always)]
+pub(crate) fn otm_value_and_gaussian(ax: f64, s: f64) -> Option<(f64, f64)> {
+    let tau = 0.5 * s;
+    let h = -(ax / s);
+    let (e_hi, e_lo) = gaussian_exponent(h, tau);
+    if !(e_hi >= MIN_EXPONENT && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&s) && ax <= MAX_ABS_X) {
+        return None;
+    }
+    let g0 = exp(e_hi);
+    let g = g0.mul_add(e_lo, g0);
+    let b = otm_value(h, tau, ax, g, PRE_STEP_CANCELLATION)?;
+    Some((b, g))
+}
+
+/// The cancellation the pre-steps accept: 1e5 (1 + h^2) leaves about 1e-10 of `b`.
+pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
+
 /// The price of `c` when it is in the common region, `None` otherwise (then the exact
 /// kernel prices it). NaN inputs are outside the region.
 ///
@@ -181,21 +232,8 @@ pub fn price(c: &Contract) -> Option<f64> {
     let g = g0.mul_add(e_lo, g0);
     let b = if e_hi < UNDERFLOW_EXPONENT {
         0.0
-    } else if h + tau > DIRECT_CDF_THRESHOLD {
-        // e^{-|x|/2} N(h + tau) - e^{|x|/2} N(h - tau), both gaussians from g
-        let e1 = erfcx((h + tau) * FRAC_1_SQRT_2);
-        let e2 = erfcx((tau - h) * FRAC_1_SQRT_2);
-        (-0.5 * g).mul_add(e1 + e2, exp(-0.5 * abs_x))
-    } else if tau < SMALL_TAU && h >= MILLER_BELOW {
-        2.0 * FRAC_1_SQRT_2PI * g * moment_series(h, tau)
     } else {
-        let e1 = erfcx_of_sum(-h, -tau);
-        let e2 = erfcx_of_sum(tau, -h);
-        let diff = e1 - e2;
-        if e1 > MAX_CANCELLATION * h.mul_add(h, 1.0) * diff {
-            return None;
-        }
-        0.5 * g * diff
+        otm_value(h, tau, abs_x, g, MAX_CANCELLATION)?
     };
     let scale = (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t));
     let itm = c.is_call == (x > 0.0);

@@ -440,12 +440,41 @@ vfn! {
         fma(fma(mul(splat(2.0), z), e, splat(-2.0 * FRAC_1_SQRT_PI)), z_err, e)
     }
 
+    /// `fast::otm_value` for the lanes of `wanted`; the mask of those it accepted.
+    fn otm_value4(h: V, tau: V, abs_x: V, g: V, max_cancellation: f64, wanted: V) -> (V, V) {
+        use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
+        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let direct = gt(add(h, tau), splat(DIRECT_CDF_THRESHOLD));
+        let series = and(not(direct), and(lt(tau, splat(SMALL_TAU)), ge(h, splat(MILLER_BELOW))));
+        let difference = not(or(direct, series));
+        let mut accepted = wanted;
+        let mut b = splat(0.0);
+        if lanes(and(wanted, difference)) != 0 {
+            let e1 = erfcx_of_sum(neg(h), neg(tau));
+            let e2 = erfcx_of_sum(tau, neg(h));
+            let diff = sub(e1, e2);
+            let refused = gt(e1, mul(mul(splat(max_cancellation), fma(h, h, splat(1.0))), diff));
+            accepted = and(accepted, not(and(difference, refused)));
+            b = select(difference, mul(mul(splat(0.5), g), diff), b);
+        }
+        if lanes(and(wanted, series)) != 0 {
+            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), g), moment_series_upward(h, tau, and(wanted, series)));
+            b = select(series, by_series, b);
+        }
+        if lanes(and(wanted, direct)) != 0 {
+            let e1 = erfcx(mul(add(h, tau), frac));
+            let e2 = erfcx(mul(sub(tau, h), frac));
+            let by_cdf = fma(mul(splat(-0.5), g), add(e1, e2), exp(mul(splat(-0.5), abs_x)));
+            b = select(direct, by_cdf, b);
+        }
+        (b, accepted)
+    }
+
     /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
         use crate::fast::{MAX_ABS_X, MAX_CANCELLATION, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
                           MAX_TOTAL_VOL, MIN_EXPONENT, MIN_SPOT, MIN_TOTAL_VOL, UNDERFLOW_EXPONENT};
-        use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
         let ratio = div(s, k);
         let resid = fma(neg(ratio), k, s);
         let log_ratio = ln(ratio);
@@ -477,29 +506,8 @@ vfn! {
         );
         let g0 = exp(e_hi);
         let g = fma(g0, e_lo, g0);
-        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
-        let direct = gt(add(h, tau), splat(DIRECT_CDF_THRESHOLD));
-        let series = and(not(direct), and(lt(tau, splat(SMALL_TAU)), ge(h, splat(MILLER_BELOW))));
-        let difference = not(or(or(direct, series), underflow));
-        let mut b = splat(0.0);
-        if lanes(and(inside, difference)) != 0 {
-            let e1 = erfcx_of_sum(neg(h), neg(tau));
-            let e2 = erfcx_of_sum(tau, neg(h));
-            let diff = sub(e1, e2);
-            let refused = gt(e1, mul(mul(splat(MAX_CANCELLATION), fma(h, h, splat(1.0))), diff));
-            inside = and(inside, not(and(difference, refused)));
-            b = select(difference, mul(mul(splat(0.5), g), diff), b);
-        }
-        if lanes(and(inside, series)) != 0 {
-            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), g), moment_series_upward(h, tau, and(inside, series)));
-            b = select(series, by_series, b);
-        }
-        if lanes(and(inside, direct)) != 0 {
-            let e1 = erfcx(mul(add(h, tau), frac));
-            let e2 = erfcx(mul(sub(tau, h), frac));
-            let by_cdf = fma(mul(splat(-0.5), g), add(e1, e2), exp(mul(splat(-0.5), abs_x)));
-            b = select(direct, by_cdf, b);
-        }
+        let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
+        inside = and(inside, or(underflow, accepted));
         let b = select(underflow, splat(0.0), b);
         let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
         let is_call = gt(call, splat(0.0));
@@ -1081,8 +1089,90 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
     );
     let sign = select(complement, splat(-1.0), splat(1.0));
     let mut s = from_lanes(std::array::from_fn(|j| ps[j].start));
+    // implied::pre_steps
+    {
+        use crate::fast::{
+            MAX_ABS_X, MAX_TOTAL_VOL, MIN_EXPONENT, MIN_TOTAL_VOL, PRE_STEP_CANCELLATION,
+        };
+        let xh = x.hi;
+        let ax = neg(xh);
+        let b_max = exp(mul(splat(0.5), xh));
+        let mut going = eq(s, s);
+        for _ in 0..crate::implied::PRE_STEPS {
+            // fast::otm_value_and_gaussian
+            let tau = mul(splat(0.5), s);
+            let h = neg(div(ax, s));
+            let hh = mul(h, h);
+            let hh_err = fma(h, h, neg(hh));
+            let tt = mul(tau, tau);
+            let tt_err = fma(tau, tau, neg(tt));
+            let (sum, sum_err) = two_sum(hh, tt);
+            let e_hi = mul(splat(-0.5), sum);
+            let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
+            going = and(
+                going,
+                and(
+                    ge(e_hi, splat(MIN_EXPONENT)),
+                    and(
+                        and(ge(s, splat(MIN_TOTAL_VOL)), le(s, splat(MAX_TOTAL_VOL))),
+                        le(ax, splat(MAX_ABS_X)),
+                    ),
+                ),
+            );
+            if lanes(going) == 0 {
+                break;
+            }
+            let g0 = exp(e_hi);
+            let g = fma(g0, e_lo, g0);
+            let (b, accepted) = otm_value4(h, tau, ax, g, PRE_STEP_CANCELLATION, going);
+            going = and(going, accepted);
+            let w = select(complement, sub(b_max, b), b);
+            let ratio = div(w, target);
+            going = and(
+                going,
+                and(
+                    ge(ratio, splat(f64::MIN_POSITIVE)),
+                    lt(ratio, splat(f64::INFINITY)),
+                ),
+            );
+            let value = ln(ratio);
+            let p1 = div(mul(mul(sign, splat(crate::normal::FRAC_1_SQRT_2PI)), g), w);
+            let x2_s3 = div(mul(xh, xh), mul(mul(s, s), s));
+            let r2 = sub(x2_s3, mul(splat(0.25), s));
+            let r3 = sub(
+                sub(mul(r2, r2), div(mul(splat(3.0), x2_s3), s)),
+                splat(0.25),
+            );
+            let d2 = mul(p1, sub(r2, p1));
+            let d3 = mul(
+                p1,
+                add(
+                    sub(r3, mul(mul(splat(3.0), p1), r2)),
+                    mul(mul(splat(2.0), p1), p1),
+                ),
+            );
+            let nu = div(neg(value), p1);
+            let h2 = div(d2, p1);
+            let h3 = div(d3, p1);
+            let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
+            let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
+            let step = div(numerator, denominator);
+            let next = add(s, step);
+            going = and(going, and(gt(next, splat(0.0)), is_finite(next)));
+            // implied::pre_steps' sanity test: Newton's direction, at most half of s
+            going = and(
+                going,
+                and(
+                    gt(mul(step, nu), splat(0.0)),
+                    le(abs(step), mul(splat(0.5), s)),
+                ),
+            );
+            s = select(going, next, s);
+        }
+    }
     let (mut lo, mut hi) = (splat(0.0), splat(f64::INFINITY));
     let (mut res_hi, mut res_lo) = (splat(0.0), splat(0.0));
+    let mut previous = splat(f64::INFINITY);
     let mut active = eq(s, s); // all lanes
     let any_complement = lanes(complement) != 0;
     let all_complement = lanes(complement) == 0xf;
@@ -1170,7 +1260,16 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
         active = and(active, not(converged));
 
         let mut next = add(s, step);
-        let inside = and(and(gt(next, lo), lt(next, hi)), is_finite(next));
+        // implied::iterate's progress test
+        let stalled = and(
+            gt(abs(value), splat(crate::implied::STALL_ABOVE)),
+            gt(abs(value), mul(splat(0.5), previous)),
+        );
+        previous = abs(value);
+        let inside = and(
+            and(and(gt(next, lo), lt(next, hi)), is_finite(next)),
+            not(and(stalled, is_finite(hi))),
+        );
         let fallback = select(
             is_finite(hi),
             mul(splat(0.5), add(lo, hi)),
