@@ -887,7 +887,7 @@ fn inverse_normal_cdf_lower(p: V, ok: &mut V) -> V {
     );
     let mut z = neg(sub(u, div(num, den)));
     let frac = splat(crate::normal::FRAC_1_SQRT_2PI);
-    for _ in 0..2 {
+    for _ in 0..crate::implied::START_HALLEY_STEPS {
         let below = le(z, splat(0.0));
         let err = select(
             below,
@@ -981,7 +981,7 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; 4], i3
             ln_normal(mul(x2, splat(std::f64::consts::TAU.sqrt())), &mut fine),
         );
         let mut u = max(div(mul(splat(-2.0), a), x2), div(splat(1.0), mul(s_c, s_c)));
-        for _ in 0..4 {
+        for _ in 0..crate::implied::START_NEWTON_STEPS {
             let f = sub(
                 sub(
                     sub(
