@@ -357,6 +357,9 @@ pub fn black76_price(f: f64, k: f64, r: f64, sigma: f64, t: f64, is_call: bool) 
 /// Price and all nine greeks of one contract.
 #[inline(always)]
 pub fn bsm_greeks(c: &Contract) -> GreekValues {
+    if let Some(g) = crate::fast::greeks(c) {
+        return g;
+    }
     let mut g = bsm_greeks_exact(c);
     if let Some(p) = crate::fast::price(c) {
         g.price = p; // the same price as `bsm_price`

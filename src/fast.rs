@@ -22,7 +22,7 @@
 //!
 //! `simd::fast_price4` repeats these operations lane by lane, bit for bit.
 
-use crate::black::Contract;
+use crate::black::{Contract, GreekValues};
 use crate::dd::Dd;
 use crate::elementary::{LN2_HI, LN2_LO, exp, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
@@ -245,6 +245,86 @@ pub fn price(c: &Contract) -> Option<f64> {
     Some(scale * value)
 }
 
+/// Greeks in plain doubles only where the gaussian exponent is above this (|h| <= 20): the
+/// rounding of `h` enters the gaussian factor multiplied by `h^2`.
+pub(crate) const GREEKS_MIN_EXPONENT: f64 = -200.0;
+/// A greek formed as a sum is accepted when its terms' size times their relative error
+/// (`(3 h^2 + 16) eps`) is at most this times the sum; otherwise the exact kernel.
+pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
+
+/// Price and greeks of `c` when it is in the common region and no greek cancels beyond what
+/// plain doubles afford, `None` otherwise (then the exact kernel). The formulas of
+/// `black::bsm_greeks`; `Phi(d1)`, `Phi(d2)` from the gaussian factor `g` as
+/// `e^{-d1^2/2} = g e^{-x/2}`, `e^{-d2^2/2} = g e^{x/2}` (since `h tau = x/2`) and `erfcx`.
+/// Each greek is within about `GREEKS_MAX_ERROR` of the exact kernel's (`tests`);
+/// `simd::fast_greeks4` repeats these operations.
+#[inline(always)]
+pub fn greeks(c: &Contract) -> Option<GreekValues> {
+    let price = price(c)?;
+    let ratio = c.s / c.k;
+    let resid = (-ratio).mul_add(c.k, c.s);
+    let log_ratio = ln(ratio);
+    let resid_term = resid / c.s;
+    let carry = (c.r - c.q) * c.t;
+    let x = log_ratio + (resid_term + carry);
+    let log_spot = log_ratio + resid_term;
+    let sqrt_t = c.t.sqrt();
+    let total = c.sigma * sqrt_t;
+    let tau = 0.5 * total;
+    let h = x / total;
+    let (e_hi, e_lo) = gaussian_exponent(h, tau);
+    let g0 = exp(e_hi);
+    let g = g0.mul_add(e_lo, g0);
+    let scale = (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t));
+    let vega_factor = scale * g * FRAC_1_SQRT_2PI;
+    let theta_sign = if c.is_call { 1.0 } else { -1.0 };
+    let d1 = h + tau;
+    let d2 = h - tau;
+    let half = exp(0.5 * x);
+    let z1 = theta_sign * d1;
+    let z2 = theta_sign * d2;
+    let tail1 = 0.5 * g / half * erfcx(z1.abs() * FRAC_1_SQRT_2);
+    let tail2 = 0.5 * g * half * erfcx(z2.abs() * FRAC_1_SQRT_2);
+    let cdf1 = if z1 <= 0.0 { tail1 } else { 1.0 - tail1 };
+    let cdf2 = if z2 <= 0.0 { tail2 } else { 1.0 - tail2 };
+    let dividend_discount = exp(-c.q * c.t);
+    let rate_discount = exp(-c.r * c.t);
+    let spot_leg = c.s * dividend_discount * cdf1;
+    let strike_leg = c.k * rate_discount * cdf2;
+    let theta_a = -vega_factor * total / (2.0 * c.t);
+    let theta_q = c.q * spot_leg;
+    let theta_r = c.r * strike_leg;
+    let theta = theta_a + theta_sign * (theta_q - theta_r);
+    let charm_numerator = carry - log_spot + 0.5 * total * total;
+    let charm_a = theta_sign * c.q * dividend_discount * cdf1;
+    let charm_b = vega_factor / c.s * charm_numerator / (2.0 * c.t * total);
+    let charm = charm_a - charm_b;
+    // what the plain-double roundings cost, relative, and the sums it may not swamp
+    let unit = (3.0 * h).mul_add(h, 16.0) * f64::EPSILON;
+    let well_conditioned = e_hi >= GREEKS_MIN_EXPONENT
+        && (theta_a.abs() + theta_q.abs() + theta_r.abs()) * unit <= GREEKS_MAX_ERROR * theta.abs()
+        && (h.abs() + tau) * unit <= GREEKS_MAX_ERROR * d1.abs()
+        && (h.abs() + tau) * unit <= GREEKS_MAX_ERROR * d2.abs()
+        && (carry.abs() + log_spot.abs() + 0.5 * total * total) * unit
+            <= GREEKS_MAX_ERROR * charm_numerator.abs()
+        && (charm_a.abs() + charm_b.abs()) * unit <= GREEKS_MAX_ERROR * charm.abs();
+    if !well_conditioned {
+        return None;
+    }
+    Some(GreekValues {
+        price,
+        delta: theta_sign * dividend_discount * cdf1,
+        gamma: vega_factor / c.s / c.s / total,
+        vega: vega_factor * sqrt_t,
+        theta,
+        rho: theta_sign * c.t * strike_leg,
+        epsilon: -theta_sign * c.t * spot_leg,
+        vanna: -vega_factor / c.s * d2 / c.sigma,
+        volga: vega_factor * sqrt_t * d1 * d2 / c.sigma,
+        charm,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +433,65 @@ mod tests {
             worst_iv <= 10.0,
             "worst implied-vol e {worst_iv} at {worst_iv_at:?}"
         );
+    }
+
+    /// Fast greeks against the exact kernel's on random contracts: relative error within
+    /// 1e-12 (the reference test's bound), in practice far less.
+    #[test]
+    fn greeks_agree_with_the_exact_kernel() {
+        let mut rnd = xorshift(99);
+        let (mut fast, mut worst) = (0, 0.0f64);
+        let mut worst_at = None;
+        for i in 0..200_000 {
+            let s = (rnd() * 20.0 - 10.0).exp();
+            let k = s * (rnd() * 4.4 - 2.2).exp();
+            let sigma = match i % 3 {
+                0 => 0.01 + 0.1 * rnd(),
+                1 => 0.05 + 0.9 * rnd(),
+                _ => 1.0 + 4.0 * rnd(),
+            };
+            let t = (rnd() * 9.0 - 6.0).exp();
+            let c = Contract {
+                s,
+                k,
+                r: 0.3 * rnd() - 0.1,
+                q: if i % 5 == 0 { 0.0 } else { 0.2 * rnd() - 0.05 },
+                sigma,
+                t,
+                is_call: rnd() < 0.5,
+            };
+            let Some(got) = greeks(&c) else { continue };
+            fast += 1;
+            let want = bsm_greeks_exact(&c);
+            let pairs = [
+                (got.delta, want.delta),
+                (got.gamma, want.gamma),
+                (got.vega, want.vega),
+                (got.theta, want.theta),
+                (got.rho, want.rho),
+                (got.epsilon, want.epsilon),
+                (got.vanna, want.vanna),
+                (got.volga, want.volga),
+                (got.charm, want.charm),
+            ];
+            for (j, (a, b)) in pairs.into_iter().enumerate() {
+                if b == 0.0 {
+                    assert_eq!(a, 0.0, "{c:?} greek {j}");
+                    continue;
+                }
+                let rel = ((a - b) / b).abs();
+                if rel > worst {
+                    worst = rel;
+                    worst_at = Some((c, j, a, b));
+                }
+            }
+            assert_eq!(got.price.to_bits(), price(&c).map_or(0, f64::to_bits));
+        }
+        println!(
+            "{fast} greeks in plain doubles; worst relative error {worst:.3e} at {worst_at:?}"
+        );
+        assert!(fast > 100_000, "the region covers too little: {fast}");
+        assert!(worst <= 5e-13, "worst {worst:e} at {worst_at:?}");
     }
 
     #[test]

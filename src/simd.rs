@@ -470,6 +470,87 @@ vfn! {
         (b, accepted)
     }
 
+    /// `fast::greeks` for four contracts: price and the nine greeks, and the mask of lanes
+    /// it answers for.
+    fn fast_greeks4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> ([V; 10], V) {
+        use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
+        let (price, inside) = fast_price4(s, k, r, q, sigma, t, call);
+        let ratio = div(s, k);
+        let resid = fma(neg(ratio), k, s);
+        let log_ratio = ln(ratio);
+        let resid_term = div(resid, s);
+        let carry = mul(sub(r, q), t);
+        let x = add(log_ratio, add(resid_term, carry));
+        let log_spot = add(log_ratio, resid_term);
+        let sqrt_t = sqrt(t);
+        let total = mul(sigma, sqrt_t);
+        let tau = mul(splat(0.5), total);
+        let h = div(x, total);
+        let hh = mul(h, h);
+        let hh_err = fma(h, h, neg(hh));
+        let tt = mul(tau, tau);
+        let tt_err = fma(tau, tau, neg(tt));
+        let (sum, sum_err) = two_sum(hh, tt);
+        let e_hi = mul(splat(-0.5), sum);
+        let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
+        let g0 = exp(e_hi);
+        let g = fma(g0, e_lo, g0);
+        let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
+        let vega_factor = mul(mul(scale, g), splat(crate::normal::FRAC_1_SQRT_2PI));
+        let is_call = gt(call, splat(0.0));
+        let theta_sign = select(is_call, splat(1.0), splat(-1.0));
+        let d1 = add(h, tau);
+        let d2 = sub(h, tau);
+        let half = exp(mul(splat(0.5), x));
+        let z1 = mul(theta_sign, d1);
+        let z2 = mul(theta_sign, d2);
+        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let tail1 = mul(div(mul(splat(0.5), g), half), erfcx(mul(abs(z1), frac)));
+        let tail2 = mul(mul(mul(splat(0.5), g), half), erfcx(mul(abs(z2), frac)));
+        let cdf1 = select(le(z1, splat(0.0)), tail1, sub(splat(1.0), tail1));
+        let cdf2 = select(le(z2, splat(0.0)), tail2, sub(splat(1.0), tail2));
+        let dividend_discount = exp(mul(neg(q), t));
+        let rate_discount = exp(mul(neg(r), t));
+        let spot_leg = mul(mul(s, dividend_discount), cdf1);
+        let strike_leg = mul(mul(k, rate_discount), cdf2);
+        let two_t = mul(splat(2.0), t);
+        let theta_a = div(mul(neg(vega_factor), total), two_t);
+        let theta_q = mul(q, spot_leg);
+        let theta_r = mul(r, strike_leg);
+        let theta = add(theta_a, mul(theta_sign, sub(theta_q, theta_r)));
+        let half_total_sq = mul(mul(splat(0.5), total), total);
+        let charm_numerator = add(sub(carry, log_spot), half_total_sq);
+        let charm_a = mul(mul(mul(theta_sign, q), dividend_discount), cdf1);
+        let charm_b = div(mul(div(vega_factor, s), charm_numerator), mul(two_t, total));
+        let charm = sub(charm_a, charm_b);
+        let unit = mul(fma(mul(splat(3.0), h), h, splat(16.0)), splat(f64::EPSILON));
+        let bound = |terms: V, sum: V| le(mul(terms, unit), mul(splat(GREEKS_MAX_ERROR), abs(sum)));
+        let spread = add(abs(h), tau);
+        let ok = and(
+            and(
+                and(ge(e_hi, splat(GREEKS_MIN_EXPONENT)), bound(add(add(abs(theta_a), abs(theta_q)), abs(theta_r)), theta)),
+                and(bound(spread, d1), bound(spread, d2)),
+            ),
+            and(
+                bound(add(add(abs(carry), abs(log_spot)), half_total_sq), charm_numerator),
+                bound(add(abs(charm_a), abs(charm_b)), charm),
+            ),
+        );
+        let values = [
+            price,
+            mul(mul(theta_sign, dividend_discount), cdf1),
+            div(div(div(vega_factor, s), s), total),
+            mul(vega_factor, sqrt_t),
+            theta,
+            mul(mul(theta_sign, t), strike_leg),
+            mul(mul(neg(theta_sign), t), spot_leg),
+            div(mul(div(neg(vega_factor), s), d2), sigma),
+            div(mul(mul(mul(vega_factor, sqrt_t), d1), d2), sigma),
+            charm,
+        ];
+        (values, and(inside, ok))
+    }
+
     /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
@@ -730,6 +811,22 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
     let groups = n / 4;
     for gi in 0..groups {
         let i = 4 * gi;
+        let (fast_values, fast_ok) = fast_greeks4(
+            load(inputs[0], i),
+            load(inputs[1], i),
+            load(inputs[2], i),
+            load(inputs[3], i),
+            load(inputs[4], i),
+            load(inputs[5], i),
+            load(inputs[6], i),
+        );
+        if lanes(fast_ok) == 0xf {
+            for (slot, greek) in outs.iter_mut().zip(which) {
+                let idx = Greek::ALL.iter().position(|x| x == greek).unwrap_or(0);
+                store(slot, i, fast_values[idx]);
+            }
+            continue;
+        }
         let g = setup4(inputs, i);
         let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
         let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
@@ -788,10 +885,10 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
                 ),
             ),
         ];
-        let guarded = lanes(g.guards);
+        let guarded = lanes(and(g.guards, not(fast_ok)));
         for (slot, greek) in outs.iter_mut().zip(which) {
             let idx = Greek::ALL.iter().position(|x| x == greek).unwrap_or(0);
-            let mut lane_values = to_array(values[idx]);
+            let mut lane_values = to_array(select(fast_ok, fast_values[idx], values[idx]));
             if guarded != 0 {
                 for (lane, v) in lane_values.iter_mut().enumerate() {
                     if guarded & (1 << lane) != 0 {
