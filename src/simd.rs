@@ -735,12 +735,16 @@ fn group_price(g: &Group) -> V {
     mul(g.scale, value)
 }
 
-/// The price kernel: whole groups of four in vector registers, the remainder and the
+/// The price kernel: whole groups of four through the plain-double formulas (`fast`); the
+/// lanes outside their region are collected and priced by the exact kernel four at a time
+/// (one such lane no longer costs its whole group the exact kernel); the remainder and the
 /// guarded lanes in the scalar code.
 #[target_feature(enable = "avx2,fma")]
 fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let n = out.len();
     let groups = n / 4;
+    let mut rows = [0usize; 4];
+    let mut count = 0;
     for g in 0..groups {
         let i = 4 * g;
         let (value, inside) = fast_price4(
@@ -752,29 +756,51 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
             load(inputs[5], i),
             load(inputs[6], i),
         );
-        if lanes(inside) == 0xf {
-            store(out, i, value);
-            continue;
-        }
-        let group = setup4(inputs, i);
-        let mut lanes_out = to_array(select(inside, value, group_price(&group)));
-        let guarded = lanes(and(group.guards, not(inside)));
-        if guarded != 0 {
-            for (lane, v) in lanes_out.iter_mut().enumerate() {
-                if guarded & (1 << lane) != 0 {
-                    *v = crate::black::bsm_price(&crate::black::Contract::from_columns(
-                        inputs,
-                        i + lane,
-                    ));
+        store(out, i, value);
+        let handled = lanes(inside);
+        if handled != 0xf {
+            for lane in 0..4 {
+                if handled & (1 << lane) == 0 {
+                    rows[count] = i + lane;
+                    count += 1;
+                    if count == 4 {
+                        exact_prices(inputs, &rows, out);
+                        count = 0;
+                    }
                 }
             }
         }
-        out[i..i + 4].copy_from_slice(&lanes_out);
     }
+    exact_prices(inputs, &rows[..count], out);
     let done = 4 * groups;
     if done < n {
         let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][done..n]);
         bsm_price_chunk(&rest, &mut out[done..]);
+    }
+}
+
+/// Exact-kernel prices of the rows `rows`: four gathered into one vector group, fewer (or
+/// guarded lanes) by the scalar code.
+#[target_feature(enable = "avx2,fma")]
+fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
+    use crate::black::{Contract, bsm_price_exact};
+    if rows.len() < 4 {
+        for &m in rows {
+            out[m] = bsm_price_exact(&Contract::from_columns(inputs, m));
+        }
+        return;
+    }
+    let cols: [[f64; 4]; 7] = std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]));
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let group = setup4(&views, 0);
+    let values = to_array(group_price(&group));
+    let guarded = lanes(group.guards);
+    for (l, &m) in rows.iter().enumerate() {
+        out[m] = if guarded & (1 << l) != 0 {
+            bsm_price_exact(&Contract::from_columns(inputs, m))
+        } else {
+            values[l]
+        };
     }
 }
 
@@ -809,6 +835,12 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
     use crate::batch::Greek;
     let n = outs.first().map_or(0, |o| o.len());
     let groups = n / 4;
+    let slots: Vec<usize> = which
+        .iter()
+        .map(|greek| Greek::ALL.iter().position(|x| x == greek).unwrap_or(0))
+        .collect();
+    let mut rows = [0usize; 4];
+    let mut count = 0;
     for gi in 0..groups {
         let i = 4 * gi;
         let (fast_values, fast_ok) = fast_greeks4(
@@ -820,88 +852,130 @@ fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
             load(inputs[5], i),
             load(inputs[6], i),
         );
-        if lanes(fast_ok) == 0xf {
-            for (slot, greek) in outs.iter_mut().zip(which) {
-                let idx = Greek::ALL.iter().position(|x| x == greek).unwrap_or(0);
-                store(slot, i, fast_values[idx]);
-            }
-            continue;
+        for (slot, &idx) in outs.iter_mut().zip(&slots) {
+            store(slot, i, fast_values[idx]);
         }
-        let g = setup4(inputs, i);
-        let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
-        let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
-        let price = if lanes(inside) == 0xf {
-            fast
-        } else {
-            select(inside, fast, group_price(&g))
-        };
-        // bsm_greeks, operation by operation
-        let h = g.h;
-        let d1 = dd_add(h, g.tau);
-        let d2 = dd_add(h, dd_neg(g.tau));
-        let cdf_d1 = normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1)));
-        let cdf_d2 = normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2)));
-        let dividend_discount = exp_dd(dd_product(neg(g.q), g.t));
-        let rate_discount = exp_dd(dd_product(neg(g.r), g.t));
-        let vega_factor = mul(
-            mul(g.scale, g.g_scaled),
-            splat(crate::normal::FRAC_1_SQRT_2PI),
-        );
-        let s_total = dd_to_f64(g.total);
-        let sqrt_t = dd_to_f64(g.sqrt_t);
-        let spot_leg = mul(mul(g.s, dividend_discount), cdf_d1);
-        let strike_leg = mul(mul(g.k, rate_discount), cdf_d2);
-        let charm_numerator = dd_to_f64(dd_add(
-            dd_add(g.carry, dd_neg(g.log_spot)),
-            dd_mul_f64(dd_mul(g.total, g.total), splat(0.5)),
-        ));
-        let (d1f, d2f) = (dd_to_f64(d1), dd_to_f64(d2));
-        let two_t = mul(splat(2.0), g.t);
-        let u = g.unscale;
-        let values: [V; 10] = [
-            price,
-            mul(mul(theta_sign, dividend_discount), cdf_d1),
-            mul(div(div(div(vega_factor, g.s), g.s), s_total), u),
-            mul(mul(vega_factor, sqrt_t), u),
-            add(
-                mul(div(mul(neg(vega_factor), s_total), two_t), u),
-                mul(theta_sign, sub(mul(g.q, spot_leg), mul(g.r, strike_leg))),
-            ),
-            mul(mul(theta_sign, g.t), strike_leg),
-            mul(mul(neg(theta_sign), g.t), spot_leg),
-            mul(div(mul(div(neg(vega_factor), g.s), d2f), g.sigma), u),
-            mul(
-                div(mul(mul(mul(vega_factor, sqrt_t), d1f), d2f), g.sigma),
-                u,
-            ),
-            sub(
-                mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
-                mul(
-                    div(
-                        mul(div(vega_factor, g.s), charm_numerator),
-                        mul(two_t, s_total),
-                    ),
-                    u,
-                ),
-            ),
-        ];
-        let guarded = lanes(and(g.guards, not(fast_ok)));
-        for (slot, greek) in outs.iter_mut().zip(which) {
-            let idx = Greek::ALL.iter().position(|x| x == greek).unwrap_or(0);
-            let mut lane_values = to_array(select(fast_ok, fast_values[idx], values[idx]));
-            if guarded != 0 {
-                for (lane, v) in lane_values.iter_mut().enumerate() {
-                    if guarded & (1 << lane) != 0 {
-                        *v = greek.pick(&crate::black::bsm_greeks(
-                            &crate::black::Contract::from_columns(inputs, i + lane),
-                        ));
+        let handled = lanes(fast_ok);
+        if handled != 0xf {
+            for lane in 0..4 {
+                if handled & (1 << lane) == 0 {
+                    rows[count] = i + lane;
+                    count += 1;
+                    if count == 4 {
+                        exact_greeks(inputs, &rows, which, &slots, outs);
+                        count = 0;
                     }
                 }
             }
-            slot[i..i + 4].copy_from_slice(&lane_values);
         }
     }
+    exact_greeks(inputs, &rows[..count], which, &slots, outs);
     greeks_scalar(inputs, which, outs, 4 * groups);
+}
+
+/// `black::bsm_greeks` of the rows `rows` outside the plain-double greeks' region: four
+/// gathered into one vector group of the exact kernel, fewer (or guarded lanes) by the
+/// scalar code. `slots[j]` is the index in `Greek::ALL` of `which[j]`.
+#[target_feature(enable = "avx2,fma")]
+fn exact_greeks(
+    inputs: &[&[f64]; 7],
+    rows: &[usize],
+    which: &[crate::batch::Greek],
+    slots: &[usize],
+    outs: &mut [&mut [f64]],
+) {
+    use crate::black::{Contract, bsm_greeks};
+    if rows.len() < 4 {
+        for &m in rows {
+            let g = bsm_greeks(&Contract::from_columns(inputs, m));
+            for (slot, greek) in outs.iter_mut().zip(which) {
+                slot[m] = greek.pick(&g);
+            }
+        }
+        return;
+    }
+    let cols: [[f64; 4]; 7] = std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]));
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let (values, guarded) = exact_greeks4(&views);
+    for (l, &m) in rows.iter().enumerate() {
+        if guarded & (1 << l) != 0 {
+            let g = bsm_greeks(&Contract::from_columns(inputs, m));
+            for (slot, greek) in outs.iter_mut().zip(which) {
+                slot[m] = greek.pick(&g);
+            }
+        } else {
+            for (slot, &idx) in outs.iter_mut().zip(slots) {
+                slot[m] = to_array(values[idx])[l];
+            }
+        }
+    }
+}
+
+/// The exact kernel's price and greeks (`black::bsm_greeks_exact`, with the price of
+/// `bsm_price`) for the four contracts of `inputs`, and the mask of guarded lanes, which
+/// need the scalar code.
+#[target_feature(enable = "avx2,fma")]
+fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
+    let i = 0;
+    let g = setup4(inputs, i);
+    let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
+    let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
+    let price = if lanes(inside) == 0xf {
+        fast
+    } else {
+        select(inside, fast, group_price(&g))
+    };
+    // bsm_greeks, operation by operation
+    let h = g.h;
+    let d1 = dd_add(h, g.tau);
+    let d2 = dd_add(h, dd_neg(g.tau));
+    let cdf_d1 = normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1)));
+    let cdf_d2 = normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2)));
+    let dividend_discount = exp_dd(dd_product(neg(g.q), g.t));
+    let rate_discount = exp_dd(dd_product(neg(g.r), g.t));
+    let vega_factor = mul(
+        mul(g.scale, g.g_scaled),
+        splat(crate::normal::FRAC_1_SQRT_2PI),
+    );
+    let s_total = dd_to_f64(g.total);
+    let sqrt_t = dd_to_f64(g.sqrt_t);
+    let spot_leg = mul(mul(g.s, dividend_discount), cdf_d1);
+    let strike_leg = mul(mul(g.k, rate_discount), cdf_d2);
+    let charm_numerator = dd_to_f64(dd_add(
+        dd_add(g.carry, dd_neg(g.log_spot)),
+        dd_mul_f64(dd_mul(g.total, g.total), splat(0.5)),
+    ));
+    let (d1f, d2f) = (dd_to_f64(d1), dd_to_f64(d2));
+    let two_t = mul(splat(2.0), g.t);
+    let u = g.unscale;
+    let values: [V; 10] = [
+        price,
+        mul(mul(theta_sign, dividend_discount), cdf_d1),
+        mul(div(div(div(vega_factor, g.s), g.s), s_total), u),
+        mul(mul(vega_factor, sqrt_t), u),
+        add(
+            mul(div(mul(neg(vega_factor), s_total), two_t), u),
+            mul(theta_sign, sub(mul(g.q, spot_leg), mul(g.r, strike_leg))),
+        ),
+        mul(mul(theta_sign, g.t), strike_leg),
+        mul(mul(neg(theta_sign), g.t), spot_leg),
+        mul(div(mul(div(neg(vega_factor), g.s), d2f), g.sigma), u),
+        mul(
+            div(mul(mul(mul(vega_factor, sqrt_t), d1f), d2f), g.sigma),
+            u,
+        ),
+        sub(
+            mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
+            mul(
+                div(
+                    mul(div(vega_factor, g.s), charm_numerator),
+                    mul(two_t, s_total),
+                ),
+                u,
+            ),
+        ),
+    ];
+    (values, lanes(g.guards))
 }
 
 /// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
