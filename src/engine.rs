@@ -7,8 +7,9 @@
 //! input's elements are gathered into a small stack buffer (or borrowed directly when the
 //! input is already contiguous there), and a kernel maps contiguous input slices to
 //! contiguous output slices. Kernels therefore never see strides, which is what lets them be
-//! vectorised. Large outputs are split across the pool's threads in blocks of `TASK`
-//! elements; each thread is the first to touch the output pages it fills.
+//! vectorised. Outputs of `PARALLEL_THRESHOLD` elements or more are split across the pool's threads in
+//! blocks of `MIN_TASK` to `TASK` elements; each thread is the first to touch the output
+//! pages it fills.
 
 use std::marker::PhantomData;
 
@@ -20,11 +21,14 @@ use crate::parallel;
 
 /// Elements per kernel call: eight inputs of this size fit in L1 together.
 pub const CHUNK: usize = 256;
-/// Elements per parallel task.
+/// Elements per parallel task, at most ...
 const TASK: usize = 16 * 1024;
+/// ... and at least (mid-sized arrays are cut into about four tasks per thread).
+const MIN_TASK: usize = 4 * CHUNK;
 /// Below this many outputs the work stays on the calling thread: handing it to the pool
-/// costs more than it saves.
-pub const PARALLEL_THRESHOLD: usize = 32 * 1024;
+/// costs more than it saves. (A price is ~40 ns per thread, so 4,096 of them are ~160 us
+/// of work; waking the pool costs some 10-20 us.)
+pub const PARALLEL_THRESHOLD: usize = 4 * 1024;
 
 /// The broadcast shape of `shapes` under numpy's rules, or an error naming them.
 pub fn broadcast_shape(shapes: &[&[usize]], names: &[&str]) -> Result<Vec<usize>> {
@@ -246,8 +250,17 @@ where
     })?;
     let shared: Vec<SharedOut> = outputs.iter_mut().map(|o| SharedOut::new(o)).collect();
 
+    let threads = if parallel && n >= PARALLEL_THRESHOLD {
+        parallel::pool()?.current_num_threads()
+    } else {
+        1
+    };
+    let task = n
+        .div_ceil(4 * threads)
+        .next_multiple_of(CHUNK)
+        .clamp(MIN_TASK, TASK);
     let run_task = |task_start: usize| {
-        let task_end = (task_start + TASK).min(n);
+        let task_end = (task_start + task).min(n);
         let mut bufs = [[0.0f64; CHUNK]; NI];
         let mut start = task_start;
         while start < task_end {
@@ -268,15 +281,13 @@ where
         }
     };
 
-    let tasks = n.div_ceil(TASK);
-    if parallel && n >= PARALLEL_THRESHOLD {
+    let tasks = n.div_ceil(task);
+    if threads > 1 {
         let pool = parallel::pool()?;
-        if pool.current_num_threads() > 1 {
-            pool.install(|| (0..tasks).into_par_iter().for_each(|t| run_task(t * TASK)));
-            return Ok(());
-        }
+        pool.install(|| (0..tasks).into_par_iter().for_each(|t| run_task(t * task)));
+        return Ok(());
     }
-    (0..tasks).for_each(|t| run_task(t * TASK));
+    (0..tasks).for_each(|t| run_task(t * task));
     Ok(())
 }
 
