@@ -474,28 +474,10 @@ vfn! {
     /// it answers for.
     fn fast_greeks4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> ([V; 10], V) {
         use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
-        let (price, inside) = fast_price4(s, k, r, q, sigma, t, call);
-        let ratio = div(s, k);
-        let resid = fma(neg(ratio), k, s);
-        let log_ratio = ln(ratio);
-        let resid_term = div(resid, s);
-        let carry = mul(sub(r, q), t);
-        let x = add(log_ratio, add(resid_term, carry));
+        let (price, inside, p) = fast_price_parts(s, k, r, q, sigma, t, call);
+        let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
         let log_spot = add(log_ratio, resid_term);
-        let sqrt_t = sqrt(t);
-        let total = mul(sigma, sqrt_t);
-        let tau = mul(splat(0.5), total);
         let h = div(x, total);
-        let hh = mul(h, h);
-        let hh_err = fma(h, h, neg(hh));
-        let tt = mul(tau, tau);
-        let tt_err = fma(tau, tau, neg(tt));
-        let (sum, sum_err) = two_sum(hh, tt);
-        let e_hi = mul(splat(-0.5), sum);
-        let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
-        let g0 = exp(e_hi);
-        let g = fma(g0, e_lo, g0);
-        let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
         let vega_factor = mul(mul(scale, g), splat(crate::normal::FRAC_1_SQRT_2PI));
         let is_call = gt(call, splat(0.0));
         let theta_sign = select(is_call, splat(1.0), splat(-1.0));
@@ -554,14 +536,22 @@ vfn! {
     /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
+        let (price, inside, _) = fast_price_parts(s, k, r, q, sigma, t, call);
+        (price, inside)
+    }
+
+    /// `fast_price4` and the intermediate values `fast_greeks4` shares with it.
+    fn fast_price_parts(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, FastParts) {
         use crate::fast::{MAX_ABS_X, MAX_CANCELLATION, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
                           MAX_TOTAL_VOL, MIN_EXPONENT, MIN_SPOT, MIN_TOTAL_VOL, UNDERFLOW_EXPONENT};
         let ratio = div(s, k);
         let resid = fma(neg(ratio), k, s);
         let log_ratio = ln(ratio);
         let carry = mul(sub(r, q), t);
-        let x = add(log_ratio, add(div(resid, s), carry));
-        let total = mul(sigma, sqrt(t));
+        let resid_term = div(resid, s);
+        let x = add(log_ratio, add(resid_term, carry));
+        let sqrt_t = sqrt(t);
+        let total = mul(sigma, sqrt_t);
         let tau = mul(splat(0.5), total);
         let abs_x = abs(x);
         let h = neg(div(abs_x, total));
@@ -594,7 +584,8 @@ vfn! {
         let is_call = gt(call, splat(0.0));
         let itm = V(_mm256_xor_pd(is_call.0, le(x, splat(0.0)).0));
         let intrinsic = two_sinh_half(dd(abs_x, splat(0.0)));
-        (mul(scale, select(itm, add(b, intrinsic), b)), inside)
+        let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
+        (mul(scale, select(itm, add(b, intrinsic), b)), inside, parts)
     }
 
     fn store(s: &mut [f64], i: usize, v: V) {
@@ -608,6 +599,22 @@ vfn! {
         // SAFETY: four elements from i are inside the slice (checked above).
         V(unsafe { _mm256_loadu_pd(s.as_ptr().add(i)) })
     }
+}
+
+/// What `fast_greeks4` takes over from `fast_price_parts` (the same values `fast::greeks`
+/// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
+#[derive(Clone, Copy)]
+struct FastParts {
+    log_ratio: V,
+    resid_term: V,
+    carry: V,
+    x: V,
+    sqrt_t: V,
+    total: V,
+    tau: V,
+    e_hi: V,
+    g: V,
+    scale: V,
 }
 
 /// Everything the price and greeks kernels share for four contracts: `Moneyness::new`,
