@@ -540,9 +540,10 @@ vfn! {
         (price, inside)
     }
 
-    /// `fast_price4` and the intermediate values `fast_greeks4` shares with it.
-    fn fast_price_parts(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, FastParts) {
-        use crate::fast::{MAX_ABS_X, MAX_CANCELLATION, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
+    /// The part of `fast_price4` before the formula for `b`: the shared values, the
+    /// per-lane ones the formula needs, and the lanes in the region.
+    fn fast_setup4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (FastParts, FastLanes, V) {
+        use crate::fast::{MAX_ABS_X, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
                           MAX_TOTAL_VOL, MIN_EXPONENT, MIN_SPOT, MIN_TOTAL_VOL, UNDERFLOW_EXPONENT};
         let ratio = div(s, k);
         let resid = fma(neg(ratio), k, s);
@@ -567,7 +568,7 @@ vfn! {
         let qt = mul(q, t);
         let within = |v: V, lo: f64, hi: f64| and(ge(v, splat(lo)), le(v, splat(hi)));
         let underflow = lt(e_hi, splat(UNDERFLOW_EXPONENT));
-        let mut inside = and(
+        let inside = and(
             and(and(le(abs_x, splat(MAX_ABS_X)),
                     le(add(abs(log_ratio), abs(carry)), mul(splat(MAX_LOG_CANCELLATION), add(abs_x, total)))),
                 and(within(total, MIN_TOTAL_VOL, MAX_TOTAL_VOL),
@@ -577,15 +578,35 @@ vfn! {
         );
         let g0 = exp(e_hi);
         let g = fma(g0, e_lo, g0);
-        let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
-        inside = and(inside, or(underflow, accepted));
-        let b = select(underflow, splat(0.0), b);
         let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
         let is_call = gt(call, splat(0.0));
         let itm = V(_mm256_xor_pd(is_call.0, le(x, splat(0.0)).0));
-        let intrinsic = two_sinh_half(dd(abs_x, splat(0.0)));
         let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
-        (mul(scale, select(itm, add(b, intrinsic), b)), inside, parts)
+        let lanes4 = FastLanes { h, abs_x, itm, underflow };
+        (parts, lanes4, inside)
+    }
+
+    /// The rest of `fast_price4` after `fast_setup4`: `b` by its formula, the intrinsic
+    /// value, the scale. Lanes refused by the cancellation test are cleared from `inside`.
+    fn fast_finish4(l: FastLanes, tau: V, g: V, scale: V, inside: V) -> (V, V) {
+        use crate::fast::MAX_CANCELLATION;
+        let FastLanes { h, abs_x, itm, underflow } = l;
+        let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
+        let inside = and(inside, or(underflow, accepted));
+        let b = select(underflow, splat(0.0), b);
+        let value = if lanes(and(itm, inside)) != 0 {
+            select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b)
+        } else {
+            b
+        };
+        (mul(scale, value), inside)
+    }
+
+    /// `fast_price4` and the intermediate values `fast_greeks4` shares with it.
+    fn fast_price_parts(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, FastParts) {
+        let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
+        let (price, inside) = fast_finish4(l, p.tau, p.g, p.scale, inside);
+        (price, inside, p)
     }
 
     fn store(s: &mut [f64], i: usize, v: V) {
@@ -615,6 +636,16 @@ struct FastParts {
     e_hi: V,
     g: V,
     scale: V,
+}
+
+/// Per-lane values of `fast_setup4` that `fast_finish4` needs besides `FastParts`.
+#[derive(Clone, Copy)]
+struct FastLanes {
+    /// `-|x| / s`
+    h: V,
+    abs_x: V,
+    itm: V,
+    underflow: V,
 }
 
 /// Everything the price and greeks kernels share for four contracts: `Moneyness::new`,
@@ -742,19 +773,62 @@ fn group_price(g: &Group) -> V {
     mul(g.scale, value)
 }
 
-/// The price kernel: whole groups of four through the plain-double formulas (`fast`); the
-/// lanes outside their region are collected and priced by the exact kernel four at a time
-/// (one such lane no longer costs its whole group the exact kernel); the remainder and the
-/// guarded lanes in the scalar code.
+/// The price kernel, in blocks of `SORT_BLOCK` contracts and two passes. The first runs
+/// the plain-double setup (`fast_setup4`) on whole groups of four and sorts the lanes by the
+/// formula their out-of-the-money value takes (direct, moment series, erfcx difference,
+/// underflow); the second runs each formula on groups of four lanes that all take it, so a
+/// group never pays for two formulas (three in four groups of the CSI scan were mixed).
+/// Lanes outside the plain-double region, or refused by its cancellation test, are collected
+/// and priced by the exact kernel four at a time; the remainder and guarded lanes by the
+/// scalar code. Every lane goes through the same operations as `fast::price` or
+/// `black::bsm_price_exact`, so the bits are the scalar ones.
 #[target_feature(enable = "avx2,fma")]
 fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let n = out.len();
-    let groups = n / 4;
+    let whole = n - n % 4;
     let mut rows = [0usize; 4];
     let mut count = 0;
-    for g in 0..groups {
-        let i = 4 * g;
-        let (value, inside) = fast_price4(
+    let mut start = 0;
+    while start < whole {
+        let end = (start + SORT_BLOCK).min(whole);
+        price_block_sorted(inputs, start, end, out, &mut rows, &mut count);
+        start = end;
+    }
+    exact_prices(inputs, &rows[..count], out);
+    if whole < n {
+        let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][whole..n]);
+        bsm_price_chunk(&rest, &mut out[whole..]);
+    }
+}
+
+/// Contracts per block of `price_chunk_avx2`'s two passes.
+const SORT_BLOCK: usize = 256;
+
+/// `price_chunk_avx2` for rows `start..end` (`end - start` a multiple of four, at most
+/// `SORT_BLOCK`); lanes for the exact kernel are added to `rows`, flushed by fours.
+#[target_feature(enable = "avx2,fma")]
+fn price_block_sorted(
+    inputs: &[&[f64]; 7],
+    start: usize,
+    end: usize,
+    out: &mut [f64],
+    rows: &mut [usize; 4],
+    count: &mut usize,
+) {
+    use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
+    let mut fields = [[0.0f64; SORT_BLOCK]; 7]; // h, tau, |x|, g, scale, itm, underflow
+    let mut lists = [[0u16; SORT_BLOCK]; 4];
+    let mut counts = [0usize; 4];
+    let to_exact = |m: usize, rows: &mut [usize; 4], count: &mut usize, out: &mut [f64]| {
+        rows[*count] = m;
+        *count += 1;
+        if *count == 4 {
+            exact_prices(inputs, &rows[..], out);
+            *count = 0;
+        }
+    };
+    for i in (start..end).step_by(4) {
+        let (p, l, inside) = fast_setup4(
             load(inputs[0], i),
             load(inputs[1], i),
             load(inputs[2], i),
@@ -763,26 +837,72 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
             load(inputs[5], i),
             load(inputs[6], i),
         );
-        store(out, i, value);
-        let handled = lanes(inside);
-        if handled != 0xf {
-            for lane in 0..4 {
-                if handled & (1 << lane) == 0 {
-                    rows[count] = i + lane;
-                    count += 1;
-                    if count == 4 {
-                        exact_prices(inputs, &rows, out);
-                        count = 0;
-                    }
-                }
+        let j = i - start;
+        for (field, v) in
+            fields
+                .iter_mut()
+                .zip([l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, l.underflow])
+        {
+            store(field, j, v);
+        }
+        let direct = gt(add(l.h, p.tau), splat(DIRECT_CDF_THRESHOLD));
+        let series = and(
+            not(direct),
+            and(lt(p.tau, splat(SMALL_TAU)), ge(l.h, splat(MILLER_BELOW))),
+        );
+        let (inside, underflow, direct, series) = (
+            lanes(inside),
+            lanes(l.underflow),
+            lanes(direct),
+            lanes(series),
+        );
+        for lane in 0..4 {
+            let bit = 1 << lane;
+            if inside & bit == 0 {
+                to_exact(i + lane, rows, count, out);
+                continue;
             }
+            let class = if underflow & bit != 0 {
+                3
+            } else if direct & bit != 0 {
+                0
+            } else if series & bit != 0 {
+                1
+            } else {
+                2
+            };
+            lists[class][counts[class]] = (j + lane) as u16;
+            counts[class] += 1;
         }
     }
-    exact_prices(inputs, &rows[..count], out);
-    let done = 4 * groups;
-    if done < n {
-        let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][done..n]);
-        bsm_price_chunk(&rest, &mut out[done..]);
+    for (list, &len) in lists.iter().zip(&counts) {
+        let mut at = 0;
+        while at < len {
+            let real = (len - at).min(4);
+            // a short last group repeats its last lane
+            let idx: [usize; 4] = std::array::from_fn(|l| list[at + l.min(real - 1)] as usize);
+            let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
+            let [h, tau, abs_x, g, scale, itm, underflow] =
+                std::array::from_fn(|f| gather(&fields[f]));
+            let all = eq(h, h);
+            let l = FastLanes {
+                h,
+                abs_x,
+                itm,
+                underflow,
+            };
+            let (price, ok) = fast_finish4(l, tau, g, scale, all);
+            let (price, ok) = (to_array(price), lanes(ok));
+            for l in 0..real {
+                let m = start + idx[l];
+                if ok & (1 << l) != 0 {
+                    out[m] = price[l];
+                } else {
+                    to_exact(m, rows, count, out);
+                }
+            }
+            at += real;
+        }
     }
 }
 
@@ -1533,6 +1653,53 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// CSI-like contracts: nearly all lanes take the plain-double formulas, sorted by formula
+    /// in `price_block_sorted`; every price must still be the scalar one, bit for bit.
+    #[test]
+    fn sorted_plain_double_prices_are_the_scalar_ones() {
+        if !available() {
+            return;
+        }
+        let n = 1003;
+        let mut state: u64 = 5;
+        let mut rnd = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        for i in 0..n {
+            let s = (2f64.ln() + rnd() * (2000f64.ln() - 2f64.ln())).exp();
+            let row = [
+                s,
+                s * (0.5 + rnd()),
+                0.02,
+                if i % 2 == 0 { 0.0 } else { 0.01 },
+                0.05 + 0.85 * rnd(),
+                1.0 / 365.0 + rnd() * 2.0,
+                if i % 3 == 0 { -1.0 } else { 1.0 },
+            ];
+            for (c, v) in cols.iter_mut().zip(row) {
+                c.push(v);
+            }
+        }
+        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+        let mut vector = vec![0.0; n];
+        price_chunk(&views, &mut vector);
+        let mut fast = 0;
+        for (i, v) in vector.iter().enumerate() {
+            let c = crate::black::Contract::from_columns(&views, i);
+            fast += crate::fast::price(&c).is_some() as usize;
+            assert_eq!(
+                v.to_bits(),
+                crate::black::bsm_price(&c).to_bits(),
+                "row {i}: {c:?}"
+            );
+        }
+        assert!(fast > n * 9 / 10, "only {fast} plain-double lanes");
     }
 
     #[test]
