@@ -1396,7 +1396,7 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
         let ax = neg(xh);
         let b_max = exp(mul(splat(0.5), xh));
         let mut going = eq(s, s);
-        for _ in 0..crate::implied::PRE_STEPS {
+        for _ in 0..crate::implied::MAX_PRE_STEPS {
             // fast::otm_value_and_gaussian
             let tau = mul(splat(0.5), s);
             let h = neg(div(ax, s));
@@ -1454,18 +1454,18 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
             let h3 = div(d3, p1);
             let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
             let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
-            let step = div(numerator, denominator);
+            let householder = div(numerator, denominator);
+            // implied::pre_steps: Newton's step where Householder's points the other way, at
+            // most doubling or halving s
+            let step = select(gt(mul(householder, nu), splat(0.0)), householder, nu);
+            let step = min(max(step, mul(splat(-0.5), s)), s);
             let next = add(s, step);
             going = and(going, and(gt(next, splat(0.0)), is_finite(next)));
-            // implied::pre_steps' sanity test: Newton's direction, at most half of s
+            s = select(going, next, s);
             going = and(
                 going,
-                and(
-                    gt(mul(step, nu), splat(0.0)),
-                    le(abs(step), mul(splat(0.5), s)),
-                ),
+                gt(abs(step), mul(splat(crate::implied::PRE_STEPS_DONE), s)),
             );
-            s = select(going, next, s);
         }
     }
     let (mut lo, mut hi) = (splat(0.0), splat(f64::INFINITY));
