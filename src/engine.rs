@@ -14,7 +14,7 @@
 use std::marker::PhantomData;
 
 use ndarray::{ArrayViewD, IxDyn};
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{PricingError, Result};
 use crate::parallel;
@@ -283,8 +283,27 @@ where
 
     let tasks = n.div_ceil(task);
     if threads > 1 {
+        // The calling thread works too, taking tasks from the same counter as `threads - 1`
+        // helpers spawned on the pool: when the pool's threads are slow to wake (they sleep
+        // once idle, and a notebook is idle between calls), the caller has done the work
+        // meanwhile, so a parallel call is never much slower than a serial one.
         let pool = parallel::pool()?;
-        pool.install(|| (0..tasks).into_par_iter().for_each(|t| run_task(t * task)));
+        let next = AtomicUsize::new(0);
+        let work = || {
+            loop {
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                if t >= tasks {
+                    break;
+                }
+                run_task(t * task);
+            }
+        };
+        pool.in_place_scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(|_| work());
+            }
+            work();
+        });
         return Ok(());
     }
     (0..tasks).for_each(|t| run_task(t * task));
