@@ -382,6 +382,22 @@ mod tests {
         let shape = [300usize, 401];
         let v = [a.view(), b.view(), c.view()];
         assert_eq!(add3(&v, &shape, true), add3(&v, &shape, false));
+        // the task size follows n: every task boundary case around the threshold and clamps
+        for n in [
+            PARALLEL_THRESHOLD - 1,
+            PARALLEL_THRESHOLD,
+            PARALLEL_THRESHOLD + 1,
+            5_003,
+            10_000,
+            4 * 2 * TASK + 3,
+        ] {
+            let a = Array::linspace(0.0, 1.0, n).into_dyn();
+            let b = ndarray::arr0(2.0).into_dyn();
+            let v = [a.view(), b.view(), c.view()];
+            let got = add3(&v, &[n], true);
+            assert_eq!(got, add3(&v, &[n], false), "n = {n}");
+            assert_eq!(got[[n - 1]], 1.0 + 20.0 + 50.0, "n = {n}: the last element");
+        }
     }
 
     #[test]
