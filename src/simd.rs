@@ -1814,6 +1814,7 @@ mod implied_tests {
                 assert_eq!(p.sqrt_t, want.sqrt_t, "row {m}");
             }
         }
+        println!("prepared in vectors: {handled} of {n}");
         assert!(
             handled >= n * 95 / 100,
             "only {handled} of {n} prepared in vectors"
