@@ -121,7 +121,10 @@ pub(crate) fn prepare(
         (x_signed, normalised)
     };
     let rounding = f64::EPSILON * normalised;
-    if beta <= rounding && beta >= -4.0 * rounding && beta < normalised {
+    // "within rounding" allows 16 ulps below the intrinsic value: a deep in-the-money price
+    // from a plain-double pricer (ours included: its intrinsic part carries the roundings of
+    // ln(S/K), the carry and the scale) can sit a few ulps under the exact intrinsic value
+    if beta <= rounding && beta >= -16.0 * rounding && beta < normalised {
         // Deep in the money the time value is within the rounding of the price itself: every
         // volatility up to the one whose time value is about an ulp reproduces the price.
         // Answer with that one (the middle of the range in price terms) rather than 0 or NaN.
