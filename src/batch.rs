@@ -51,6 +51,24 @@ pub fn check_scalar(name: &'static str, value: f64, domain: Domain) -> Result<()
 /// (so the compiler vectorises the scan, which otherwise costs a tenth of a price call) and
 /// searched only when one holds a culprit.
 fn first_outside(slice: &[f64], domain: Domain) -> Option<usize> {
+    // large inputs: the pool's threads scan pieces (the scan is a pass over memory, serial
+    // before the parallel kernel: 13 % of a 5 M price call on two threads), first hit wins
+    const PIECE: usize = 1 << 17;
+    let pool = match crate::parallel::pool() {
+        Ok(pool) if slice.len() >= 2 * PIECE && pool.current_num_threads() > 1 => pool,
+        _ => return first_outside_serial(slice, domain),
+    };
+    use rayon::prelude::*;
+    pool.install(|| {
+        slice
+            .par_chunks(PIECE)
+            .enumerate()
+            .find_map_first(|(p, piece)| first_outside_serial(piece, domain).map(|i| p * PIECE + i))
+    })
+}
+
+/// `first_outside` on the calling thread.
+fn first_outside_serial(slice: &[f64], domain: Domain) -> Option<usize> {
     const BLOCK: usize = 512;
     for (b, block) in slice.chunks(BLOCK).enumerate() {
         let count: u64 = match domain {
@@ -422,6 +440,34 @@ mod tests {
         assert_eq!(e.to_string(), "s = inf: s must be finite and > 0");
         let nan = arr0(f64::NAN).into_dyn();
         assert!(check_domain("t", &nan.view(), Domain::Positive).is_ok());
+    }
+
+    /// Large inputs are scanned in pieces on the pool: still the first culprit in C order,
+    /// whichever piece finishes first, and NaN still passes.
+    #[test]
+    fn first_offending_index_of_a_large_input() {
+        crate::parallel::set_num_threads(2).unwrap();
+        let n = 1_000_003;
+        let mut t = Array1::from_elem(n, 0.5);
+        t[17] = f64::NAN;
+        assert!(check_domain("t", &t.view().into_dyn(), Domain::Positive).is_ok());
+        for (later, first) in [(900_000, 300_001), (n - 1, 262_144), (500_000, 131_071)] {
+            let mut t = t.clone();
+            t[later] = 0.0;
+            t[first] = f64::NEG_INFINITY;
+            let e = check_domain("t", &t.view().into_dyn(), Domain::Positive).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("t[{first}] = -inf: t must be finite and > 0")
+            );
+        }
+        let mut r = Array1::from_elem(n, 0.01);
+        r[n - 1] = f64::INFINITY;
+        let e = check_domain("r", &r.view().into_dyn(), Domain::Finite).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("r[{}] = inf: r must be finite", n - 1)
+        );
     }
 
     #[test]
