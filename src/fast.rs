@@ -23,7 +23,7 @@
 //! `simd::fast_price4` repeats these operations lane by lane, bit for bit.
 
 use crate::black::{Contract, GreekValues};
-use crate::dd::Dd;
+use crate::dd::{Dd, two_sum};
 use crate::elementary::{LN2_HI, LN2_LO, exp, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
 use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
@@ -47,8 +47,6 @@ pub(crate) const MIN_EXPONENT: f64 = -500.0;
 pub(crate) const UNDERFLOW_EXPONENT: f64 = -870.0;
 
 const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
-/// `1/sqrt 2 - FRAC_1_SQRT_2`
-pub(crate) const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
 
 /// Natural logarithm of a positive normal double, within about an ulp.
 ///
@@ -102,14 +100,6 @@ const ATANH_TAIL: [f64; 9] = [
     2.0 / 3.0,
 ];
 
-/// Two doubles whose sum is exactly `a + b` (Knuth).
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
-}
-
 /// Where the plain difference of `erfcx` is accepted: its cancellation `E1 / (E1 - E2)` at
 /// most this times `1 + h^2` (which bounds both the price error in units of `kappa` and the
 /// implied-vol error of a round trip to a few units).
@@ -132,8 +122,8 @@ fn gaussian_exponent(h: f64, tau: f64) -> (f64, f64) {
 fn erfcx_of_sum(a: f64, b: f64) -> f64 {
     let (sum, sum_err) = two_sum(a, b);
     let z = sum * FRAC_1_SQRT_2;
-    let z_err =
-        sum.mul_add(FRAC_1_SQRT_2, -z) + sum.mul_add(FRAC_1_SQRT_2_LO, sum_err * FRAC_1_SQRT_2);
+    let z_err = sum.mul_add(FRAC_1_SQRT_2, -z)
+        + sum.mul_add(crate::normalised::FRAC_1_SQRT_2.lo, sum_err * FRAC_1_SQRT_2);
     let e = erfcx(z);
     (2.0 * z)
         .mul_add(e, -2.0 * FRAC_1_SQRT_PI)
@@ -191,6 +181,70 @@ pub(crate) fn otm_value_and_gaussian(ax: f64, s: f64) -> Option<(f64, f64)> {
 /// The cancellation the pre-steps accept: 1e5 (1 + h^2) leaves about 1e-10 of `b`.
 pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
 
+/// What the price and the greeks share, each value formed as `simd::fast_setup4` forms it.
+struct Setup {
+    log_ratio: f64,
+    resid_term: f64,
+    carry: f64,
+    /// x = ln(F/K)
+    x: f64,
+    abs_x: f64,
+    sqrt_t: f64,
+    /// s = sigma sqrt(t)
+    total: f64,
+    tau: f64,
+    /// -|x| / s: h seen from the out-of-the-money side
+    h_otm: f64,
+    e_hi: f64,
+    /// the gaussian factor e^{-(h^2 + tau^2)/2}
+    g: f64,
+    scale: f64,
+    /// the region's tests on the inputs and `x` (NaN anywhere fails them); the callers add
+    /// their tests of the gaussian exponent
+    in_region: bool,
+}
+
+#[inline(always)]
+fn setup(c: &Contract) -> Setup {
+    let ratio = c.s / c.k;
+    // S - ratio K exactly: ln(S/K) = ln(ratio) + resid / S to first order
+    let resid = (-ratio).mul_add(c.k, c.s);
+    let log_ratio = ln(ratio);
+    let resid_term = resid / c.s;
+    let carry = (c.r - c.q) * c.t;
+    let x = log_ratio + (resid_term + carry);
+    let sqrt_t = c.t.sqrt();
+    let total = c.sigma * sqrt_t;
+    let tau = 0.5 * total;
+    let abs_x = x.abs();
+    let h_otm = -(abs_x / total);
+    let (e_hi, e_lo) = gaussian_exponent(h_otm, tau);
+    // `ln(S/K)` and the carry must not cancel: their roundings would be a large part of x
+    let in_region = abs_x <= MAX_ABS_X
+        && log_ratio.abs() + carry.abs() <= MAX_LOG_CANCELLATION * (abs_x + total)
+        && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&total)
+        && (MIN_SPOT..=MAX_SPOT).contains(&c.s)
+        && (MIN_SPOT..=MAX_SPOT).contains(&c.k)
+        && (c.r * c.t).abs() <= MAX_RATE_TIME
+        && (c.q * c.t).abs() <= MAX_RATE_TIME;
+    let g0 = exp(e_hi);
+    Setup {
+        log_ratio,
+        resid_term,
+        carry,
+        x,
+        abs_x,
+        sqrt_t,
+        total,
+        tau,
+        h_otm,
+        e_hi,
+        g: g0.mul_add(e_lo, g0),
+        scale: (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t)),
+        in_region,
+    }
+}
+
 /// The price of `c` when it is in the common region, `None` otherwise (then the exact
 /// kernel prices it). NaN inputs are outside the region.
 ///
@@ -200,49 +254,29 @@ pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
 /// moment series (upward recurrence) for small `tau` and `h >= -1.5`, the difference of
 /// `erfcx` elsewhere, where its cancellation is acceptable.
 #[inline(always)]
+pub fn price(c: &Contract) -> Option<f64> {
+    price_from(c, &setup(c))
+}
+
 // the range test is written out: a NaN exponent must fail it, and `!range.contains` passes it
 #[allow(clippy::manual_range_contains)]
-pub fn price(c: &Contract) -> Option<f64> {
-    let ratio = c.s / c.k;
-    // S - ratio K exactly: ln(S/K) = ln(ratio) + resid / S to first order
-    let resid = (-ratio).mul_add(c.k, c.s);
-    let log_ratio = ln(ratio);
-    let carry = (c.r - c.q) * c.t;
-    let x = log_ratio + (resid / c.s + carry);
-    let total = c.sigma * c.t.sqrt();
-    let tau = 0.5 * total;
-    let abs_x = x.abs();
-    let h = -(abs_x / total);
-    let (e_hi, e_lo) = gaussian_exponent(h, tau);
-    let rt = c.r * c.t;
-    let qt = c.q * c.t;
-    // `ln(S/K)` and the carry must not cancel: their roundings would be a large part of x
-    let in_region = abs_x <= MAX_ABS_X
-        && log_ratio.abs() + carry.abs() <= MAX_LOG_CANCELLATION * (abs_x + total)
-        && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&total)
-        && (MIN_SPOT..=MAX_SPOT).contains(&c.s)
-        && (MIN_SPOT..=MAX_SPOT).contains(&c.k)
-        && rt.abs() <= MAX_RATE_TIME
-        && qt.abs() <= MAX_RATE_TIME
-        && (e_hi >= MIN_EXPONENT || e_hi < UNDERFLOW_EXPONENT);
-    if !in_region {
+#[inline(always)]
+fn price_from(c: &Contract, su: &Setup) -> Option<f64> {
+    if !su.in_region || !(su.e_hi >= MIN_EXPONENT || su.e_hi < UNDERFLOW_EXPONENT) {
         return None;
     }
-    let g0 = exp(e_hi);
-    let g = g0.mul_add(e_lo, g0);
-    let b = if e_hi < UNDERFLOW_EXPONENT {
+    let b = if su.e_hi < UNDERFLOW_EXPONENT {
         0.0
     } else {
-        otm_value(h, tau, abs_x, g, MAX_CANCELLATION)?
+        otm_value(su.h_otm, su.tau, su.abs_x, su.g, MAX_CANCELLATION)?
     };
-    let scale = (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t));
-    let itm = c.is_call == (x > 0.0);
+    let itm = c.is_call == (su.x > 0.0);
     let value = if itm {
-        b + two_sinh_half(Dd::from_f64(abs_x))
+        b + two_sinh_half(Dd::from_f64(su.abs_x))
     } else {
         b
     };
-    Some(scale * value)
+    Some(su.scale * value)
 }
 
 /// Greeks in plain doubles only where the gaussian exponent is above this (|h| <= 20): the
@@ -260,22 +294,24 @@ pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
 /// `simd::fast_greeks4` repeats these operations.
 #[inline(always)]
 pub fn greeks(c: &Contract) -> Option<GreekValues> {
-    let price = price(c)?;
-    let ratio = c.s / c.k;
-    let resid = (-ratio).mul_add(c.k, c.s);
-    let log_ratio = ln(ratio);
-    let resid_term = resid / c.s;
-    let carry = (c.r - c.q) * c.t;
-    let x = log_ratio + (resid_term + carry);
+    let su = setup(c);
+    let price = price_from(c, &su)?;
+    let Setup {
+        log_ratio,
+        resid_term,
+        carry,
+        x,
+        sqrt_t,
+        total,
+        tau,
+        e_hi,
+        g,
+        scale,
+        ..
+    } = su;
     let log_spot = log_ratio + resid_term;
-    let sqrt_t = c.t.sqrt();
-    let total = c.sigma * sqrt_t;
-    let tau = 0.5 * total;
+    // the signed h: its square is the out-of-the-money one's, so `g` serves both
     let h = x / total;
-    let (e_hi, e_lo) = gaussian_exponent(h, tau);
-    let g0 = exp(e_hi);
-    let g = g0.mul_add(e_lo, g0);
-    let scale = (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t));
     let vega_factor = scale * g * FRAC_1_SQRT_2PI;
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let d1 = h + tau;
@@ -329,16 +365,7 @@ pub fn greeks(c: &Contract) -> Option<GreekValues> {
 mod tests {
     use super::*;
     use crate::black::{bsm_greeks_exact, bsm_price_exact};
-
-    fn xorshift(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::testing::xorshift;
 
     fn ulps(got: f64, want: f64) -> f64 {
         (got - want).abs() / (f64::EPSILON * want.abs())

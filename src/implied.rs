@@ -506,19 +506,10 @@ mod exact_objectives {
     /// pays per group is the worst of its four lanes.
     #[test]
     fn one_exact_objective_is_the_rule() {
-        let mut state: u64 = 300;
-        let mut rnd = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::testing::xorshift(300);
         let (mut one, mut all) = (0, 0);
         for i in 0..20_000 {
-            let s = (2f64.ln() + rnd() * (2000f64.ln() - 2f64.ln())).exp();
-            let k = s * (0.5 + rnd());
-            let sigma = 0.05 + 0.85 * rnd();
-            let t = 1.0 / 365.0 + rnd() * 2.0;
+            let (s, k, sigma, t) = crate::testing::csi_like(&mut rnd);
             let is_call = i % 2 == 0;
             let c = crate::black::Contract {
                 s,

@@ -23,3 +23,5 @@ mod python;
 pub mod simd;
 pub mod surface;
 mod tables;
+#[cfg(test)]
+mod testing;

@@ -430,12 +430,22 @@ vfn! {
         fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
     }
 
+    /// `fast::gaussian_exponent`: `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly
+    fn gaussian_exponent(h: V, tau: V) -> (V, V) {
+        let hh = mul(h, h);
+        let hh_err = fma(h, h, neg(hh));
+        let tt = mul(tau, tau);
+        let tt_err = fma(tau, tau, neg(tt));
+        let (sum, sum_err) = two_sum(hh, tt);
+        (mul(splat(-0.5), sum), mul(splat(-0.5), add(sum_err, add(hh_err, tt_err))))
+    }
+
     /// `fast::erfcx_of_sum`
     fn erfcx_of_sum(a: V, b: V) -> V {
         let (sum, sum_err) = two_sum(a, b);
         let f = splat(std::f64::consts::FRAC_1_SQRT_2);
         let z = mul(sum, f);
-        let z_err = add(fma(sum, f, neg(z)), fma(sum, splat(crate::fast::FRAC_1_SQRT_2_LO), mul(sum_err, f)));
+        let z_err = add(fma(sum, f, neg(z)), fma(sum, splat(crate::normalised::FRAC_1_SQRT_2.lo), mul(sum_err, f)));
         let e = erfcx(z);
         fma(fma(mul(splat(2.0), z), e, splat(-2.0 * FRAC_1_SQRT_PI)), z_err, e)
     }
@@ -556,14 +566,7 @@ vfn! {
         let tau = mul(splat(0.5), total);
         let abs_x = abs(x);
         let h = neg(div(abs_x, total));
-        // gaussian_exponent
-        let hh = mul(h, h);
-        let hh_err = fma(h, h, neg(hh));
-        let tt = mul(tau, tau);
-        let tt_err = fma(tau, tau, neg(tt));
-        let (sum, sum_err) = two_sum(hh, tt);
-        let e_hi = mul(splat(-0.5), sum);
-        let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
+        let (e_hi, e_lo) = gaussian_exponent(h, tau);
         let rt = mul(r, t);
         let qt = mul(q, t);
         let within = |v: V, lo: f64, hi: f64| and(ge(v, splat(lo)), le(v, splat(hi)));
@@ -906,6 +909,11 @@ fn price_block_sorted(
     }
 }
 
+/// Rows `rows[0..4]` of the seven input columns, as four-element columns.
+fn gather_rows(inputs: &[&[f64]; 7], rows: &[usize]) -> [[f64; 4]; 7] {
+    std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]))
+}
+
 /// Exact-kernel prices of the rows `rows`: four gathered into one vector group, fewer (or
 /// guarded lanes) by the scalar code.
 #[target_feature(enable = "avx2,fma")]
@@ -917,7 +925,7 @@ fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
         }
         return;
     }
-    let cols: [[f64; 4]; 7] = std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]));
+    let cols = gather_rows(inputs, rows);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let group = setup4(&views, 0);
     let values = to_array(group_price(&group));
@@ -1021,7 +1029,7 @@ fn exact_greeks(
         }
         return;
     }
-    let cols: [[f64; 4]; 7] = std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]));
+    let cols = gather_rows(inputs, rows);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let (values, guarded) = exact_greeks4(&views);
     for (l, &m) in rows.iter().enumerate() {
@@ -1400,13 +1408,7 @@ fn solve4(ps: &[crate::implied::Problem; 4]) -> [crate::dd::Dd; 4] {
             // fast::otm_value_and_gaussian
             let tau = mul(splat(0.5), s);
             let h = neg(div(ax, s));
-            let hh = mul(h, h);
-            let hh_err = fma(h, h, neg(hh));
-            let tt = mul(tau, tau);
-            let tt_err = fma(tau, tau, neg(tt));
-            let (sum, sum_err) = two_sum(hh, tt);
-            let e_hi = mul(splat(-0.5), sum);
-            let e_lo = mul(splat(-0.5), add(sum_err, add(hh_err, tt_err)));
+            let (e_hi, e_lo) = gaussian_exponent(h, tau);
             going = and(
                 going,
                 and(
@@ -1591,13 +1593,7 @@ mod tests {
     use super::*;
 
     fn random_columns(n: usize, seed: u64) -> [Vec<f64>; 7] {
-        let mut state = seed;
-        let mut rnd = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::testing::xorshift(seed);
         let mut cols: [Vec<f64>; 7] = Default::default();
         for i in 0..n {
             let s = (rnd() * 14.0 - 7.0).exp();
@@ -1663,23 +1659,17 @@ mod tests {
             return;
         }
         let n = 1003;
-        let mut state: u64 = 5;
-        let mut rnd = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::testing::xorshift(5);
         let mut cols: [Vec<f64>; 7] = Default::default();
         for i in 0..n {
-            let s = (2f64.ln() + rnd() * (2000f64.ln() - 2f64.ln())).exp();
+            let (s, k, sigma, t) = crate::testing::csi_like(&mut rnd);
             let row = [
                 s,
-                s * (0.5 + rnd()),
+                k,
                 0.02,
                 if i % 2 == 0 { 0.0 } else { 0.01 },
-                0.05 + 0.85 * rnd(),
-                1.0 / 365.0 + rnd() * 2.0,
+                sigma,
+                t,
                 if i % 3 == 0 { -1.0 } else { 1.0 },
             ];
             for (c, v) in cols.iter_mut().zip(row) {
@@ -1754,19 +1744,10 @@ mod implied_tests {
             return;
         }
         let n = 4000;
-        let mut state: u64 = 7;
-        let mut rnd = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::testing::xorshift(7);
         let mut cols: [Vec<f64>; 7] = Default::default();
         for i in 0..n {
-            let s = (2f64.ln() + rnd() * (2000f64.ln() - 2f64.ln())).exp();
-            let k = s * (0.5 + rnd());
-            let sigma = 0.05 + 0.85 * rnd();
-            let t = 1.0 / 365.0 + rnd() * 2.0;
+            let (s, k, sigma, t) = crate::testing::csi_like(&mut rnd);
             let is_call = i % 3 != 0;
             let c = crate::black::Contract {
                 s,
@@ -1827,13 +1808,7 @@ mod implied_tests {
             return;
         }
         let n = 4003;
-        let mut state: u64 = 99;
-        let mut rnd = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::testing::xorshift(99);
         let mut cols: [Vec<f64>; 7] = Default::default();
         for i in 0..n {
             let s = (rnd() * 10.0 - 3.0).exp();
