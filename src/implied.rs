@@ -216,7 +216,7 @@ fn lower_start(beta: f64, x: f64, s_c: f64) -> f64 {
 fn upper_start(complement: f64, x: f64, s_c: f64) -> f64 {
     let two_cosh = exp(0.5 * x) + exp(-0.5 * x);
     let p = (complement / two_cosh).min(0.5);
-    (-2.0 * inverse_normal_cdf_steps(p, START_HALLEY_STEPS)).max(s_c)
+    (-2.0 * inverse_normal_cdf_steps(p, 0)).max(s_c)
 }
 
 /// The total volatility `s` with `b(x, s) = beta` for `x <= 0`, as a double-double, or None
@@ -283,12 +283,13 @@ fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
 pub(crate) const MAX_PRE_STEPS: usize = 8;
 pub(crate) const PRE_STEPS_DONE: f64 = 1e-2;
 
-/// Newton steps of the lower start on its asymptotic model, Halley steps of the upper
-/// start's normal quantile (measured on 5 M CSI inversions: 2 Newton steps cost 45 % more
-/// time in the steps that follow, 6 cost 7 % more than 4; one Halley step instead of two
-/// saves 6 %: the quantile's model is a few per cent from the truth anyway).
+/// Newton steps of the lower start on its asymptotic model (measured on 5 M CSI inversions:
+/// 2 Newton steps cost 45 % more time in the steps that follow, 6 cost 7 % more than 4; with
+/// the pre-steps stopping at 1e-2 s, 2 and 3 cost 6 % and 1 % more than 4). The upper start
+/// takes the normal quantile's rational model as it is: a Halley step on it cost 7 % more
+/// than none (its exact normal cdf costs more than the plain-double pre-step it saves; the
+/// model is a few per cent from the truth anyway).
 pub(crate) const START_NEWTON_STEPS: usize = 4;
-pub(crate) const START_HALLEY_STEPS: usize = 1;
 
 /// The objective's size above which a step that does not halve it counts as stalled.
 pub(crate) const STALL_ABOVE: f64 = 1e-6;

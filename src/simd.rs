@@ -1175,7 +1175,7 @@ fn ln_normal(x: V, ok: &mut V) -> V {
     ln(x)
 }
 
-/// `normal::inverse_normal_cdf` for `p` in `(0, 0.5]`.
+/// `normal::inverse_normal_cdf_steps(p, 0)` (the rational model) for `p` in `(0, 0.5]`.
 #[target_feature(enable = "avx2,fma")]
 fn inverse_normal_cdf_lower(p: V, ok: &mut V) -> V {
     let tail = min(p, sub(splat(1.0), p));
@@ -1191,21 +1191,7 @@ fn inverse_normal_cdf_lower(p: V, ok: &mut V) -> V {
         ),
         mul(mul(mul(splat(0.001_308), u), u), u),
     );
-    let mut z = neg(sub(u, div(num, den)));
-    let frac = splat(crate::normal::FRAC_1_SQRT_2PI);
-    for _ in 0..crate::implied::START_HALLEY_STEPS {
-        let below = le(z, splat(0.0));
-        let err = select(
-            below,
-            sub(normal_cdf_dd(dd(z, splat(0.0))), p),
-            sub(sub(splat(1.0), p), normal_cdf_dd(dd(neg(z), splat(0.0)))),
-        );
-        let zd = dd(z, splat(0.0));
-        let pdf = mul(frac, exp_dd(dd_mul_f64(dd_mul(zd, zd), splat(-0.5))));
-        let r = div(err, pdf);
-        z = sub(z, div(r, add(splat(1.0), mul(mul(splat(0.5), z), r))));
-    }
-    z
+    neg(sub(u, div(num, den)))
 }
 
 /// `implied::prepare` for the four inversions from row `i`, for the lanes set in the mask
