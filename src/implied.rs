@@ -22,7 +22,7 @@ use crate::black::Moneyness;
 use crate::dd::Dd;
 use crate::elementary::{exp, exp_dd, ln_dd, two_sinh_half};
 use crate::fast::ln_any;
-use crate::normal::{FRAC_1_SQRT_2PI, inverse_normal_cdf_steps, normal_cdf};
+use crate::normal::{FRAC_1_SQRT_2PI, erfcx, inverse_normal_cdf_steps};
 use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 
 /// Safety net: the iteration normally stops after three to five steps.
@@ -245,10 +245,8 @@ fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
     // which side of the inflection point: b(x, s_c) = e^{x/2}/2 - e^{-x/2} Phi(-s_c), since
     // d1 = 0 there. Only the start depends on it, so its rounding near the seam is harmless:
     // the bracket starts as (0, inf) and narrows from the objective's signs.
-    let below_inflection = ax > 0.0 && {
-        let half_x = 0.5 * x.hi;
-        beta < 0.5 * exp(half_x) - exp(-half_x) * normal_cdf(-s_c)
-    };
+    // with Phi(-s_c) = e^{-s_c^2/2} erfcx(s_c/sqrt 2)/2 and s_c^2 = 2 ax: one erfcx, no cdf
+    let below_inflection = ax > 0.0 && beta < 0.5 * exp(0.5 * x.hi) * (1.0 - erfcx(ax.sqrt()));
     let complement = b_max - beta;
     let mut start = if below_inflection {
         lower_start(beta, x.hi, s_c)

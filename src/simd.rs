@@ -1143,24 +1143,41 @@ pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
     }
     // Group alike problems: a group of four runs every formula any of its lanes needs, so
     // lanes that share the objective's branch and the start's formula keep each other cheap.
-    pending.sort_by_key(|(_, p)| {
+    // Eight kinds: a counting sort of the indices (stable, linear; a comparison sort of the
+    // problems themselves was 4 % of the time).
+    let kind = |p: &crate::implied::Problem| {
         let tau = 0.5 * p.start;
         let h = p.x.hi / p.start;
-        (p.complement as u8) * 4
-            + (tau < crate::normalised::SMALL_TAU) as u8 * 2
-            + (h < crate::normalised::MILLER_BELOW) as u8
-    });
-    let groups = if available() { pending.len() / 4 } else { 0 };
+        usize::from(p.complement) * 4
+            + usize::from(tau < crate::normalised::SMALL_TAU) * 2
+            + usize::from(h < crate::normalised::MILLER_BELOW)
+    };
+    let mut first_of = [0usize; 9];
+    for (_, p) in &pending {
+        first_of[kind(p) + 1] += 1;
+    }
+    for j in 1..9 {
+        first_of[j] += first_of[j - 1];
+    }
+    let mut order = vec![0usize; pending.len()];
+    for (m, (_, p)) in pending.iter().enumerate() {
+        let slot = &mut first_of[kind(p)];
+        order[*slot] = m;
+        *slot += 1;
+    }
+    let groups = if available() { order.len() / 4 } else { 0 };
     for g in 0..groups {
-        let batch: [crate::implied::Problem; 4] = std::array::from_fn(|j| pending[4 * g + j].1);
+        let at: [usize; 4] = std::array::from_fn(|j| order[4 * g + j]);
+        let batch: [crate::implied::Problem; 4] = std::array::from_fn(|j| pending[at[j]].1);
         // SAFETY: `available()` checked that the CPU has AVX2 and FMA.
         let totals = unsafe { solve4(&batch) };
         for j in 0..4 {
-            let (i, p) = pending[4 * g + j];
+            let (i, p) = pending[at[j]];
             out[i] = p.finish(totals[j]);
         }
     }
-    for &(i, p) in &pending[4 * groups..] {
+    for &m in &order[4 * groups..] {
+        let (i, p) = pending[m];
         out[i] = p.finish(p.solve());
     }
 }
@@ -1256,10 +1273,9 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; 4], i3
     let xh = x_otm.hi;
     let ax = neg(xh);
     let s_c = sqrt(mul(splat(2.0), ax));
-    let half_x = mul(splat(0.5), xh);
-    let seam = sub(
-        mul(splat(0.5), exp(half_x)),
-        mul(exp(neg(half_x)), normal_cdf_dd(dd(neg(s_c), splat(0.0)))),
+    let seam = mul(
+        mul(splat(0.5), exp(mul(splat(0.5), xh))),
+        sub(splat(1.0), erfcx(sqrt(ax))),
     );
     let below = and(gt(ax, splat(0.0)), lt(beta, seam));
     let complement = sub(b_max, beta);
