@@ -32,11 +32,11 @@ pub(crate) const SERIES_ORDER: usize = 17;
 /// Below this `h` the moments come from the downward recurrence.
 pub(crate) const MILLER_BELOW: f64 = -1.5;
 /// Longest downward recurrence: 30 + 250/h^2 at h = -1.5.
-const MILLER_MAX: usize = 160;
+pub(crate) const MILLER_MAX: usize = 160;
 /// `1/k`: the recurrence multiplies by these instead of dividing (a division's latency on
 /// the recurrence's dependency chain cost most of its time; accuracy is unchanged, checked
 /// against 40-digit values).
-const RECIPROCALS: [f64; MILLER_MAX + 2] = {
+pub(crate) const RECIPROCALS: [f64; MILLER_MAX + 2] = {
     let mut a = [0.0; MILLER_MAX + 2];
     let mut k = 1;
     while k < MILLER_MAX + 2 {

@@ -294,12 +294,7 @@ vfn! {
     /// Lanes outside `wanted` hold garbage (and do not raise the recurrence's length).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
         use crate::normalised::{SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
-        let order = select(lt(tau, splat(0.002)), splat(5.0),
-            select(lt(tau, splat(0.01)), splat(7.0),
-            select(lt(tau, splat(0.03)), splat(9.0),
-            select(lt(tau, splat(0.06)), splat(11.0),
-            select(lt(tau, splat(0.1)), splat(13.0),
-            select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))));
+        let order = series_order(tau);
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
         // only as far as the highest order any lane needs: the others mask their terms
         let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
@@ -319,6 +314,56 @@ vfn! {
             k -= 2;
         }
         mul(add(sum, m[1]), tau)
+    }
+
+    /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
+    /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
+    /// top and holds its values until then. Lanes outside `wanted` hold garbage.
+    fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
+        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
+        let order = series_order(tau);
+        let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
+        let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
+        let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
+        let highest_order = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+        let mut m = [splat(0.0); SERIES_ORDER + 1];
+        let (mut above, mut here) = (saddle, splat(1.0));
+        let minus_h = neg(h);
+        for k in (1..=highest.min(MILLER_MAX)).rev() {
+            let below = mul(fma(minus_h, here, above), splat(RECIPROCALS[k]));
+            let active = le(splat(k as f64), top);
+            above = select(active, here, above);
+            here = select(active, below, here);
+            if k - 1 <= SERIES_ORDER {
+                m[k - 1] = here;
+            }
+        }
+        let norm = div(y, m[0]);
+        for v in m.iter_mut() {
+            *v = mul(*v, norm);
+        }
+        let t2 = mul(tau, tau);
+        let mut sum = splat(0.0);
+        let mut k = highest_order.clamp(5, SERIES_ORDER) | 1;
+        while k >= 3 {
+            let next = mul(mul(add(sum, m[k]), t2), splat(SERIES_STEPS[k]));
+            sum = select(le(splat(k as f64), order), next, sum);
+            k -= 2;
+        }
+        mul(add(sum, m[1]), tau)
+    }
+
+    /// `normalised::moment_series`'s order for each lane's `tau`
+    fn series_order(tau: V) -> V {
+        use crate::normalised::SERIES_ORDER;
+        select(lt(tau, splat(0.002)), splat(5.0),
+            select(lt(tau, splat(0.01)), splat(7.0),
+            select(lt(tau, splat(0.03)), splat(9.0),
+            select(lt(tau, splat(0.06)), splat(11.0),
+            select(lt(tau, splat(0.1)), splat(13.0),
+            select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
     }
 
     fn and(a: V, b: V) -> V { V(_mm256_and_pd(a.0, b.0)) }
@@ -388,17 +433,10 @@ vfn! {
         if lanes(cdf) != 0 {
             value = select(cdf, otm_call_cdf_difference(x, h, tau), value);
         }
-        let m = lanes(miller);
-        if m != 0 {
-            let mut out = to_array(value);
-            let (hh, hl, th, tl, g) = (to_array(h.hi), to_array(h.lo), to_array(tau.hi), to_array(tau.lo), to_array(gaussian));
-            for lane in 0..4 {
-                if m & (1 << lane) != 0 {
-                    use crate::dd::Dd;
-                    out[lane] = crate::normalised::otm_call_series(Dd::new(hh[lane], hl[lane]), Dd::new(th[lane], tl[lane]), g[lane]);
-                }
-            }
-            value = from_lanes(out);
+        if lanes(miller) != 0 {
+            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
+                                moment_series_miller(h.hi, tau.hi, miller));
+            value = select(miller, by_series, value);
         }
         value
     }
@@ -1621,6 +1659,43 @@ mod tests {
             }
         }
         cols
+    }
+
+    #[test]
+    fn vector_miller_series_is_bit_identical_to_the_scalar_one() {
+        if !available() {
+            return;
+        }
+        let mut rnd = crate::testing::xorshift(17);
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            // h from -1.5 down to -400, tau 1e-4..0.21; one lane in eight left out
+            let h: [f64; 4] = std::array::from_fn(|_| -1.5 - (rnd() * 6.0).exp() + 1.0);
+            let tau: [f64; 4] = std::array::from_fn(|_| 1e-4 + 0.2099 * rnd());
+            let wanted: [f64; 4] = std::array::from_fn(|_| if rnd() < 0.125 { 0.0 } else { 1.0 });
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            let got = unsafe { miller4(h, tau, wanted) };
+            for j in 0..4 {
+                if wanted[j] > 0.0 {
+                    let want = crate::normalised::moment_series(h[j], tau[j]);
+                    assert_eq!(
+                        got[j].to_bits(),
+                        want.to_bits(),
+                        "h {} tau {}",
+                        h[j],
+                        tau[j]
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 60_000);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn miller4(h: [f64; 4], tau: [f64; 4], wanted: [f64; 4]) -> [f64; 4] {
+        let wanted = gt(from_lanes(wanted), splat(0.5));
+        to_array(moment_series_miller(from_lanes(h), from_lanes(tau), wanted))
     }
 
     #[test]
