@@ -227,9 +227,15 @@ vfn! {
         let t = add(sub(y, add(fi, splat(0.5))), y_lo);
         // each lane's row of eight coefficients is two 32-byte loads; two 4x4 transposes
         // turn the four rows into coefficient vectors (cheaper than eight gathers)
-        let rows = to_array(sub(fi, splat(ERFCX_FIRST as f64)));
-        let row = |lane: usize| &ERFCX_POLY[(rows[lane] as usize).min(ERFCX_POLY.len() - 1)];
-        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+        // fi is clamped to [ERFCX_FIRST, ERFCX_LAST] above, so each row is inside the table
+        let rows = _mm256_cvttpd_epi32(sub(fi, splat(ERFCX_FIRST as f64)).0);
+        let row = |index: i32| &ERFCX_POLY[(index as usize).min(ERFCX_POLY.len() - 1)];
+        let (r0, r1, r2, r3) = (
+            row(_mm_cvtsi128_si32(rows)),
+            row(_mm_extract_epi32::<1>(rows)),
+            row(_mm_extract_epi32::<2>(rows)),
+            row(_mm_extract_epi32::<3>(rows)),
+        );
         let half = |r: &[f64; 8], k: usize| {
             // SAFETY: r has eight elements; k is 0 or 4, so four from k are inside it.
             unsafe { _mm256_loadu_pd(r.as_ptr().add(k)) }
