@@ -1273,10 +1273,10 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; 4], i3
         eq(all, all),
         and(gt(price, splat(0.0)), lt(price, splat(f64::INFINITY))),
     );
-    let upper = select(
-        is_call,
-        mul(s, exp_dd(dd_product(neg(q), t))),
-        mul(k, exp_dd(dd_product(neg(r), t))),
+    // S e^{-qt} for calls, K e^{-rt} for puts: one exponential on the selected inputs
+    let upper = mul(
+        select(is_call, s, k),
+        exp_dd(dd_product(neg(select(is_call, q, r)), t)),
     );
     ok = and(ok, lt(price, upper));
     // Moneyness::new, main branch
