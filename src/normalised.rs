@@ -122,12 +122,15 @@ pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
             *v *= norm;
         }
     }
-    // sum_{k odd} m_k tau^k / k!, smallest terms first
+    // sum_{k odd} m_k tau^k / k!, smallest terms first: sum = (sum + m_k) c_k with
+    // c_k = tau^2 / (k (k-1)), as one fused multiply-add (the vector kernels' dependency
+    // chain is then one operation per term)
     let t2 = tau * tau;
-    let mut sum = 0.0;
+    let mut sum = 0.0f64;
     let mut k = order;
     while k >= 3 {
-        sum = (sum + m[k]) * t2 * SERIES_STEPS[k];
+        let c = t2 * SERIES_STEPS[k];
+        sum = sum.mul_add(c, m[k] * c);
         k -= 2;
     }
     (sum + m[1]) * tau

@@ -299,34 +299,43 @@ vfn! {
     /// `normalised::moment_series` by the upward recurrence (its branch for h >= -1.5)
     /// Lanes outside `wanted` hold garbage (and do not raise the recurrence's length).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
-        use crate::normalised::{SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
+        use crate::normalised::{SERIES_ORDER, SQRT_FRAC_PI_2};
         let order = series_order(tau);
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
         // only as far as the highest order any lane needs: the others mask their terms
         let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
-        let top = top.clamp(5, SERIES_ORDER) | 1;
+        // each length compiled on its own, so the loops unroll and the moments stay in
+        // registers (a run-time bound kept them in memory, a store-to-load round trip on
+        // every step of the recurrence's dependency chain)
+        match top.clamp(5, SERIES_ORDER) | 1 {
+            5 => upward_sum::<5>(h, tau, order, y),
+            7 => upward_sum::<7>(h, tau, order, y),
+            9 => upward_sum::<9>(h, tau, order, y),
+            11 => upward_sum::<11>(h, tau, order, y),
+            13 => upward_sum::<13>(h, tau, order, y),
+            15 => upward_sum::<15>(h, tau, order, y),
+            _ => upward_sum::<SERIES_ORDER>(h, tau, order, y),
+        }
+    }
+
+    /// The moments up to `TOP` by the upward recurrence from `y = m_0`, and their series,
+    /// each lane's terms above its `order` masked.
+    fn upward_sum<const TOP: usize>(h: V, tau: V, order: V, y: V) -> V {
+        use crate::normalised::SERIES_ORDER;
         let mut m = [splat(0.0); SERIES_ORDER + 1];
         m[0] = y;
         m[1] = fma(h, y, splat(1.0));
-        for k in 1..top {
+        for k in 1..TOP {
             m[k + 1] = fma(h, m[k], mul(splat(k as f64), m[k - 1]));
         }
-        let t2 = mul(tau, tau);
-        let mut sum = splat(0.0);
-        let mut k = top;
-        while k >= 3 {
-            let next = mul(mul(add(sum, m[k]), t2), splat(SERIES_STEPS[k]));
-            sum = select(le(splat(k as f64), order), next, sum);
-            k -= 2;
-        }
-        mul(add(sum, m[1]), tau)
+        series_sum(&m, TOP, tau, order)
     }
 
     /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
     /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
     /// top and holds its values until then. Lanes outside `wanted` hold garbage.
     fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
-        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SERIES_STEPS, SQRT_FRAC_PI_2};
+        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SQRT_FRAC_PI_2};
         let order = series_order(tau);
         let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
@@ -350,12 +359,20 @@ vfn! {
         for v in m.iter_mut() {
             *v = mul(*v, norm);
         }
+        series_sum(&m, highest_order.clamp(5, SERIES_ORDER) | 1, tau, order)
+    }
+
+    /// `normalised::moment_series`'s sum of the odd moments up to `top`, each lane's terms
+    /// above its `order` left out (zero, so the sum stays zero until its first term).
+    fn series_sum(m: &[V; crate::normalised::SERIES_ORDER + 1], top: usize, tau: V, order: V) -> V {
+        use crate::normalised::SERIES_STEPS;
         let t2 = mul(tau, tau);
         let mut sum = splat(0.0);
-        let mut k = highest_order.clamp(5, SERIES_ORDER) | 1;
+        let mut k = top;
         while k >= 3 {
-            let next = mul(mul(add(sum, m[k]), t2), splat(SERIES_STEPS[k]));
-            sum = select(le(splat(k as f64), order), next, sum);
+            let c = mul(t2, splat(SERIES_STEPS[k]));
+            let term = mul(select(le(splat(k as f64), order), m[k], splat(0.0)), c);
+            sum = fma(sum, c, term);
             k -= 2;
         }
         mul(add(sum, m[1]), tau)
