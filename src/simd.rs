@@ -868,6 +868,31 @@ fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
 /// Contracts per block of `price_chunk_avx2`'s two passes.
 const SORT_BLOCK: usize = 256;
 
+/// `price_block_sorted`'s classes: 0 direct, 1 moment series, 2 erfcx difference,
+/// 3 underflow, and lanes outside the plain-double region for the exact kernel.
+const EXACT_CLASS: usize = 4;
+
+/// The class of a lane from its bits `inside | underflow << 1 | direct << 2 | series << 3`.
+const CLASS_OF_CODE: [u8; 16] = {
+    let mut table = [EXACT_CLASS as u8; 16];
+    let mut code = 0;
+    while code < 16 {
+        if code & 1 != 0 {
+            table[code] = if code & 2 != 0 {
+                3
+            } else if code & 4 != 0 {
+                0
+            } else if code & 8 != 0 {
+                1
+            } else {
+                2
+            };
+        }
+        code += 1;
+    }
+    table
+};
+
 /// `price_chunk_avx2` for rows `start..end` (`end - start` a multiple of four, at most
 /// `SORT_BLOCK`); lanes for the exact kernel are added to `rows`, flushed by fours.
 #[target_feature(enable = "avx2,fma")]
@@ -881,8 +906,8 @@ fn price_block_sorted(
 ) {
     use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
     let mut fields = [[0.0f64; SORT_BLOCK]; 7]; // h, tau, |x|, g, scale, itm, underflow
-    let mut lists = [[0u16; SORT_BLOCK]; 4];
-    let mut counts = [0usize; 4];
+    let mut lists = [[0u16; SORT_BLOCK]; EXACT_CLASS + 1];
+    let mut counts = [0usize; EXACT_CLASS + 1];
     let to_exact = |m: usize, rows: &mut [usize; 4], count: &mut usize, out: &mut [f64]| {
         rows[*count] = m;
         *count += 1;
@@ -920,26 +945,20 @@ fn price_block_sorted(
             lanes(direct),
             lanes(series),
         );
+        // branch-free: the classes of a CSI-like block are a random mix, which a branch per
+        // lane mispredicts
         for lane in 0..4 {
-            let bit = 1 << lane;
-            if inside & bit == 0 {
-                to_exact(i + lane, rows, count, out);
-                continue;
-            }
-            let class = if underflow & bit != 0 {
-                3
-            } else if direct & bit != 0 {
-                0
-            } else if series & bit != 0 {
-                1
-            } else {
-                2
-            };
+            let bit = |mask: i32| ((mask >> lane) & 1) as usize;
+            let code = bit(inside) | bit(underflow) << 1 | bit(direct) << 2 | bit(series) << 3;
+            let class = usize::from(CLASS_OF_CODE[code]);
             lists[class][counts[class]] = (j + lane) as u16;
             counts[class] += 1;
         }
     }
-    for (list, &len) in lists.iter().zip(&counts) {
+    for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
+        to_exact(start + usize::from(j), rows, count, out);
+    }
+    for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
         let mut at = 0;
         while at < len {
             let real = (len - at).min(4);
