@@ -21,6 +21,7 @@ mod proptests;
 mod python;
 #[cfg(target_arch = "x86_64")]
 pub mod simd;
+pub mod simd8;
 pub mod surface;
 mod tables;
 #[cfg(test)]

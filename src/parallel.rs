@@ -29,10 +29,10 @@ fn build(n: usize) -> Result<Arc<rayon::ThreadPool>> {
 
 /// The current pool, created on first use.
 pub fn pool() -> Result<Arc<rayon::ThreadPool>> {
-    if let Ok(guard) = POOL.read() {
-        if let Some(p) = guard.as_ref() {
-            return Ok(Arc::clone(p));
-        }
+    if let Ok(guard) = POOL.read()
+        && let Some(p) = guard.as_ref()
+    {
+        return Ok(Arc::clone(p));
     }
     let mut guard = POOL
         .write()

@@ -33,7 +33,10 @@ pub fn available() -> bool {
 /// Prices like `bsm_price_chunk`, four at a time. Falls back to it when the CPU lacks AVX2
 /// or FMA.
 pub fn price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    if available() {
+    if crate::simd8::available() {
+        // SAFETY: the features the kernel is compiled for are present on this CPU.
+        unsafe { crate::simd8::price_chunk_avx512(inputs, out) }
+    } else if available() {
         // SAFETY: the features the kernel is compiled for are present on this CPU.
         unsafe { price_chunk_wide(inputs, out) }
     } else {
@@ -337,6 +340,46 @@ vfn! {
         // SAFETY: four elements from i are inside the slice (checked above).
         V(unsafe { _mm256_loadu_pd(s.as_ptr().add(i)) })
     }
+
+    /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
+    /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
+    /// top and holds its values until then. Lanes outside `wanted` hold garbage.
+    fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
+        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SQRT_FRAC_PI_2};
+        let order = series_order(tau);
+        let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
+        let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
+        let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
+        let highest_order = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+        let mut m = [splat(0.0); SERIES_ORDER + 1];
+        let (mut above, mut here) = (saddle, splat(1.0));
+        let minus_h = neg(h);
+        for k in (1..=highest.min(MILLER_MAX)).rev() {
+            let below = mul(fma(minus_h, here, above), splat(RECIPROCALS[k]));
+            let active = le(splat(k as f64), top);
+            above = select(active, here, above);
+            here = select(active, below, here);
+            if k - 1 <= SERIES_ORDER {
+                m[k - 1] = here;
+            }
+        }
+        let norm = div(y, m[0]);
+        for v in m.iter_mut() {
+            *v = mul(*v, norm);
+        }
+        series_sum(&m, highest_order.clamp(5, SERIES_ORDER) | 1, tau, order)
+    }
+
+    fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
+
+    /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
+    /// (the others hold garbage and go to the exact kernel).
+    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
+        let (price, inside, _) = fast_price_parts(s, k, r, q, sigma, t, call);
+        (price, inside)
+    }
 }
 
 /// Everything the price and greeks kernels share for four contracts: `Moneyness::new`,
@@ -472,7 +515,7 @@ fn gather_rows(inputs: &[&[f64]; 7], rows: &[usize]) -> [[f64; 4]; 7] {
 /// Exact-kernel prices of the rows `rows`: four gathered into one vector group, fewer (or
 /// guarded lanes) by the scalar code.
 #[target_feature(enable = "avx2,fma")]
-fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
+pub(crate) fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
     use crate::black::{Contract, bsm_price_exact};
     if rows.len() < 4 {
         for &m in rows {
@@ -497,15 +540,18 @@ fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
 /// Greeks like `black::bsm_greeks` for each contract, four at a time; `outs[j]` receives
 /// greek `which[j]`. Bit for bit the scalar values.
 pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
-    if available() {
+    if crate::simd8::available() {
+        // SAFETY: the features the kernel is compiled for are present on this CPU.
+        unsafe { crate::simd8::greeks_chunk_avx512(inputs, which, outs) }
+    } else if available() {
         // SAFETY: the CPU has AVX2 and FMA.
-        unsafe { greeks_chunk_avx2(inputs, which, outs) }
+        unsafe { greeks_chunk_wide(inputs, which, outs) }
     } else {
         greeks_scalar(inputs, which, outs, 0);
     }
 }
 
-fn greeks_scalar(
+pub(crate) fn greeks_scalar(
     inputs: &[&[f64]; 7],
     which: &[crate::batch::Greek],
     outs: &mut [&mut [f64]],
@@ -520,54 +566,11 @@ fn greeks_scalar(
     }
 }
 
-#[target_feature(enable = "avx2,fma")]
-fn greeks_chunk_avx2(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
-    use crate::batch::Greek;
-    let n = outs.first().map_or(0, |o| o.len());
-    let groups = n / 4;
-    let slots: Vec<usize> = which
-        .iter()
-        .map(|greek| Greek::ALL.iter().position(|x| x == greek).unwrap_or(0))
-        .collect();
-    let mut rows = [0usize; 4];
-    let mut count = 0;
-    for gi in 0..groups {
-        let i = 4 * gi;
-        let (fast_values, fast_ok) = fast_greeks4(
-            load(inputs[0], i),
-            load(inputs[1], i),
-            load(inputs[2], i),
-            load(inputs[3], i),
-            load(inputs[4], i),
-            load(inputs[5], i),
-            load(inputs[6], i),
-        );
-        for (slot, &idx) in outs.iter_mut().zip(&slots) {
-            store(slot, i, fast_values[idx]);
-        }
-        let handled = lanes(fast_ok);
-        if handled != 0xf {
-            for lane in 0..4 {
-                if handled & (1 << lane) == 0 {
-                    rows[count] = i + lane;
-                    count += 1;
-                    if count == 4 {
-                        exact_greeks(inputs, &rows, which, &slots, outs);
-                        count = 0;
-                    }
-                }
-            }
-        }
-    }
-    exact_greeks(inputs, &rows[..count], which, &slots, outs);
-    greeks_scalar(inputs, which, outs, 4 * groups);
-}
-
 /// `black::bsm_greeks` of the rows `rows` outside the plain-double greeks' region: four
 /// gathered into one vector group of the exact kernel, fewer (or guarded lanes) by the
 /// scalar code. `slots[j]` is the index in `Greek::ALL` of `which[j]`.
 #[target_feature(enable = "avx2,fma")]
-fn exact_greeks(
+pub(crate) fn exact_greeks(
     inputs: &[&[f64]; 7],
     rows: &[usize],
     which: &[crate::batch::Greek],
@@ -1227,23 +1230,39 @@ mod tests {
         cols[5][8] = 1e-200;
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         let which = crate::batch::Greek::ALL;
-        let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; n]; which.len()];
-        let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
-        greeks_chunk(&views, &which, &mut outs);
-        for i in 0..n {
-            let want = crate::black::bsm_greeks(&crate::black::Contract::from_columns(&views, i));
-            for (buf, greek) in bufs.iter().zip(which.iter()) {
-                assert_eq!(
-                    buf[i].to_bits(),
-                    greek.pick(&want).to_bits(),
-                    "row {i} {greek:?}: {:?} -> {} vs {}",
-                    crate::black::Contract::from_columns(&views, i),
-                    buf[i],
-                    greek.pick(&want)
-                );
+        let kernels: [(&str, GreeksKernel); 3] = [
+            ("greeks_chunk", |v, w, o| greeks_chunk(v, w, o)),
+            // SAFETY: `available()` checked AVX2 and FMA.
+            ("AVX2", |v, w, o| unsafe { greeks_chunk_wide(v, w, o) }),
+            // SAFETY: run only where `simd8::available()` (below).
+            ("AVX-512", |v, w, o| unsafe {
+                crate::simd8::greeks_chunk_avx512(v, w, o)
+            }),
+        ];
+        for (kernel, run) in kernels {
+            if kernel == "AVX-512" && !crate::simd8::available() {
+                continue;
+            }
+            let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; n]; which.len()];
+            let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
+            run(&views, &which, &mut outs);
+            for i in 0..n {
+                let c = crate::black::Contract::from_columns(&views, i);
+                let want = crate::black::bsm_greeks(&c);
+                for (buf, greek) in bufs.iter().zip(which.iter()) {
+                    assert_eq!(
+                        buf[i].to_bits(),
+                        greek.pick(&want).to_bits(),
+                        "{kernel} row {i} {greek:?}: {c:?} -> {} vs {}",
+                        buf[i],
+                        greek.pick(&want)
+                    );
+                }
             }
         }
     }
+
+    type GreeksKernel = fn(&[&[f64]; 7], &[crate::batch::Greek], &mut [&mut [f64]]);
 
     /// CSI-like contracts: nearly all lanes take the plain-double formulas, sorted by formula
     /// in `price_block_sorted`; every price must still be the scalar one, bit for bit.
@@ -1271,19 +1290,19 @@ mod tests {
             }
         }
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-        let mut vector = vec![0.0; n];
-        price_chunk(&views, &mut vector);
-        let mut fast = 0;
-        for (i, v) in vector.iter().enumerate() {
-            let c = crate::black::Contract::from_columns(&views, i);
-            fast += crate::fast::price(&c).is_some() as usize;
-            assert_eq!(
-                v.to_bits(),
-                crate::black::bsm_price(&c).to_bits(),
-                "row {i}: {c:?}"
-            );
+        for (kernel, vector) in every_price_kernel(&views) {
+            let mut fast = 0;
+            for (i, v) in vector.iter().enumerate() {
+                let c = crate::black::Contract::from_columns(&views, i);
+                fast += crate::fast::price(&c).is_some() as usize;
+                assert_eq!(
+                    v.to_bits(),
+                    crate::black::bsm_price(&c).to_bits(),
+                    "{kernel} row {i}: {c:?}"
+                );
+            }
+            assert!(fast > n * 9 / 10, "only {fast} plain-double lanes");
         }
-        assert!(fast > n * 9 / 10, "only {fast} plain-double lanes");
     }
 
     #[test]
@@ -1309,20 +1328,41 @@ mod tests {
             }
             let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
             let mut scalar = vec![0.0; n];
-            let mut vector = vec![0.0; n];
             bsm_price_chunk(&views, &mut scalar);
-            price_chunk(&views, &mut vector);
-            for i in 0..n {
-                assert_eq!(
-                    scalar[i].to_bits(),
-                    vector[i].to_bits(),
-                    "row {i}: {:?} -> {} vs {}",
-                    crate::black::Contract::from_columns(&views, i),
-                    scalar[i],
-                    vector[i]
-                );
+            for (kernel, vector) in every_price_kernel(&views) {
+                for i in 0..n {
+                    assert_eq!(
+                        scalar[i].to_bits(),
+                        vector[i].to_bits(),
+                        "{kernel} row {i}: {:?} -> {} vs {}",
+                        crate::black::Contract::from_columns(&views, i),
+                        scalar[i],
+                        vector[i]
+                    );
+                }
             }
         }
+    }
+
+    /// The prices of every vector kernel this CPU can run (AVX2, AVX-512), and the
+    /// dispatching entry point's.
+    fn every_price_kernel(views: &[&[f64]; 7]) -> Vec<(&'static str, Vec<f64>)> {
+        let n = views[0].len();
+        let mut runs = Vec::new();
+        let mut out = vec![0.0; n];
+        price_chunk(views, &mut out);
+        runs.push(("price_chunk", out));
+        let mut out = vec![0.0; n];
+        // SAFETY: the callers checked `available()`: AVX2 and FMA are present.
+        unsafe { price_chunk_wide(views, &mut out) };
+        runs.push(("AVX2", out));
+        if crate::simd8::available() {
+            let mut out = vec![0.0; n];
+            // SAFETY: `simd8::available()` checked the kernel's features.
+            unsafe { crate::simd8::price_chunk_avx512(views, &mut out) };
+            runs.push(("AVX-512", out));
+        }
+        runs
     }
 }
 

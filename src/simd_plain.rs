@@ -2,7 +2,8 @@
 // (AVX2, four lanes) and `simd8` (AVX-512, eight lanes) include this file after defining
 // the width-specific layer (`V`, `W`, `ALL`, the arithmetic, compare and select functions,
 // `lanes`, `to_array`, `from_lanes`, `load`, `store`, `xor`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`, `exact_prices`) and the macros `vfn!`
+// `exponent_and_mantissa`, `erfcx_coefficients`, `exact_prices`, `exact_greeks`,
+// `greeks_scalar`) and the macros `vfn!`
 // (inlined kernel functions) and `kfn!` (the drivers), which carry the target features.
 
 #[derive(Clone, Copy)]
@@ -146,37 +147,6 @@ vfn! {
         series_sum(&m, TOP, tau, order)
     }
 
-    /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
-    /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
-    /// top and holds its values until then. Lanes outside `wanted` hold garbage.
-    fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
-        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SQRT_FRAC_PI_2};
-        let order = series_order(tau);
-        let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
-        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
-        let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
-        let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
-        let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
-        let highest_order = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
-        let mut m = [splat(0.0); SERIES_ORDER + 1];
-        let (mut above, mut here) = (saddle, splat(1.0));
-        let minus_h = neg(h);
-        for k in (1..=highest.min(MILLER_MAX)).rev() {
-            let below = mul(fma(minus_h, here, above), splat(RECIPROCALS[k]));
-            let active = le(splat(k as f64), top);
-            above = select(active, here, above);
-            here = select(active, below, here);
-            if k - 1 <= SERIES_ORDER {
-                m[k - 1] = here;
-            }
-        }
-        let norm = div(y, m[0]);
-        for v in m.iter_mut() {
-            *v = mul(*v, norm);
-        }
-        series_sum(&m, highest_order.clamp(5, SERIES_ORDER) | 1, tau, order)
-    }
-
     /// `normalised::moment_series`'s sum of the odd moments up to `top`, each lane's terms
     /// above its `order` left out (zero, so the sum stays zero until its first term).
     fn series_sum(m: &[V; crate::normalised::SERIES_ORDER + 1], top: usize, tau: V, order: V) -> V {
@@ -203,8 +173,6 @@ vfn! {
             select(lt(tau, splat(0.1)), splat(13.0),
             select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
     }
-
-    fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
 
     /// `fast::ln` for positive normal lanes
     fn ln(x: V) -> V {
@@ -336,13 +304,6 @@ vfn! {
             charm,
         ];
         (values, and(inside, ok))
-    }
-
-    /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
-    /// (the others hold garbage and go to the exact kernel).
-    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
-        let (price, inside, _) = fast_price_parts(s, k, r, q, sigma, t, call);
-        (price, inside)
     }
 
     /// The part of `fast_price4` before the formula for `b`: the shared values, the
@@ -558,5 +519,50 @@ fn price_block_sorted(
             at += real;
         }
     }
+}
+
+/// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
+/// it answers, the exact one (four at a time) for the other lanes, the scalar code for the
+/// remainder. `outs[j]` receives greek `which[j]`.
+fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
+    use crate::batch::Greek;
+    let n = outs.first().map_or(0, |o| o.len());
+    let groups = n / W;
+    let slots: Vec<usize> = which
+        .iter()
+        .map(|greek| Greek::ALL.iter().position(|x| x == greek).unwrap_or(0))
+        .collect();
+    let mut rows = [0usize; 4];
+    let mut count = 0;
+    for gi in 0..groups {
+        let i = W * gi;
+        let (fast_values, fast_ok) = fast_greeks4(
+            load(inputs[0], i),
+            load(inputs[1], i),
+            load(inputs[2], i),
+            load(inputs[3], i),
+            load(inputs[4], i),
+            load(inputs[5], i),
+            load(inputs[6], i),
+        );
+        for (slot, &idx) in outs.iter_mut().zip(&slots) {
+            store(slot, i, fast_values[idx]);
+        }
+        let handled = lanes(fast_ok);
+        if handled != ALL {
+            for lane in 0..W {
+                if handled & (1 << lane) == 0 {
+                    rows[count] = i + lane;
+                    count += 1;
+                    if count == 4 {
+                        exact_greeks(inputs, &rows, which, &slots, outs);
+                        count = 0;
+                    }
+                }
+            }
+        }
+    }
+    exact_greeks(inputs, &rows[..count], which, &slots, outs);
+    greeks_scalar(inputs, which, outs, W * groups);
 }
 }

@@ -297,11 +297,11 @@ pub(crate) fn price_any<'py>(
     kind: Option<&Bound<'py, PyAny>>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    if out.is_none_or(|o| o.is_none()) {
-        if let Some(c) = plain_contract(s, k, r, sigma, t, q, kind) {
-            batch::validate_contract(&c)?;
-            return Ok(PyFloat::new(py, batch::price_one(&c)).into_any().unbind());
-        }
+    if out.is_none_or(|o| o.is_none())
+        && let Some(c) = plain_contract(s, k, r, sigma, t, q, kind)
+    {
+        batch::validate_contract(&c)?;
+        return Ok(PyFloat::new(py, batch::price_one(&c)).into_any().unbind());
     }
     let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
     let shape = ops.shape()?;

@@ -109,12 +109,11 @@ pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py
         )?;
         return operand(&filled, name);
     }
-    if let Ok(a) = obj.cast::<PyArrayDyn<f64>>() {
-        if a.is_aligned() {
-            if let Ok(ro) = a.try_readonly() {
-                return Ok(Operand::Numpy(ro));
-            }
-        }
+    if let Ok(a) = obj.cast::<PyArrayDyn<f64>>()
+        && a.is_aligned()
+        && let Ok(ro) = a.try_readonly()
+    {
+        return Ok(Operand::Numpy(ro));
     }
     let arr = as_real_array(obj, name)?;
     let converted = arr.call_method1("astype", ("float64",))?;

@@ -1,0 +1,187 @@
+//! The plain-double price kernel eight contracts at a time with AVX-512 (F and DQ).
+//!
+//! Why a second width: on AMD Zen 4 (our benchmark machine) a 512-bit instruction does
+//! the work of two 256-bit ones in one slot of the front end and the reorder buffer, and the
+//! kernels are bound by instruction count rather than by the floating-point units (our `ln`
+//! measured 1.0 ns per element in 512-bit registers against 1.8 ns in 256-bit ones). The
+//! kernel itself is `simd_plain.rs`, shared with `simd` word for word; this module gives it
+//! the eight-lane layer. Masks are vectors of all-ones lanes, as in AVX2, so that the
+//! shared code reads the same; AVX-512's mask registers appear only inside the compare and
+//! select functions below. Lanes for the exact kernel go to `simd`'s four-lane one, so every
+//! price is bit for bit the scalar one (tests).
+
+#![cfg(target_arch = "x86_64")]
+
+use std::arch::x86_64::*;
+
+use crate::black::bsm_price_chunk;
+use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
+use crate::normal::FRAC_1_SQRT_PI;
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY};
+
+/// True when the running CPU has what this kernel needs (and what `simd`'s does, which
+/// takes the exact lanes).
+pub fn available() -> bool {
+    crate::simd::available()
+        && is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512dq")
+}
+
+/// Prices like `bsm_price_chunk`, eight at a time; the caller checks `available()`.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA, AVX-512F and AVX-512DQ (`available()`).
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+pub unsafe fn price_chunk_avx512(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    price_chunk_wide(inputs, out)
+}
+
+/// Greeks like `simd::greeks_chunk`, eight at a time; the caller checks `available()`.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA, AVX-512F and AVX-512DQ (`available()`).
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+pub unsafe fn greeks_chunk_avx512(
+    inputs: &[&[f64]; 7],
+    which: &[crate::batch::Greek],
+    outs: &mut [&mut [f64]],
+) {
+    greeks_chunk_wide(inputs, which, outs)
+}
+
+#[derive(Clone, Copy)]
+struct V(__m512d);
+
+macro_rules! vfn {
+    ($($item:item)*) => { $( #[target_feature(enable = "avx512f,avx512dq,avx2,fma")] #[inline] $item )* };
+}
+macro_rules! kfn {
+    ($($item:item)*) => { $( #[target_feature(enable = "avx512f,avx512dq,avx2,fma")] $item )* };
+}
+
+/// Lanes per vector, and the `lanes` bits of a mask with all of them set.
+const W: usize = 8;
+const ALL: i32 = 0xff;
+
+include!("simd_plain.rs");
+
+vfn! {
+    fn splat(x: f64) -> V { V(_mm512_set1_pd(x)) }
+    fn add(a: V, b: V) -> V { V(_mm512_add_pd(a.0, b.0)) }
+    fn sub(a: V, b: V) -> V { V(_mm512_sub_pd(a.0, b.0)) }
+    fn mul(a: V, b: V) -> V { V(_mm512_mul_pd(a.0, b.0)) }
+    fn div(a: V, b: V) -> V { V(_mm512_div_pd(a.0, b.0)) }
+    /// `a * b + c` with one rounding, as `f64::mul_add`
+    fn fma(a: V, b: V, c: V) -> V { V(_mm512_fmadd_pd(a.0, b.0, c.0)) }
+    fn neg(a: V) -> V { xor(a, splat(-0.0)) }
+    fn sqrt(a: V) -> V { V(_mm512_sqrt_pd(a.0)) }
+    fn floor(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(a.0)) }
+    fn round_even(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
+    fn max(a: V, b: V) -> V { V(_mm512_max_pd(a.0, b.0)) }
+    fn min(a: V, b: V) -> V { V(_mm512_min_pd(a.0, b.0)) }
+    /// a mask register as a vector of all-ones (set) and zero lanes
+    fn mask_vector(k: __mmask8) -> V { V(_mm512_castsi512_pd(_mm512_movm_epi64(k))) }
+    fn lt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(a.0, b.0)) }
+    fn gt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a.0, b.0)) }
+    fn le(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LE_OQ>(a.0, b.0)) }
+    fn ge(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GE_OQ>(a.0, b.0)) }
+    fn eq(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a.0, b.0)) }
+    fn bits(a: V) -> __m512i { _mm512_castpd_si512(a.0) }
+    fn from_bits(a: __m512i) -> V { V(_mm512_castsi512_pd(a)) }
+    fn or(a: V, b: V) -> V { from_bits(_mm512_or_si512(bits(a), bits(b))) }
+    fn and(a: V, b: V) -> V { from_bits(_mm512_and_si512(bits(a), bits(b))) }
+    fn xor(a: V, b: V) -> V { from_bits(_mm512_xor_si512(bits(a), bits(b))) }
+    fn not(a: V) -> V { from_bits(_mm512_xor_si512(bits(a), _mm512_set1_epi64(-1))) }
+    fn abs(a: V) -> V { V(_mm512_abs_pd(a.0)) }
+    /// per lane: `mask ? a : b`
+    fn select(mask: V, a: V, b: V) -> V { V(_mm512_mask_blend_pd(_mm512_movepi64_mask(bits(mask)), b.0, a.0)) }
+    fn lanes(mask: V) -> i32 { i32::from(_mm512_movepi64_mask(bits(mask))) }
+    fn to_array(a: V) -> [f64; 8] {
+        let mut out = [0.0; 8];
+        // SAFETY: `out` holds eight f64, the unaligned store's whole extent.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr(), a.0) };
+        out
+    }
+    fn from_lanes(v: [f64; 8]) -> V {
+        // SAFETY: `v` holds eight f64, the unaligned load's whole extent.
+        V(unsafe { _mm512_loadu_pd(v.as_ptr()) })
+    }
+    fn store(s: &mut [f64], i: usize, v: V) {
+        assert!(i + 8 <= s.len());
+        // SAFETY: eight elements from i are inside the slice (checked above).
+        unsafe { _mm512_storeu_pd(s.as_mut_ptr().add(i), v.0) }
+    }
+    fn load(s: &[f64], i: usize) -> V {
+        assert!(i + 8 <= s.len());
+        // SAFETY: eight elements from i are inside the slice (checked above).
+        V(unsafe { _mm512_loadu_pd(s.as_ptr().add(i)) })
+    }
+
+    /// `2^n` for integral `n` in `[-1022, 1023]` (as `simd::pow2`)
+    fn pow2(n: V) -> V {
+        let biased = add(n, splat(1023.0 + 4_503_599_627_370_496.0));
+        from_bits(_mm512_slli_epi64::<52>(bits(biased)))
+    }
+
+    /// The exponent field (as a double) and the mantissa under exponent 1022, as
+    /// `simd::exponent_and_mantissa`.
+    fn exponent_and_mantissa(x: V) -> (V, V) {
+        let b = bits(x);
+        let exp_field = _mm512_and_si512(_mm512_srli_epi64::<52>(b), _mm512_set1_epi64(0x7ff));
+        let magic = _mm512_set1_epi64(0x4330_0000_0000_0000); // bits of 2^52
+        let e0 = sub(from_bits(_mm512_or_si512(exp_field, magic)), splat(4_503_599_627_370_496.0));
+        let m0 = from_bits(_mm512_or_si512(
+            _mm512_and_si512(b, _mm512_set1_epi64(0x000f_ffff_ffff_ffff)),
+            _mm512_set1_epi64(1022i64 << 52),
+        ));
+        (e0, m0)
+    }
+
+    /// The eight coefficients of `erfcx`'s table rows `row` (each lane's own): each row is
+    /// one 64-byte load, an 8x8 transpose makes them coefficient vectors.
+    fn erfcx_coefficients(row: V) -> [V; 8] {
+        let mut index = [0i32; 8];
+        // SAFETY: `index` holds eight i32, the unaligned store's whole extent.
+        unsafe { _mm256_storeu_si256(index.as_mut_ptr().cast(), _mm512_cvttpd_epi32(row.0)) };
+        let r: [__m512d; 8] = std::array::from_fn(|l| {
+            // rows are clamped to the table by the caller (and by `min` here)
+            let at = &ERFCX_POLY[(index[l] as usize).min(ERFCX_POLY.len() - 1)];
+            // SAFETY: a row holds eight f64, the load's whole extent.
+            unsafe { _mm512_loadu_pd(at.as_ptr()) }
+        });
+        // pairs of rows interleaved: t[2p] = (r2p c0, r2p+1 c0, r2p c2, ...), t[2p+1] the odd columns
+        let t: [__m512d; 8] = std::array::from_fn(|j| {
+            let (a, b) = (r[j & !1], r[j | 1]);
+            if j % 2 == 0 { _mm512_unpacklo_pd(a, b) } else { _mm512_unpackhi_pd(a, b) }
+        });
+        // 128-bit blocks: rows 0-3 and 4-7, columns (0, 4), (2, 6), (1, 5), (3, 7)
+        let even = |a: __m512d, b: __m512d| _mm512_shuffle_f64x2::<0b10_00_10_00>(a, b);
+        let odd = |a: __m512d, b: __m512d| _mm512_shuffle_f64x2::<0b11_01_11_01>(a, b);
+        let (u04, u26, u15, u37) = (even(t[0], t[2]), odd(t[0], t[2]), even(t[1], t[3]), odd(t[1], t[3]));
+        let (v04, v26, v15, v37) = (even(t[4], t[6]), odd(t[4], t[6]), even(t[5], t[7]), odd(t[5], t[7]));
+        [
+            V(even(u04, v04)), V(even(u15, v15)), V(even(u26, v26)), V(even(u37, v37)),
+            V(odd(u04, v04)), V(odd(u15, v15)), V(odd(u26, v26)), V(odd(u37, v37)),
+        ]
+    }
+}
+
+/// The exact kernel's prices of `rows` (`simd`'s, four lanes at a time).
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
+    crate::simd::exact_prices(inputs, rows, out)
+}
+
+/// The exact kernel's greeks of `rows` (`simd`'s, four lanes at a time).
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+fn exact_greeks(
+    inputs: &[&[f64]; 7],
+    rows: &[usize],
+    which: &[crate::batch::Greek],
+    slots: &[usize],
+    outs: &mut [&mut [f64]],
+) {
+    crate::simd::exact_greeks(inputs, rows, which, slots, outs)
+}
+
+use crate::simd::greeks_scalar;
