@@ -17,7 +17,7 @@ use std::arch::x86_64::*;
 use crate::black::bsm_price_chunk;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY};
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 
 /// True when the running CPU has what this kernel needs (and what `simd`'s does, which
 /// takes the exact lanes).
@@ -47,6 +47,16 @@ pub unsafe fn greeks_chunk_avx512(
     outs: &mut [&mut [f64]],
 ) {
     greeks_chunk_wide(inputs, which, outs)
+}
+
+/// Implied vols like `simd::implied_chunk`, eight at a time; the caller checks
+/// `available()`.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA, AVX-512F and AVX-512DQ (`available()`).
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+pub unsafe fn implied_chunk_avx512(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    implied_chunk_wide(inputs, out)
 }
 
 #[derive(Clone, Copy)]
@@ -117,6 +127,26 @@ vfn! {
         V(unsafe { _mm512_loadu_pd(s.as_ptr().add(i)) })
     }
 
+    /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table), as
+    /// `simd::log_table_rows`.
+    fn log_table_rows(row: V) -> (V, V, V) {
+        let row3 = _mm512_mullo_epi32(
+            _mm512_castsi256_si512(_mm512_cvtpd_epi32(row.0)),
+            _mm512_set1_epi32(3),
+        );
+        let row3 = _mm512_castsi512_si256(row3);
+        let base = LOG_TABLE.as_ptr() as *const f64;
+        // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
+        // element 0, 1 or 2 of that row.
+        unsafe {
+            (
+                V(_mm512_i32gather_pd::<8>(row3, base)),
+                V(_mm512_i32gather_pd::<8>(row3, base.add(1))),
+                V(_mm512_i32gather_pd::<8>(row3, base.add(2))),
+            )
+        }
+    }
+
     /// `2^n` for integral `n` in `[-1022, 1023]` (as `simd::pow2`)
     fn pow2(n: V) -> V {
         let biased = add(n, splat(1023.0 + 4_503_599_627_370_496.0));
@@ -164,24 +194,6 @@ vfn! {
             V(odd(u04, v04)), V(odd(u15, v15)), V(odd(u26, v26)), V(odd(u37, v37)),
         ]
     }
-}
-
-/// The exact kernel's prices of `rows` (`simd`'s, four lanes at a time).
-#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
-fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
-    crate::simd::exact_prices(inputs, rows, out)
-}
-
-/// The exact kernel's greeks of `rows` (`simd`'s, four lanes at a time).
-#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
-fn exact_greeks(
-    inputs: &[&[f64]; 7],
-    rows: &[usize],
-    which: &[crate::batch::Greek],
-    slots: &[usize],
-    outs: &mut [&mut [f64]],
-) {
-    crate::simd::exact_greeks(inputs, rows, which, slots, outs)
 }
 
 use crate::simd::greeks_scalar;
