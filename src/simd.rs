@@ -1,20 +1,24 @@
-//! The price kernel four contracts at a time with AVX2 and FMA.
+//! The vector kernels (prices, greeks, implied vols) four contracts at a time with AVX2 and
+//! FMA, and the dispatchers that pick the widest kernel the CPU has (`simd8`: eight at a
+//! time with AVX-512). The kernels themselves are written once, in `simd_plain.rs`, which
+//! this module and `simd8` include after defining their width's layer (the vector type,
+//! arithmetic, compares, selects, the bit tricks and table lookups).
 //!
 //! Why `std::arch` behind a safe API rather than a portable-SIMD crate: the double-double
 //! arithmetic needs a true fused multiply-add in every lane (`two_prod` is exact only with
 //! one rounding), and `wide` picks its instructions when *it* is compiled, not per function,
 //! so a baseline build would split `mul_add` into two roundings; `pulp` would do, but the
-//! table lookups here are gathers it does not offer. With Rust's `target_feature` 1.1, every
-//! function below is safe to call from the others; the only `unsafe` is the gathers, the
-//! loads and stores (bounds argued at each), and the one entry point, called after
-//! `is_x86_feature_detected!`.
+//! table lookups here are gathers it does not offer, and it has no AVX-512 on stable. With
+//! Rust's `target_feature` 1.1, every function below is safe to call from the others; the
+//! only `unsafe` is the gathers, the loads and stores (bounds argued at each), and the entry
+//! points, called after `is_x86_feature_detected!`.
 //!
 //! Every function repeats the scalar code's operations in the same order (`Dd`, `exp`,
 //! `ln_dd`, `erfcx`, the formulas of `normalised`, `bsm_greeks`, the implied-vol iteration),
-//! so each lane's result is bit for bit the scalar one; the tests check exactly that. Lanes
-//! that meet a guard of the scalar code (NaN, `S/K` or `S K` outside the normal range, a
-//! vanishing total volatility, ...) and lanes needing the Miller recurrence are handed to
-//! the scalar code one by one.
+//! so each lane's result is bit for bit the scalar one; the tests check exactly that, for
+//! each width the CPU has. Lanes that meet a guard of the scalar code (NaN, `S/K` or `S K`
+//! outside the normal range, a vanishing total volatility, ...) are handed to the scalar
+//! code one by one.
 
 #![cfg(target_arch = "x86_64")]
 

@@ -1,10 +1,10 @@
-// The plain-double price and greeks kernels, written once for any vector width: `simd`
-// (AVX2, four lanes) and `simd8` (AVX-512, eight lanes) include this file after defining
-// the width-specific layer (`V`, `W`, `ALL`, the arithmetic, compare and select functions,
-// `lanes`, `to_array`, `from_lanes`, `load`, `store`, `xor`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`, `exact_prices`, `exact_greeks`,
-// `greeks_scalar`) and the macros `vfn!`
-// (inlined kernel functions) and `kfn!` (the drivers), which carry the target features.
+// The vector kernels, written once for any vector width: `simd` (AVX2, four lanes) and
+// `simd8` (AVX-512, eight lanes) include this file after defining the width-specific layer
+// (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
+// `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
+// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, `greeks_scalar`) and
+// the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the
+// target features. Masks are vectors of all-ones lanes at both widths.
 
 #[derive(Clone, Copy)]
 struct VDd {
