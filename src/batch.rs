@@ -67,21 +67,21 @@ fn first_outside(slice: &[f64], domain: Domain) -> Option<usize> {
     })
 }
 
-/// `first_outside` on the calling thread.
+/// `first_outside` on the calling thread (compiled for AVX2 too: the baseline build's
+/// two-lane scan was an eighth of a single-threaded 4,000-price call).
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn first_outside_serial(slice: &[f64], domain: Domain) -> Option<usize> {
     const BLOCK: usize = 512;
     for (b, block) in slice.chunks(BLOCK).enumerate() {
-        let count: u64 = match domain {
+        let any = match domain {
             Domain::Positive => block
                 .iter()
-                .map(|&v| u64::from((v <= 0.0) | (v.abs() == f64::INFINITY)))
-                .sum(),
+                .fold(false, |any, &v| any | (v <= 0.0) | (v.abs() == f64::INFINITY)),
             Domain::Finite => block
                 .iter()
-                .map(|&v| u64::from(v.abs() == f64::INFINITY))
-                .sum(),
+                .fold(false, |any, &v| any | (v.abs() == f64::INFINITY)),
         };
-        if count > 0 {
+        if any {
             let found = block.iter().position(|&v| domain.violation(v).is_some());
             return found.map(|p| b * BLOCK + p);
         }

@@ -262,12 +262,16 @@ where
         .clamp(MIN_TASK, TASK);
     let run_task = |task_start: usize| {
         let task_end = (task_start + task).min(n);
-        let mut bufs = [[0.0f64; CHUNK]; NI];
+        // buffers for inputs that need gathering (broadcast, strided, other dtypes), as
+        // long as the task's chunks: zeroing a whole CHUNK for each of them was a tenth of
+        // a one-element call
+        let width = CHUNK.min(task_end - task_start).max(1);
+        let mut bufs = vec![0.0f64; NI * width];
         let mut start = task_start;
         while start < task_end {
             let len = CHUNK.min(task_end - start);
             let mut chunk_inputs: [&[f64]; NI] = [&[]; NI];
-            for (i, buf) in bufs.iter_mut().enumerate() {
+            for (i, buf) in bufs.chunks_mut(width).enumerate() {
                 chunk_inputs[i] = layout.gather(i, start, &mut buf[..len]);
             }
             let mut empty: [[f64; 0]; MAX_OUTPUTS] = [[]; MAX_OUTPUTS];

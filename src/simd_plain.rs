@@ -896,19 +896,19 @@ fn group_price(g: &Group) -> V {
     mul(g.scale, value)
 }
 
-/// Rows `rows[0..W]` of the seven input columns, as `W`-element columns.
+/// Rows `rows` (one to `W` of them) of the seven input columns, as `W`-element columns;
+/// fewer rows than `W` are padded by repeating the last (a vector group with a repeated
+/// lane costs less than the scalar exact kernel for a lane or two).
 fn gather_rows(inputs: &[&[f64]; 7], rows: &[usize]) -> [[f64; W]; 7] {
-    std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l]]))
+    let last = rows.len() - 1;
+    std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l.min(last)]]))
 }
 
-/// Exact-kernel prices of the rows `rows`: four gathered into one vector group, fewer (or
-/// guarded lanes) by the scalar code.
+/// Exact-kernel prices of the rows `rows` (at most `W`), gathered into one vector group;
+/// guarded lanes by the scalar code.
 pub(crate) fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
     use crate::black::{Contract, bsm_price_exact};
-    if rows.len() < W {
-        for &m in rows {
-            out[m] = bsm_price_exact(&Contract::from_columns(inputs, m));
-        }
+    if rows.is_empty() {
         return;
     }
     let cols = gather_rows(inputs, rows);
@@ -927,9 +927,9 @@ pub(crate) fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]
 
 
 
-/// `black::bsm_greeks` of the rows `rows` outside the plain-double greeks' region: four
-/// gathered into one vector group of the exact kernel, fewer (or guarded lanes) by the
-/// scalar code. `slots[j]` is the index in `Greek::ALL` of `which[j]`.
+/// `black::bsm_greeks` of the rows `rows` (at most `W`) outside the plain-double greeks'
+/// region, gathered into one vector group of the exact kernel; guarded lanes by the scalar
+/// code. `slots[j]` is the index in `Greek::ALL` of `which[j]`.
 pub(crate) fn exact_greeks(
     inputs: &[&[f64]; 7],
     rows: &[usize],
@@ -938,13 +938,7 @@ pub(crate) fn exact_greeks(
     outs: &mut [&mut [f64]],
 ) {
     use crate::black::{Contract, bsm_greeks};
-    if rows.len() < W {
-        for &m in rows {
-            let g = bsm_greeks(&Contract::from_columns(inputs, m));
-            for (slot, greek) in outs.iter_mut().zip(which) {
-                slot[m] = greek.pick(&g);
-            }
-        }
+    if rows.is_empty() {
         return;
     }
     let cols = gather_rows(inputs, rows);
