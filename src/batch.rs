@@ -74,9 +74,9 @@ fn first_outside_serial(slice: &[f64], domain: Domain) -> Option<usize> {
     const BLOCK: usize = 512;
     for (b, block) in slice.chunks(BLOCK).enumerate() {
         let any = match domain {
-            Domain::Positive => block
-                .iter()
-                .fold(false, |any, &v| any | (v <= 0.0) | (v.abs() == f64::INFINITY)),
+            Domain::Positive => block.iter().fold(false, |any, &v| {
+                any | (v <= 0.0) | (v.abs() == f64::INFINITY)
+            }),
             Domain::Finite => block
                 .iter()
                 .fold(false, |any, &v| any | (v.abs() == f64::INFINITY)),

@@ -291,7 +291,7 @@ pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
 /// `black::bsm_greeks`; `Phi(d1)`, `Phi(d2)` from the gaussian factor `g` as
 /// `e^{-d1^2/2} = g e^{-x/2}`, `e^{-d2^2/2} = g e^{x/2}` (since `h tau = x/2`) and `erfcx`.
 /// Each greek is within about `GREEKS_MAX_ERROR` of the exact kernel's (`tests`);
-/// `simd::fast_greeks4` repeats these operations.
+/// `simd::fast_greeks_from` repeats these operations.
 #[inline(always)]
 pub fn greeks(c: &Contract) -> Option<GreekValues> {
     let su = setup(c);

@@ -12,7 +12,7 @@ struct VDd {
     lo: V,
 }
 
-/// What `fast_greeks4` takes over from `fast_price_parts` (the same values `fast::greeks`
+/// What `fast_greeks_from` takes over from `fast_setup4` (the same values `fast::greeks`
 /// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
 #[derive(Clone, Copy)]
 struct FastParts {
@@ -243,11 +243,14 @@ vfn! {
         (b, accepted)
     }
 
-    /// `fast::greeks` for four contracts: price and the nine greeks, and the mask of lanes
-    /// it answers for.
-    fn fast_greeks4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> ([V; 10], V) {
+    /// `fast::greeks` for `W` contracts: price and the nine greeks, and the mask of lanes
+    /// it answers for, from the setup `p`, the price and the lanes it answers for (as
+    /// `fast_block` leaves them).
+    #[allow(clippy::too_many_arguments)]
+    fn fast_greeks_from(
+        s: V, k: V, r: V, q: V, sigma: V, t: V, call: V, p: FastParts, price: V, inside: V,
+    ) -> ([V; 10], V) {
         use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
-        let (price, inside, p) = fast_price_parts(s, k, r, q, sigma, t, call);
         let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
         let log_spot = add(log_ratio, resid_term);
         let h = div(x, total);
@@ -361,7 +364,7 @@ vfn! {
         (mul(scale, value), inside)
     }
 
-    /// `fast_price4` and the intermediate values `fast_greeks4` shares with it.
+    /// `fast_price4` and the intermediate values it shares with the greeks.
     fn fast_price_parts(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, FastParts) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
         let (price, inside) = fast_finish4(l, p.tau, p.g, p.scale, inside);
@@ -664,7 +667,7 @@ fn price_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
 }
 
 /// `price_chunk_wide` for rows `start..end` (`end - start` a multiple of `W`, at most
-/// `SORT_BLOCK`); lanes for the exact kernel are added to `rows`, flushed by fours.
+/// `SORT_BLOCK`); lanes for the exact kernel are added to `rows`, flushed by `W`.
 fn price_block_sorted(
     inputs: &[&[f64]; 7],
     start: usize,
@@ -673,18 +676,40 @@ fn price_block_sorted(
     rows: &mut [usize; W],
     count: &mut usize,
 ) {
+    fast_block(inputs, start, end, None, |j, price, ok| {
+        let m = start + j;
+        if ok {
+            out[m] = price;
+        } else {
+            rows[*count] = m;
+            *count += 1;
+            if *count == W {
+                exact_prices(inputs, &rows[..], out);
+                *count = 0;
+            }
+        }
+    });
+}
+
+/// The plain-double prices of rows `start..end` (a multiple of `W`, at most `SORT_BLOCK`),
+/// each handed to `sink(row - start, price, ok)` (`ok` false where the exact kernel must
+/// answer instead), and the setup's shared values (`FastParts`, field by field) left in
+/// `parts` if given. Two passes: the setup (`fast_setup4`) on
+/// whole groups, sorting the lanes by the formula their out-of-the-money value takes
+/// (direct, moment series, erfcx difference, underflow); then each formula on groups of
+/// `W` lanes that all take it, so a group never pays for two formulas (three in four
+/// groups of four of the CSI scan were mixed).
+fn fast_block(
+    inputs: &[&[f64]; 7],
+    start: usize,
+    end: usize,
+    mut parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
+    mut sink: impl FnMut(usize, f64, bool),
+) {
     use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
     let mut fields = [[0.0f64; SORT_BLOCK]; 7]; // h, tau, |x|, g, scale, itm, underflow
     let mut lists = [[0u16; SORT_BLOCK]; EXACT_CLASS + 1];
     let mut counts = [0usize; EXACT_CLASS + 1];
-    let to_exact = |m: usize, rows: &mut [usize; W], count: &mut usize, out: &mut [f64]| {
-        rows[*count] = m;
-        *count += 1;
-        if *count == W {
-            exact_prices(inputs, &rows[..], out);
-            *count = 0;
-        }
-    };
     for i in (start..end).step_by(W) {
         let (p, l, inside) = fast_setup4(
             load(inputs[0], i),
@@ -702,6 +727,14 @@ fn price_block_sorted(
                 .zip([l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, l.underflow])
         {
             store(field, j, v);
+        }
+        if let Some(parts) = parts.as_deref_mut() {
+            let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
+            for (field, v) in parts.iter_mut().zip([
+                log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale,
+            ]) {
+                store(field, j, v);
+            }
         }
         let direct = gt(add(l.h, p.tau), splat(DIRECT_CDF_THRESHOLD));
         let series = and(
@@ -725,7 +758,7 @@ fn price_block_sorted(
         }
     }
     for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
-        to_exact(start + usize::from(j), rows, count, out);
+        sink(usize::from(j), 0.0, false);
     }
     for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
         let mut at = 0;
@@ -746,12 +779,7 @@ fn price_block_sorted(
             let (price, ok) = fast_finish4(l, tau, g, scale, all);
             let (price, ok) = (to_array(price), lanes(ok));
             for l in 0..real {
-                let m = start + idx[l];
-                if ok & (1 << l) != 0 {
-                    out[m] = price[l];
-                } else {
-                    to_exact(m, rows, count, out);
-                }
+                sink(idx[l], price[l], ok & (1 << l) != 0);
             }
             at += real;
         }
@@ -759,48 +787,67 @@ fn price_block_sorted(
 }
 
 /// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
-/// it answers, the exact one (four at a time) for the other lanes, the scalar code for the
-/// remainder. `outs[j]` receives greek `which[j]`.
+/// it answers (its prices by formula-sorted groups, `fast_block`), the exact one for the
+/// other lanes, the scalar code for the remainder. `outs[j]` receives greek `which[j]`.
 fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
     use crate::batch::Greek;
     let n = outs.first().map_or(0, |o| o.len());
-    let groups = n / W;
+    let whole = n - n % W;
     let slots: Vec<usize> = which
         .iter()
         .map(|greek| Greek::ALL.iter().position(|x| x == greek).unwrap_or(0))
         .collect();
-    let mut rows = [0usize; 4];
+    let mut rows = [0usize; W];
     let mut count = 0;
-    for gi in 0..groups {
-        let i = W * gi;
-        let (fast_values, fast_ok) = fast_greeks4(
-            load(inputs[0], i),
-            load(inputs[1], i),
-            load(inputs[2], i),
-            load(inputs[3], i),
-            load(inputs[4], i),
-            load(inputs[5], i),
-            load(inputs[6], i),
-        );
-        for (slot, &idx) in outs.iter_mut().zip(&slots) {
-            store(slot, i, fast_values[idx]);
-        }
-        let handled = lanes(fast_ok);
-        if handled != ALL {
-            for lane in 0..W {
-                if handled & (1 << lane) == 0 {
-                    rows[count] = i + lane;
-                    count += 1;
-                    if count == 4 {
-                        exact_greeks(inputs, &rows, which, &slots, outs);
-                        count = 0;
+    let mut parts = [[0.0f64; SORT_BLOCK]; 10];
+    let mut prices = [0.0f64; SORT_BLOCK];
+    let mut answered = [0.0f64; SORT_BLOCK];
+    let mut start = 0;
+    while start < whole {
+        let end = (start + SORT_BLOCK).min(whole);
+        fast_block(inputs, start, end, Some(&mut parts), |j, price, ok| {
+            prices[j] = price;
+            answered[j] = if ok { 1.0 } else { 0.0 };
+        });
+        for i in (start..end).step_by(W) {
+            let j = i - start;
+            let [log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale] =
+                std::array::from_fn(|f| load(&parts[f], j));
+            let p = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
+            let inside = gt(load(&answered, j), splat(0.0));
+            let (fast_values, fast_ok) = fast_greeks_from(
+                load(inputs[0], i),
+                load(inputs[1], i),
+                load(inputs[2], i),
+                load(inputs[3], i),
+                load(inputs[4], i),
+                load(inputs[5], i),
+                load(inputs[6], i),
+                p,
+                load(&prices, j),
+                inside,
+            );
+            for (slot, &idx) in outs.iter_mut().zip(&slots) {
+                store(slot, i, fast_values[idx]);
+            }
+            let handled = lanes(fast_ok);
+            if handled != ALL {
+                for lane in 0..W {
+                    if handled & (1 << lane) == 0 {
+                        rows[count] = i + lane;
+                        count += 1;
+                        if count == W {
+                            exact_greeks(inputs, &rows, which, &slots, outs);
+                            count = 0;
+                        }
                     }
                 }
             }
         }
+        start = end;
     }
     exact_greeks(inputs, &rows[..count], which, &slots, outs);
-    greeks_scalar(inputs, which, outs, W * groups);
+    greeks_scalar(inputs, which, outs, whole);
 }
 
 fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
