@@ -143,6 +143,13 @@ pub(crate) fn prepare(
     }
 }
 
+/// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).
+#[inline(always)]
+pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
+    let c = |j: usize| columns[j][m];
+    prepare(c(0), c(1), c(2), c(3), c(4), c(5), c(6) > 0.0)
+}
+
 /// Black-76 implied volatility: the BSM one with spot `f` and dividend yield `r`.
 #[inline(always)]
 pub fn black76_implied_vol(price: f64, f: f64, k: f64, r: f64, t: f64, is_call: bool) -> f64 {

@@ -228,10 +228,9 @@ pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
         // SAFETY: the CPU has AVX2 and FMA.
         unsafe { implied_chunk_wide(inputs, out) }
     } else {
-        use crate::implied::{Prepared, prepare};
+        use crate::implied::{Prepared, prepare_row};
         for (i, slot) in out.iter_mut().enumerate() {
-            let c = |j: usize| inputs[j][i];
-            *slot = match prepare(c(0), c(1), c(2), c(3), c(4), c(5), c(6) > 0.0) {
+            *slot = match prepare_row(inputs, i) {
                 Prepared::Done(v) => v,
                 Prepared::Solve(p) => p.finish(p.solve()),
             };
@@ -502,15 +501,8 @@ mod implied_tests {
                 }
                 handled += 1;
                 let m = 4 * g + j;
-                let crate::implied::Prepared::Solve(want) = crate::implied::prepare(
-                    views[0][m],
-                    views[1][m],
-                    views[2][m],
-                    views[3][m],
-                    views[4][m],
-                    views[5][m],
-                    views[6][m] > 0.0,
-                ) else {
+                let crate::implied::Prepared::Solve(want) = crate::implied::prepare_row(&views, m)
+                else {
                     panic!("row {m}: the scalar prepare answered without a problem");
                 };
                 assert_eq!(p.x, want.x, "row {m}");

@@ -1238,7 +1238,7 @@ fn prepare_groups(
     out: &mut [f64],
     pending: &mut Vec<(usize, crate::implied::Problem)>,
 ) -> usize {
-    use crate::implied::{Prepared, prepare};
+    use crate::implied::{Prepared, prepare_row};
     let groups = out.len() / W;
     for g in 0..groups {
         let i = W * g;
@@ -1249,15 +1249,7 @@ fn prepare_groups(
                 continue;
             }
             let m = i + j;
-            match prepare(
-                inputs[0][m],
-                inputs[1][m],
-                inputs[2][m],
-                inputs[3][m],
-                inputs[4][m],
-                inputs[5][m],
-                inputs[6][m] > 0.0,
-            ) {
+            match prepare_row(inputs, m) {
                 Prepared::Done(v) => out[m] = v,
                 Prepared::Solve(p) => pending.push((m, p)),
             }
@@ -1481,19 +1473,11 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
 /// scalar `prepare` and `finish` are inlined here, where fused multiply-adds are
 /// instructions rather than library calls.
 fn implied_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    use crate::implied::{Prepared, prepare};
+    use crate::implied::{Prepared, prepare_row};
     let mut pending: Vec<(usize, crate::implied::Problem)> = Vec::with_capacity(out.len());
     let first = prepare_groups(inputs, out, &mut pending);
     for (i, slot) in out.iter_mut().enumerate().skip(first) {
-        match prepare(
-            inputs[0][i],
-            inputs[1][i],
-            inputs[2][i],
-            inputs[3][i],
-            inputs[4][i],
-            inputs[5][i],
-            inputs[6][i] > 0.0,
-        ) {
+        match prepare_row(inputs, i) {
             Prepared::Done(v) => *slot = v,
             Prepared::Solve(p) => pending.push((i, p)),
         }
