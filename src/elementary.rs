@@ -34,21 +34,23 @@ pub fn exp(x: f64) -> f64 {
     }
     let n = (x * LOG2_E).round_ties_even();
     let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
-    // 1 + r + r^2/2! + ... + r^13/13!, Horner from the top
-    let mut p: f64 = 1.0 / 6_227_020_800.0;
-    p = p.mul_add(r, 1.0 / 479_001_600.0);
-    p = p.mul_add(r, 1.0 / 39_916_800.0);
-    p = p.mul_add(r, 1.0 / 3_628_800.0);
-    p = p.mul_add(r, 1.0 / 362_880.0);
-    p = p.mul_add(r, 1.0 / 40_320.0);
-    p = p.mul_add(r, 1.0 / 5_040.0);
-    p = p.mul_add(r, 1.0 / 720.0);
-    p = p.mul_add(r, 1.0 / 120.0);
-    p = p.mul_add(r, 1.0 / 24.0);
-    p = p.mul_add(r, 1.0 / 6.0);
-    p = p.mul_add(r, 0.5);
+    // 1 + r + r^2/2! + ... + r^13/13!: p = 1/2! + r/3! + ... + r^11/13! by Estrin's scheme
+    // (pairs, then powers r^2, r^4, r^8: four multiply-adds deep instead of Horner's eleven,
+    // which is what a single exp waits for; p is damped by r^2 <= 0.12 in the result)
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let q0 = (1.0 / 6.0f64).mul_add(r, 0.5);
+    let q1 = (1.0 / 120.0f64).mul_add(r, 1.0 / 24.0);
+    let q2 = (1.0 / 5_040.0f64).mul_add(r, 1.0 / 720.0);
+    let q3 = (1.0 / 362_880.0f64).mul_add(r, 1.0 / 40_320.0);
+    let q4 = (1.0 / 39_916_800.0f64).mul_add(r, 1.0 / 3_628_800.0);
+    let q5 = (1.0 / 6_227_020_800.0f64).mul_add(r, 1.0 / 479_001_600.0);
+    let p = q5
+        .mul_add(r2, q4)
+        .mul_add(r8, q3.mul_add(r2, q2).mul_add(r4, q1.mul_add(r2, q0)));
     // 1 + r + r^2 p, with the large terms added last
-    let er = (r * r).mul_add(p, r) + 1.0;
+    let er = r2.mul_add(p, r) + 1.0;
     // scale by 2^n in two exact steps, so that a subnormal result rounds only once
     let n1 = (0.5 * n).floor();
     er * pow2(n1) * pow2(n - n1)

@@ -51,13 +51,19 @@ vfn! {
     fn exp(x: V) -> V {
         let n = round_even(mul(x, splat(LOG2_E)));
         let r = fma(neg(n), splat(LN2_LO), fma(neg(n), splat(LN2_HI), x));
-        let mut p = splat(1.0 / 6_227_020_800.0);
-        for c in [1.0 / 479_001_600.0, 1.0 / 39_916_800.0, 1.0 / 3_628_800.0, 1.0 / 362_880.0,
-                  1.0 / 40_320.0, 1.0 / 5_040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
-                  1.0 / 6.0, 0.5] {
-            p = fma(p, r, splat(c));
-        }
-        let er = add(fma(mul(r, r), p, r), splat(1.0));
+        // Estrin's scheme, as the scalar code
+        let r2 = mul(r, r);
+        let r4 = mul(r2, r2);
+        let r8 = mul(r4, r4);
+        let pair = |hi: f64, lo: f64| fma(splat(hi), r, splat(lo));
+        let q0 = pair(1.0 / 6.0, 0.5);
+        let q1 = pair(1.0 / 120.0, 1.0 / 24.0);
+        let q2 = pair(1.0 / 5_040.0, 1.0 / 720.0);
+        let q3 = pair(1.0 / 362_880.0, 1.0 / 40_320.0);
+        let q4 = pair(1.0 / 39_916_800.0, 1.0 / 3_628_800.0);
+        let q5 = pair(1.0 / 6_227_020_800.0, 1.0 / 479_001_600.0);
+        let p = fma(fma(q5, r2, q4), r8, fma(fma(q3, r2, q2), r4, fma(q1, r2, q0)));
+        let er = add(fma(r2, p, r), splat(1.0));
         // outside the range the scalar code returns early; keep n sane there too
         let n = max(min(n, splat(1024.0)), splat(-1075.0));
         let n1 = floor(mul(splat(0.5), n));
