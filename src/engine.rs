@@ -24,12 +24,15 @@ pub const CHUNK: usize = 256;
 /// Elements per parallel task, at most ...
 const TASK: usize = 16 * 1024;
 /// ... and at least (mid-sized arrays are cut into about four tasks per thread).
-const MIN_TASK: usize = CHUNK;
+const MIN_TASK: usize = 2 * CHUNK;
 /// Below this many outputs the work stays on the calling thread. The caller takes tasks
-/// itself, so a helper that wakes late costs only the spawn; measured against numpy on
-/// 1,000-4,000 CSI-like prices, 512 beat 1,024 and 4,096 (n = 2,000: 39 us, against 59 us
-/// on one thread and numpy's 46 us).
-pub const PARALLEL_THRESHOLD: usize = 512;
+/// itself, but it must still wait for the helper it spawned to start and find nothing
+/// left: a pool thread that has gone to sleep since the last call takes tens of
+/// microseconds to wake. Measured on CSI-like prices, calls alternating with numpy's (so
+/// the pool sleeps in between): n = 1,000 took 40 us on two threads against 28 us on
+/// one; n = 2,000 46 us against 51 us (numpy 46 us), n = 4,000 77 us against 98 us.
+/// Back to back (the pool awake) two threads win from 512 elements.
+pub const PARALLEL_THRESHOLD: usize = 2 * 1024;
 
 /// The broadcast shape of `shapes` under numpy's rules, or an error naming them.
 pub fn broadcast_shape(shapes: &[&[usize]], names: &[&str]) -> Result<Vec<usize>> {
