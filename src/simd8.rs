@@ -130,11 +130,7 @@ vfn! {
     /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table), as
     /// `simd::log_table_rows`.
     fn log_table_rows(row: V) -> (V, V, V) {
-        let row3 = _mm512_mullo_epi32(
-            _mm512_castsi256_si512(_mm512_cvtpd_epi32(row.0)),
-            _mm512_set1_epi32(3),
-        );
-        let row3 = _mm512_castsi512_si256(row3);
+        let row3 = _mm256_mullo_epi32(_mm512_cvtpd_epi32(row.0), _mm256_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
         // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
         // element 0, 1 or 2 of that row.
