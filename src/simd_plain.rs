@@ -121,9 +121,8 @@ vfn! {
     /// `normalised::moment_series` by the upward recurrence (its branch for h >= -1.5)
     /// Lanes outside `wanted` hold garbage (and do not raise the recurrence's length).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
-        use crate::normalised::{SERIES_ORDER, SQRT_FRAC_PI_2};
-        let order = series_order(tau);
-        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        use crate::normalised::SERIES_ORDER;
+        let (order, y) = series_start(h, tau);
         // only as far as the highest order any lane needs: the others mask their terms
         let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
         // each length compiled on its own, so the loops unroll and the moments stay in
@@ -169,6 +168,19 @@ vfn! {
         mul(add(sum, m[1]), tau)
     }
 
+    /// `normalised::otm_call_series`: `b` from the gaussian factor and the moment series
+    fn series_value(gaussian: V, series: V) -> V {
+        mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian), series)
+    }
+
+    /// What both recurrences of `normalised::moment_series` start from: each lane's order
+    /// and `m_0 = sqrt(pi/2) erfcx(-h/sqrt 2)`.
+    fn series_start(h: V, tau: V) -> (V, V) {
+        use crate::normalised::SQRT_FRAC_PI_2;
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        (series_order(tau), y)
+    }
+
     /// `normalised::moment_series`'s order for each lane's `tau`
     fn series_order(tau: V) -> V {
         use crate::normalised::SERIES_ORDER;
@@ -197,6 +209,23 @@ vfn! {
         let r = mul(r, z);
         let ln_m = fma(neg(s), sub(f, r), f);
         fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
+    }
+
+    /// `implied::derivatives` and `implied::householder3`, rounding for rounding: the
+    /// Householder(3) step on the objective of value `value`, first derivative `p1` at `s`
+    /// (for `x = xh`), and Newton's step.
+    fn householder_step(value: V, p1: V, xh: V, s: V) -> (V, V) {
+        let x2_s3 = div(mul(xh, xh), mul(mul(s, s), s));
+        let r2 = sub(x2_s3, mul(splat(0.25), s));
+        let r3 = sub(sub(mul(r2, r2), div(mul(splat(3.0), x2_s3), s)), splat(0.25));
+        let d2 = mul(p1, sub(r2, p1));
+        let d3 = mul(p1, add(sub(r3, mul(mul(splat(3.0), p1), r2)), mul(mul(splat(2.0), p1), p1)));
+        let nu = div(neg(value), p1);
+        let h2 = div(d2, p1);
+        let h3 = div(d3, p1);
+        let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
+        let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
+        (div(numerator, denominator), nu)
     }
 
     /// `fast::gaussian_exponent`: `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly
@@ -237,7 +266,7 @@ vfn! {
             b = select(difference, mul(mul(splat(0.5), g), diff), b);
         }
         if lanes(and(wanted, series)) != 0 {
-            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), g), moment_series_upward(h, tau, and(wanted, series)));
+            let by_series = series_value(g, moment_series_upward(h, tau, and(wanted, series)));
             b = select(series, by_series, b);
         }
         if lanes(and(wanted, direct)) != 0 {
@@ -529,16 +558,14 @@ vfn! {
             value = select(erfcx_lanes, otm_call_erfcx_difference(h, tau, gaussian), value);
         }
         if lanes(upward) != 0 {
-            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
-                                moment_series_upward(h.hi, tau.hi, upward));
+            let by_series = series_value(gaussian, moment_series_upward(h.hi, tau.hi, upward));
             value = select(upward, by_series, value);
         }
         if lanes(cdf) != 0 {
             value = select(cdf, otm_call_cdf_difference(x, h, tau), value);
         }
         if lanes(miller) != 0 {
-            let by_series = mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian),
-                                moment_series_miller(h.hi, tau.hi, miller));
+            let by_series = series_value(gaussian, moment_series_miller(h.hi, tau.hi, miller));
             value = select(miller, by_series, value);
         }
         value
@@ -548,10 +575,9 @@ vfn! {
     /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
     /// top and holds its values until then. Lanes outside `wanted` hold garbage.
     fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
-        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER, SQRT_FRAC_PI_2};
-        let order = series_order(tau);
+        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER};
         let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
-        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let (order, y) = series_start(h, tau);
         let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
         let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
         let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
@@ -959,7 +985,7 @@ fn gather_rows(inputs: &[&[f64]; 7], rows: &[usize]) -> [[f64; W]; 7] {
 
 /// Exact-kernel prices of the rows `rows` (at most `W`), gathered into one vector group;
 /// guarded lanes by the scalar code.
-pub(crate) fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
+fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
     use crate::black::{Contract, bsm_price_exact};
     if rows.is_empty() {
         return;
@@ -983,7 +1009,7 @@ pub(crate) fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]
 /// `black::bsm_greeks` of the rows `rows` (at most `W`) outside the plain-double greeks'
 /// region, gathered into one vector group of the exact kernel; guarded lanes by the scalar
 /// code. `slots[j]` is the index in `Greek::ALL` of `which[j]`.
-pub(crate) fn exact_greeks(
+fn exact_greeks(
     inputs: &[&[f64]; 7],
     rows: &[usize],
     which: &[crate::batch::Greek],
@@ -1322,26 +1348,7 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
             );
             let value = ln(ratio);
             let p1 = div(mul(mul(sign, splat(crate::normal::FRAC_1_SQRT_2PI)), g), w);
-            let x2_s3 = div(mul(xh, xh), mul(mul(s, s), s));
-            let r2 = sub(x2_s3, mul(splat(0.25), s));
-            let r3 = sub(
-                sub(mul(r2, r2), div(mul(splat(3.0), x2_s3), s)),
-                splat(0.25),
-            );
-            let d2 = mul(p1, sub(r2, p1));
-            let d3 = mul(
-                p1,
-                add(
-                    sub(r3, mul(mul(splat(3.0), p1), r2)),
-                    mul(mul(splat(2.0), p1), p1),
-                ),
-            );
-            let nu = div(neg(value), p1);
-            let h2 = div(d2, p1);
-            let h3 = div(d3, p1);
-            let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
-            let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
-            let householder = div(numerator, denominator);
+            let (householder, nu) = householder_step(value, p1, xh, s);
             // implied::pre_steps: Newton's step where Householder's points the other way, at
             // most doubling or halving s
             let step = select(gt(mul(householder, nu), splat(0.0)), householder, nu);
@@ -1377,12 +1384,6 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
             w = select(complement, otm_call_complement(x, h, tau), w);
         }
         let b1 = mul(splat(crate::normal::FRAC_1_SQRT_2PI), gaussian);
-        let x2_s3 = div(mul(x.hi, x.hi), mul(mul(s, s), s));
-        let r2 = sub(x2_s3, mul(splat(0.25), s));
-        let r3 = sub(
-            sub(mul(r2, r2), div(mul(splat(3.0), x2_s3), s)),
-            splat(0.25),
-        );
         let p1 = div(mul(sign, b1), w);
         let ratio = dd_quotient(w, target);
         let normal_ratio = and(ge(ratio.hi, splat(f64::MIN_POSITIVE)), is_finite(ratio.hi));
@@ -1399,16 +1400,6 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
             });
             value = from_lanes(fixed);
         }
-        let d1 = p1;
-        let d2 = mul(p1, sub(r2, p1));
-        let d3 = mul(
-            p1,
-            add(
-                sub(r3, mul(mul(splat(3.0), p1), r2)),
-                mul(mul(splat(2.0), p1), p1),
-            ),
-        );
-
         let zero = and(active, eq(value, splat(0.0)));
         res_hi = select(zero, s, res_hi);
         res_lo = select(zero, splat(0.0), res_lo);
@@ -1422,13 +1413,7 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
         hi = select(and(active, too_large), min(hi, s), hi);
         lo = select(and(active, too_small), max(lo, s), lo);
 
-        let nu = div(neg(value), d1);
-        let h2 = div(d2, d1);
-        let h3 = div(d3, d1);
-        // as implied::householder3, rounding for rounding
-        let numerator = mul(nu, add(splat(1.0), mul(mul(splat(0.5), h2), nu)));
-        let denominator = add(splat(1.0), mul(nu, add(h2, div(mul(h3, nu), splat(6.0)))));
-        let step = div(numerator, denominator);
+        let (step, nu) = householder_step(value, p1, x.hi, s);
         let converged = and(
             active,
             and(
