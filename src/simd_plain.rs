@@ -399,13 +399,6 @@ vfn! {
         (mul(scale, value), inside)
     }
 
-    /// `fast_price4` and the intermediate values it shares with the greeks.
-    fn fast_price_parts(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, FastParts) {
-        let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
-        let (price, inside) = fast_finish4(l, p.tau, p.g, p.scale, inside);
-        (price, inside, p)
-    }
-
     fn two_prod(a: V, b: V) -> (V, V) {
         let p = mul(a, b);
         (p, fma(a, b, neg(p)))
@@ -606,8 +599,8 @@ vfn! {
     /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
-        let (price, inside, _) = fast_price_parts(s, k, r, q, sigma, t, call);
-        (price, inside)
+        let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
+        fast_finish4(l, p.tau, p.g, p.scale, inside)
     }
 }
 
