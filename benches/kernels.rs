@@ -67,6 +67,27 @@ fn kernels(c: &mut Criterion) {
     group.bench_function("price, AVX2 kernel", |b| {
         b.iter(|| pricer_rs::simd::price_chunk(black_box(&views), &mut out))
     });
+    // per-point latency: each price waits for the one before (as a Python loop of
+    // `price_call` does, more or less), through the multiversioned per-point entry
+    group.bench_function("price, scalar one by one (dependent)", |b| {
+        b.iter(|| {
+            let mut carry = 0.0;
+            let rows = views[0].iter().zip(views[1]).zip(views[4]).zip(views[5]);
+            for (((&s, &k), &sigma), &t) in rows {
+                let c = Contract {
+                    s: s + carry,
+                    k,
+                    r: 0.02,
+                    q: 0.0,
+                    sigma,
+                    t,
+                    is_call: true,
+                };
+                carry = 0.0 * pricer_rs::batch::price_one(black_box(&c));
+            }
+            carry
+        })
+    });
     let mut bufs = vec![vec![0.0; N]; 10];
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price + 9 greeks, AVX2 kernel", |b| {
