@@ -14,7 +14,6 @@
 use std::marker::PhantomData;
 
 use ndarray::{ArrayViewD, IxDyn};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{PricingError, Result};
 use crate::parallel;
@@ -296,22 +295,7 @@ where
         // once idle, and a notebook is idle between calls), the caller has done the work
         // meanwhile, so a parallel call is never much slower than a serial one.
         let pool = parallel::pool()?;
-        let next = AtomicUsize::new(0);
-        let work = || {
-            loop {
-                let t = next.fetch_add(1, Ordering::Relaxed);
-                if t >= tasks {
-                    break;
-                }
-                run_task(t * task);
-            }
-        };
-        pool.in_place_scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(|_| work());
-            }
-            work();
-        });
+        parallel::run_tasks(&pool, threads - 1, tasks, &|t| run_task(t * task));
         return Ok(());
     }
     (0..tasks).for_each(|t| run_task(t * task));

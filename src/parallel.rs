@@ -4,11 +4,76 @@
 //! run time and so a host application's rayon configuration is never touched. The size comes
 //! from `PRICER_RS_NUM_THREADS` when set, else from the number of available cores.
 
-use std::sync::{Arc, RwLock};
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::{PricingError, Result};
 
-static POOL: RwLock<Option<Arc<rayon::ThreadPool>>> = RwLock::new(None);
+static POOL: RwLock<Option<Arc<Pool>>> = RwLock::new(None);
+
+/// A rayon pool and what `run_tasks` needs to keep its helpers off the caller's CPU.
+pub struct Pool {
+    threads: rayon::ThreadPool,
+    /// The kernel's ids of the pool's threads (each records its own as it starts).
+    #[cfg(target_os = "linux")]
+    workers: Arc<Mutex<Vec<libc::pid_t>>>,
+    /// The CPU the workers were last kept off and how many workers there were then
+    /// (`(count << 32) | cpu`), or -1.
+    #[cfg(target_os = "linux")]
+    kept_off: std::sync::atomic::AtomicI64,
+}
+
+impl std::ops::Deref for Pool {
+    type Target = rayon::ThreadPool;
+    fn deref(&self) -> &rayon::ThreadPool {
+        &self.threads
+    }
+}
+
+impl Pool {
+    /// Let the pool's threads run anywhere the caller may run except on the CPU the caller
+    /// is on now. Linux wakes a sleeping thread on the waker's CPU when it takes the other
+    /// CPUs for busy, as it does in a virtual machine whose idle virtual CPUs the host has
+    /// descheduled: the helper then shared the caller's CPU while the other one idled, and
+    /// a 30,000-price call after a few milliseconds of idleness took as long on two threads
+    /// as on one (840 us against 840 us; 490 us once the helper runs beside the caller). Only
+    /// redone when the caller has moved to another CPU; best effort (any failure leaves
+    /// the threads as they are).
+    fn keep_off_caller_cpu(&self) {
+        #[cfg(target_os = "linux")]
+        {
+            use std::sync::atomic::Ordering;
+            // SAFETY: plain system calls on a local, zero-initialised cpu_set_t
+            unsafe {
+                let cpu = libc::sched_getcpu();
+                if cpu < 0 || cpu as usize >= libc::CPU_SETSIZE as usize {
+                    return;
+                }
+                // redone when the caller has moved, or when threads have registered since
+                // (they start in the background: the first call may come before them)
+                let workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+                let key = ((workers.len() as i64) << 32) | i64::from(cpu);
+                if self.kept_off.swap(key, Ordering::Relaxed) == key {
+                    return;
+                }
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                let size = std::mem::size_of::<libc::cpu_set_t>();
+                if libc::sched_getaffinity(0, size, &mut set) != 0 {
+                    return;
+                }
+                libc::CPU_CLR(cpu as usize, &mut set);
+                if libc::CPU_COUNT(&set) == 0 {
+                    return;
+                }
+                for &tid in workers.iter() {
+                    libc::sched_setaffinity(tid, size, &set);
+                }
+            }
+        }
+    }
+}
 
 fn default_threads() -> usize {
     std::env::var("PRICER_RS_NUM_THREADS")
@@ -18,17 +83,35 @@ fn default_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-fn build(n: usize) -> Result<Arc<rayon::ThreadPool>> {
-    rayon::ThreadPoolBuilder::new()
+fn build(n: usize) -> Result<Arc<Pool>> {
+    let builder = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
-        .thread_name(|i| format!("pricer_rs-{i}"))
+        .thread_name(|i| format!("pricer_rs-{i}"));
+    #[cfg(target_os = "linux")]
+    let workers = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    #[cfg(target_os = "linux")]
+    let builder = {
+        let workers = Arc::clone(&workers);
+        builder.start_handler(move |_| {
+            // SAFETY: gettid has no preconditions
+            let tid = unsafe { libc::gettid() };
+            workers.lock().unwrap_or_else(|p| p.into_inner()).push(tid);
+        })
+    };
+    let threads = builder
         .build()
-        .map(Arc::new)
-        .map_err(|e| PricingError::InvalidArgument(format!("cannot start {n} threads: {e}")))
+        .map_err(|e| PricingError::InvalidArgument(format!("cannot start {n} threads: {e}")))?;
+    Ok(Arc::new(Pool {
+        threads,
+        #[cfg(target_os = "linux")]
+        workers,
+        #[cfg(target_os = "linux")]
+        kept_off: std::sync::atomic::AtomicI64::new(-1),
+    }))
 }
 
 /// The current pool, created on first use.
-pub fn pool() -> Result<Arc<rayon::ThreadPool>> {
+pub fn pool() -> Result<Arc<Pool>> {
     if let Ok(guard) = POOL.read()
         && let Some(p) = guard.as_ref()
     {
@@ -64,6 +147,122 @@ pub fn num_threads() -> usize {
     pool().map_or(1, |p| p.current_num_threads())
 }
 
+/// Bit of `Shared::state` set once the caller has stopped waiting for helpers to join; the
+/// bits below count the helpers inside the job.
+const CLOSED: usize = 1 << (usize::BITS - 1);
+
+/// What the caller of `run_tasks` shares with its helpers. `job` borrows from the caller's
+/// stack with its lifetime erased: it is dereferenced only by a helper that entered (raised
+/// the count in `state`) before `CLOSED` was set, and the caller does not return before the
+/// count is back to zero.
+struct Shared {
+    job: *const (dyn Fn(usize) + Sync + 'static),
+    tasks: usize,
+    next: AtomicUsize,
+    state: AtomicUsize,
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+// SAFETY: `job` points to a `Sync` closure and is only called while the caller keeps it alive
+// (see `Shared`); the rest is atomics and a mutex.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    /// Take task indices from the shared counter and run them until none is left; a panic
+    /// is kept for the caller and stops this thread's share of the work.
+    ///
+    /// SAFETY: only while `job` is alive (the caller's own thread, or a helper that entered).
+    unsafe fn work(&self) {
+        // SAFETY: the caller of `work` guarantees the closure is alive
+        let job = unsafe { &*self.job };
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            loop {
+                let t = self.next.fetch_add(1, Ordering::Relaxed);
+                if t >= self.tasks {
+                    break;
+                }
+                job(t);
+            }
+        }));
+        if let Err(payload) = result {
+            // no task is taken after a panic: the others finish what they hold
+            self.next.store(self.tasks, Ordering::Relaxed);
+            let mut slot = self.panic.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert(payload);
+        }
+    }
+}
+
+/// Run `job(0) .. job(tasks - 1)` on the calling thread and up to `helpers` threads of `pool`,
+/// each taking the next index from a shared counter. The caller works from the start and
+/// waits only for helpers that joined while work was left: a helper that wakes after the
+/// caller has run out of tasks (a pool thread asleep since the last call takes tens of
+/// microseconds) does nothing, and nobody waits for it. (rayon's scopes wait for every
+/// spawned job to run, which made a small call on a sleeping pool slower than a serial one.)
+/// A panic in `job` is resumed on the calling thread once no helper is inside the job.
+pub fn run_tasks(pool: &Pool, helpers: usize, tasks: usize, job: &(dyn Fn(usize) + Sync)) {
+    // SAFETY: only the lifetime is erased; `Shared` explains why it is never outlived.
+    let job: &'static (dyn Fn(usize) + Sync) = unsafe { std::mem::transmute(job) };
+    let shared = Arc::new(Shared {
+        job,
+        tasks,
+        next: AtomicUsize::new(0),
+        state: AtomicUsize::new(0),
+        panic: Mutex::new(None),
+    });
+    let helpers = helpers.min(tasks.saturating_sub(1));
+    if helpers > 0 {
+        pool.keep_off_caller_cpu();
+    }
+    for _ in 0..helpers {
+        let shared = Arc::clone(&shared);
+        pool.spawn(move || {
+            let mut state = shared.state.load(Ordering::Acquire);
+            loop {
+                // nothing left, or the caller closed: leave without touching the job
+                if state & CLOSED != 0 || shared.next.load(Ordering::Relaxed) >= shared.tasks {
+                    return;
+                }
+                match shared.state.compare_exchange_weak(
+                    state,
+                    state + 1,
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => state = now,
+                }
+            }
+            // SAFETY: entered before CLOSED, so the caller is still waiting for us
+            unsafe { shared.work() };
+            shared.state.fetch_sub(1, Ordering::Release);
+        });
+    }
+    // SAFETY: the caller's own thread, inside the job's lifetime
+    unsafe { shared.work() };
+    let mut spins = 0u32;
+    let mut state = shared.state.fetch_or(CLOSED, Ordering::AcqRel) | CLOSED;
+    while state != CLOSED {
+        // a helper inside finishes at most the task it holds
+        if spins < 64 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+        state = shared.state.load(Ordering::Acquire);
+    }
+    let payload = shared
+        .panic
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(payload) = payload {
+        resume_unwind(payload);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +275,59 @@ mod tests {
         assert_eq!(num_threads(), 3);
         set_num_threads(2).unwrap();
         assert_eq!(num_threads(), 2);
+    }
+
+    #[test]
+    fn every_task_runs_once() {
+        let pool = build(2).unwrap();
+        for tasks in [0, 1, 2, 3, 17, 200] {
+            let counts: Vec<AtomicUsize> = (0..tasks).map(|_| AtomicUsize::new(0)).collect();
+            run_tasks(&pool, 1, tasks, &|t| {
+                counts[t].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(
+                counts.iter().all(|c| c.load(Ordering::Relaxed) == 1),
+                "tasks = {tasks}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_caller_does_not_wait_for_a_busy_pool() {
+        // the pool's only thread is held until the call has returned: the call must finish
+        // on the caller's thread (a rayon scope would wait for its job here forever)
+        let pool = build(1).unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        pool.spawn(move || {
+            let _ = held.recv();
+        });
+        let (done, finished) = std::sync::mpsc::channel();
+        let caller = std::thread::spawn(move || {
+            let ran = AtomicUsize::new(0);
+            run_tasks(&pool, 1, 8, &|_| {
+                ran.fetch_add(1, Ordering::Relaxed);
+            });
+            let _ = done.send(ran.load(Ordering::Relaxed));
+            pool
+        });
+        let ran = finished.recv_timeout(std::time::Duration::from_secs(20));
+        release.send(()).unwrap();
+        assert_eq!(ran, Ok(8));
+        // the late helper then finds the call closed and leaves
+        drop(caller.join().unwrap());
+    }
+
+    #[test]
+    fn a_panic_in_a_task_reaches_the_caller() {
+        let pool = build(2).unwrap();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            run_tasks(&pool, 1, 64, &|t| {
+                if t == 5 {
+                    panic!("task five");
+                }
+            })
+        }));
+        let payload = result.expect_err("the panic was lost");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"task five"));
     }
 }
