@@ -140,6 +140,27 @@ def test_nothing_is_half_written_on_error() -> None:
     np.testing.assert_array_equal(out, 7.0)
 
 
+def test_large_calls_name_the_first_culprit_and_spare_out() -> None:
+    # fresh outputs are checked chunk by chunk as the threads read them; `out=` is checked
+    # before anything is written
+    n = 500_000
+    s = np.linspace(50.0, 150.0, n)
+    sig = np.full(n, 0.2)
+    sig[[123_457, 400_000]] = -0.5
+    s[499_999] = np.inf
+    with pytest.raises(ValueError, match=r"^s\[499999\] = inf: s must be finite and > 0$"):
+        pr.price(s, K, R, sig, T)
+    s[499_999] = 100.0
+    with pytest.raises(ValueError, match=r"^sigma\[123457\] = -0.5: sigma must be > 0$"):
+        pr.price(s, K, R, sig, T)
+    out = np.full(n, 7.0)
+    with pytest.raises(ValueError, match=r"^sigma\[123457\]"):
+        pr.price(s, K, R, sig, T, out=out)
+    np.testing.assert_array_equal(out, 7.0)
+    sig[[123_457, 400_000]] = 0.2
+    np.testing.assert_array_equal(pr.price(s, K, R, sig, T), pr.price(s, K, R, sig, T, out=out))
+
+
 def test_nan_propagates_element_by_element() -> None:
     s = np.array([90.0, np.nan, 110.0])
     sig = np.array([0.2, 0.2, np.nan])
