@@ -242,7 +242,22 @@ def main() -> int:
         worst_small = min(worst_small, small["numpy"] / small["ours"])
     targets.append(("arrays of 1-1000: never slower than numpy", worst_small, 1.0))
 
+    def after_idle(size: int, count: int = 30) -> float:
+        """Median time of a `size`-price call made 5 ms after the previous one (a notebook's
+        pace: the pool's threads have gone to sleep in between)."""
+        sub = slice(0, size)
+        samples = []
+        for _ in range(count):
+            time.sleep(0.005)
+            t0 = time.perf_counter()
+            pr.price(s[sub], k[sub], R, sigma[sub], t[sub])
+            samples.append(time.perf_counter() - t0)
+        return statistics.median(samples)
+
+    idle_sizes = (10_000, 30_000)
+    idle_many = [after_idle(size) for size in idle_sizes]
     pr.set_num_threads(1)
+    idle_one = [after_idle(size) for size in idle_sizes]
     one = median_times({"ours": lambda: pr.price(s, k, R, sigma, t)}, 3)["ours"]
     spots = np.linspace(50.0, 150.0, 10_000_000)
     single = median_times({"one": lambda: pr.price_european_call_batch(spots, 100.0, R, 0.2, 0.25)}, 3)["one"]
@@ -263,6 +278,9 @@ def main() -> int:
         print(f"  {label:<58}{seconds * 1e3:9.1f} ms{seconds / count * 1e9:10.1f} ns")
     print(f"  GIL: one thread pricing 10,000,000 spots {single * 1e3:.0f} ms; two threads at once "
           f"{both * 1e3:.0f} ms ({both / single:.2f}x, 2.00x if serialised)")
+    for size, many, single_idle in zip(idle_sizes, idle_many, idle_one):
+        print(f"  {size:,} prices 5 ms after the last call: {threads} threads {many * 1e6:.0f} us, "
+              f"one thread {single_idle * 1e6:.0f} us ({single_idle / many:.2f}x)")
     print(f"  memory: during the {n:,}-option price call peak RSS rose {rss_mb:.0f} MB above the "
           f"resident inputs ({inputs_mb:.0f} MB); one output array is {n * 8 / 1e6:.0f} MB")
     ok = (vega := pr.vega(s, k, R, sigma, t)) > 0
