@@ -302,7 +302,8 @@ vfn! {
         let tail2 = mul(mul(mul(splat(0.5), g), half), erfcx(mul(abs(z2), frac)));
         let cdf1 = select(le(z1, splat(0.0)), tail1, sub(splat(1.0), tail1));
         let cdf2 = select(le(z2, splat(0.0)), tail2, sub(splat(1.0), tail2));
-        let dividend_discount = exp(mul(neg(q), t));
+        // e^0 = 1 exactly: a group without dividends (the usual case) skips one exponential
+        let dividend_discount = if lanes(eq(q, splat(0.0))) == ALL { splat(1.0) } else { exp(mul(neg(q), t)) };
         let rate_discount = exp(mul(neg(r), t));
         let spot_leg = mul(mul(s, dividend_discount), cdf1);
         let strike_leg = mul(mul(k, rate_discount), cdf2);
