@@ -16,6 +16,8 @@ static POOL: RwLock<Option<Arc<Pool>>> = RwLock::new(None);
 /// A rayon pool and what `run_tasks` needs to keep its helpers off the caller's CPU.
 pub struct Pool {
     threads: rayon::ThreadPool,
+    /// The process that started the threads: a child forked since has none of them.
+    process: u32,
     /// The kernel's ids of the pool's threads (each records its own as it starts).
     #[cfg(target_os = "linux")]
     workers: Arc<Mutex<Vec<libc::pid_t>>>,
@@ -103,6 +105,7 @@ fn build(n: usize) -> Result<Arc<Pool>> {
         .map_err(|e| PricingError::InvalidArgument(format!("cannot start {n} threads: {e}")))?;
     Ok(Arc::new(Pool {
         threads,
+        process: std::process::id(),
         #[cfg(target_os = "linux")]
         workers,
         #[cfg(target_os = "linux")]
@@ -112,19 +115,28 @@ fn build(n: usize) -> Result<Arc<Pool>> {
 
 /// The current pool, created on first use.
 pub fn pool() -> Result<Arc<Pool>> {
+    let here = std::process::id();
     if let Ok(guard) = POOL.read()
         && let Some(p) = guard.as_ref()
+        && p.process == here
     {
         return Ok(Arc::clone(p));
     }
     let mut guard = POOL
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(p) = guard.as_ref() {
-        return Ok(Arc::clone(p));
+    let size = match guard.as_ref() {
+        Some(p) if p.process == here => return Ok(Arc::clone(p)),
+        // a forked child (multiprocessing's default on Linux): the parent's threads are not
+        // here. Its pool is left alone (not dropped: its locks may have been held at the
+        // fork) and the child gets threads of its own, as many.
+        Some(p) => p.current_num_threads(),
+        None => default_threads(),
+    };
+    let p = build(size)?;
+    if let Some(stale) = guard.replace(Arc::clone(&p)) {
+        std::mem::forget(stale);
     }
-    let p = build(default_threads())?;
-    *guard = Some(Arc::clone(&p));
     Ok(p)
 }
 
@@ -139,7 +151,11 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     let mut guard = POOL
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *guard = Some(p);
+    if let Some(old) = guard.replace(p)
+        && old.process != std::process::id()
+    {
+        std::mem::forget(old); // a forked parent's pool: see `pool`
+    }
     Ok(())
 }
 

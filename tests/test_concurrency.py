@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 import pricer_rs as pr
 
@@ -117,3 +118,29 @@ def test_reference_counts_of_inputs_are_stable() -> None:
             pass
     after = [sys.getrefcount(x) for x in (s, k, kinds)]
     assert before == after
+
+
+def _in_forked_child(_: int) -> tuple[bool, int, int]:
+    got = pr.price(S, K, 0.02, SIG, T)  # large enough for the pool
+    deadline = time.monotonic() + 10.0
+    while True:  # the pool's threads start in the background: give them time to be named
+        names = [p.read_text().strip() for p in Path("/proc/self/task").glob("*/comm")]
+        ours = sum(name.startswith("pricer_rs-") for name in names)
+        if ours >= pr.get_num_threads() or time.monotonic() > deadline:
+            return bool(np.array_equal(got, P)), pr.get_num_threads(), ours
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork and /proc/self/task")
+def test_a_forked_child_gets_a_pool_of_its_own() -> None:
+    # multiprocessing forks on Linux: the parent's pool threads do not exist in the child, so
+    # the child starts its own (as many) instead of queueing work for threads that never run
+    import multiprocessing
+
+    pr.price(S, K, 0.02, SIG, T)  # the parent's pool exists before the fork
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map_async(_in_forked_child, range(2)).get(timeout=60)
+    for equal, threads, ours in results:
+        assert equal
+        assert threads == pr.get_num_threads()
+        assert ours == threads
