@@ -54,8 +54,11 @@ fn first_outside(slice: &[f64], domain: Domain) -> Option<usize> {
     // large inputs: the pool's threads scan pieces (the scan is a pass over memory, serial
     // before the parallel kernel: 13 % of a 5 M price call on two threads), first hit wins
     const PIECE: usize = 1 << 17;
+    if slice.len() < 2 * PIECE {
+        return first_outside_serial(slice, domain);
+    }
     let pool = match crate::parallel::pool() {
-        Ok(pool) if slice.len() >= 2 * PIECE && pool.current_num_threads() > 1 => pool,
+        Ok(pool) if pool.current_num_threads() > 1 => pool,
         _ => return first_outside_serial(slice, domain),
     };
     use rayon::prelude::*;

@@ -14,7 +14,6 @@
 
 use std::arch::x86_64::*;
 
-use crate::black::bsm_price_chunk;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};

@@ -686,9 +686,10 @@ fn price_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
         start = end;
     }
     exact_prices(inputs, &rows[..count], out);
-    if whole < n {
-        let rest: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][whole..n]);
-        bsm_price_chunk(&rest, &mut out[whole..]);
+    // fewer than W left: one by one (the scalar chunk kernel would zero its 256-row blocks
+    // for them, a fifth of a one-element call)
+    for (m, slot) in out.iter_mut().enumerate().skip(whole) {
+        *slot = crate::black::bsm_price(&crate::black::Contract::from_columns(inputs, m));
     }
 }
 
