@@ -25,12 +25,12 @@ const TASK: usize = 16 * 1024;
 /// ... and at least (mid-sized arrays are cut into about four tasks per thread).
 const MIN_TASK: usize = 2 * CHUNK;
 /// Below this many outputs the work stays on the calling thread. The caller takes tasks
-/// itself, but it must still wait for the helper it spawned to start and find nothing
-/// left: a pool thread that has gone to sleep since the last call takes tens of
-/// microseconds to wake. Measured on CSI-like prices, calls alternating with numpy's (so
-/// the pool sleeps in between): n = 1,000 took 40 us on two threads against 28 us on
-/// one; n = 2,000 46 us against 51 us (numpy 46 us), n = 4,000 77 us against 98 us.
-/// Back to back (the pool awake) two threads win from 512 elements.
+/// itself and never waits for a helper that has not started (`parallel::run_tasks`), but
+/// waking a pool thread that went to sleep since the last call costs the caller a system
+/// call (14-22 us on our VMs) and the helper arrives 40-140 us later. Measured on
+/// CSI-like prices, 2 threads against 1: calls 3 ms apart (the pool asleep) n = 1,000
+/// 0.92x, 2,048 1.01x, 4,096 0.98-1.09x, 10,000 1.27-1.48x; alternating with numpy n = 1,000
+/// 1.00-1.27x, 2,048 0.99-1.09x, 4,096 1.24-1.31x. From 2,048 the pool is no loss either way.
 pub const PARALLEL_THRESHOLD: usize = 2 * 1024;
 
 /// The broadcast shape of `shapes` under numpy's rules, or an error naming them.
