@@ -7,7 +7,7 @@ use ndarray::ArrayViewD;
 #[cfg(not(target_arch = "x86_64"))]
 use crate::black::bsm_greeks;
 use crate::black::{Contract, GreekValues};
-use crate::engine::{MAX_OUTPUTS, for_each_chunk};
+use crate::engine::{Cost, MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
 #[cfg(not(target_arch = "x86_64"))]
 use crate::implied::implied_vol;
@@ -250,9 +250,13 @@ pub fn validate_contract(c: &Contract) -> Result<()> {
 /// nothing has been written.
 pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
     a.validate()?;
-    for_each_chunk(&a.views(), shape, &mut [out], parallel, |x, o| {
-        price_chunk(x, o[0])
-    })
+    for_each_chunk(
+        &a.views(),
+        shape,
+        &mut [out],
+        Cost::PRICE.on_pool(parallel),
+        |x, o| price_chunk(x, o[0]),
+    )
 }
 
 // The chunk kernels: everything they call is inlined, so each CPU-specific copy gets the
@@ -295,9 +299,13 @@ pub fn greeks_into(
     if which == [Greek::Price] {
         return price_into(a, shape, outs[0], parallel);
     }
-    for_each_chunk(&a.views(), shape, outs, parallel, |x, o| {
-        greeks_chunk(x, which, o)
-    })
+    for_each_chunk(
+        &a.views(),
+        shape,
+        outs,
+        Cost::GREEKS.on_pool(parallel),
+        |x, o| greeks_chunk(x, which, o),
+    )
 }
 
 /// The inputs of a Black-76 batch.
@@ -331,9 +339,13 @@ pub fn black76_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        price_chunk(x, o[0])
-    })
+    for_each_chunk(
+        &views,
+        shape,
+        &mut [out],
+        Cost::PRICE.on_pool(parallel),
+        |x, o| price_chunk(x, o[0]),
+    )
 }
 
 /// The inputs of an implied-volatility batch. `price` may hold anything: a price no
@@ -368,9 +380,13 @@ pub fn implied_vol_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        implied_chunk(x, o[0])
-    })
+    for_each_chunk(
+        &views,
+        shape,
+        &mut [out],
+        Cost::IMPLIED_VOL.on_pool(parallel),
+        |x, o| implied_chunk(x, o[0]),
+    )
 }
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
@@ -421,9 +437,13 @@ pub fn black76_implied_vol_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(&views, shape, &mut [out], parallel, |x, o| {
-        implied_chunk(x, o[0])
-    })
+    for_each_chunk(
+        &views,
+        shape,
+        &mut [out],
+        Cost::IMPLIED_VOL.on_pool(parallel),
+        |x, o| implied_chunk(x, o[0]),
+    )
 }
 
 #[cfg(test)]

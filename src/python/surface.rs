@@ -11,7 +11,7 @@ use super::args::{Given, Operand, kind_operand, operand, which_greeks};
 use super::classes::Greeks;
 use crate::batch::{self, BsmArrays, Domain, check_domain};
 use crate::black::Contract;
-use crate::engine::{broadcast_shape, for_each_chunk, format_shape};
+use crate::engine::{Cost, broadcast_shape, for_each_chunk, format_shape};
 use crate::surface::{ArbitrageReport as CoreReport, Surface};
 
 /// A strike x tenor implied-volatility surface: one vol per node, `vols[j, i]` at
@@ -410,7 +410,7 @@ impl ImpliedVolSurface {
         fill_one(py, &shape, None, &[], |buf| {
             check_domain("k", &views[0], Domain::Positive)?;
             check_domain("t", &views[1], Domain::Positive)?;
-            for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
+            for_each_chunk(&views, &shape, &mut [buf], Cost::PRICE, |x, o| {
                 for (m, v) in o[0].iter_mut().enumerate() {
                     *v = surface.vol_at(x[0][m], x[1][m]);
                 }
@@ -438,7 +438,7 @@ impl ImpliedVolSurface {
         fill_one(py, &shape, None, &[], |buf| {
             check_domain("k", &views[0], Domain::Positive)?;
             check_domain("t", &views[1], Domain::Positive)?;
-            for_each_chunk(&views, &shape, &mut [buf], true, |x, o| {
+            for_each_chunk(&views, &shape, &mut [buf], Cost::PRICE, |x, o| {
                 for (m, v) in o[0].iter_mut().enumerate() {
                     let (k, t) = (x[0][m], x[1][m]);
                     let sigma = surface.vol_at(k, t);
