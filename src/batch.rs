@@ -76,15 +76,20 @@ fn first_outside(slice: &[f64], domain: Domain) -> Option<usize> {
 fn first_outside_serial(slice: &[f64], domain: Domain) -> Option<usize> {
     const BLOCK: usize = 512;
     for (b, block) in slice.chunks(BLOCK).enumerate() {
-        let any = match domain {
-            Domain::Positive => block.iter().fold(false, |any, &v| {
-                any | (v <= 0.0) | (v.abs() == f64::INFINITY)
-            }),
+        // counted rather than or-ed into one bool: with a 64-bit count per lane the
+        // compiler keeps each compare's mask in the vector (a bool accumulator had every
+        // compare packed down to bytes: 0.3 ns per element, a twentieth of a 1,000-price call)
+        let outside: u64 = match domain {
+            Domain::Positive => block
+                .iter()
+                .map(|&v| u64::from(v <= 0.0) + u64::from(v == f64::INFINITY))
+                .sum(),
             Domain::Finite => block
                 .iter()
-                .fold(false, |any, &v| any | (v.abs() == f64::INFINITY)),
+                .map(|&v| u64::from(v.abs() == f64::INFINITY))
+                .sum(),
         };
-        if any {
+        if outside != 0 {
             let found = block.iter().position(|&v| domain.violation(v).is_some());
             return found.map(|p| b * BLOCK + p);
         }
