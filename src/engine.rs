@@ -155,6 +155,29 @@ impl<'a> Layout<'a> {
         })
     }
 
+    /// How input `i` is read chunk by chunk: in place, as one repeated value, or gathered.
+    fn access(&self, i: usize) -> Access {
+        let strides = &self.inputs[i].strides;
+        if strides.iter().all(|&st| st == 0) {
+            // SAFETY: with every stride zero (or no axis at all) the view is its first
+            // element repeated, and ptr points at it
+            Access::Constant(unsafe { *self.inputs[i].ptr })
+        } else if self.shape.len() == 1 && strides[0] == 1 {
+            Access::InPlace
+        } else {
+            Access::Gathered
+        }
+    }
+
+    /// The elements `start .. start + len` of input `i`, where `access` says `InPlace`.
+    fn in_place(&self, i: usize, start: usize, len: usize) -> &'a [f64] {
+        debug_assert!(self.shape.len() == 1 && self.inputs[i].strides[0] == 1);
+        debug_assert!(start + len <= self.shape[0]);
+        // SAFETY: a contiguous 1-D layout of shape[0] elements, start + len <= shape[0]
+        // (chunks stay inside the output, which has the layout's shape)
+        unsafe { std::slice::from_raw_parts(self.inputs[i].ptr.add(start), len) }
+    }
+
     /// The elements `start .. start + buf.len()` (flat, C order) of input `i`, borrowed in
     /// place when they are contiguous, else gathered into `buf`.
     fn gather<'b>(&self, i: usize, start: usize, buf: &'b mut [f64]) -> &'b [f64]
@@ -209,6 +232,17 @@ impl<'a> Layout<'a> {
         }
         buf
     }
+}
+
+/// How `for_each_chunk` reads an input (`Layout::access`).
+#[derive(Clone, Copy)]
+enum Access {
+    /// contiguous in the output's order: borrowed
+    InPlace,
+    /// one value broadcast (a scalar argument): a buffer filled once per task
+    Constant(f64),
+    /// anything else: gathered into a buffer chunk by chunk
+    Gathered,
 }
 
 /// A flat output that parallel tasks fill in disjoint ranges.
@@ -286,17 +320,45 @@ where
         .clamp(MIN_TASK, TASK);
     let run_task = |task_start: usize| {
         let task_end = (task_start + task).min(n);
-        // buffers for inputs that need gathering (broadcast, strided, other dtypes), as
-        // long as the task's chunks: zeroing a whole CHUNK for each of them was a tenth of
-        // a one-element call
+        // buffers for the inputs not read in place, as long as the task's chunks (zeroing
+        // a whole CHUNK for each input was a tenth of a one-element call); a broadcast
+        // scalar's is filled once for the task
         let width = CHUNK.min(task_end - task_start).max(1);
-        let mut bufs = vec![0.0f64; NI * width];
+        let access: [Access; NI] = std::array::from_fn(|i| layout.access(i));
+        let buffered = access
+            .iter()
+            .filter(|a| !matches!(a, Access::InPlace))
+            .count();
+        let mut bufs = vec![0.0f64; buffered * width];
+        let mut spare = bufs.chunks_mut(width);
+        let mut slots: [Option<&mut [f64]>; NI] = std::array::from_fn(|i| match access[i] {
+            Access::InPlace => None,
+            Access::Constant(value) => {
+                let mut buf = spare.next();
+                if let Some(b) = buf.as_deref_mut() {
+                    b.fill(value);
+                }
+                buf
+            }
+            Access::Gathered => spare.next(),
+        });
         let mut start = task_start;
         while start < task_end {
             let len = CHUNK.min(task_end - start);
             let mut chunk_inputs: [&[f64]; NI] = [&[]; NI];
-            for (i, buf) in bufs.chunks_mut(width).enumerate() {
-                chunk_inputs[i] = layout.gather(i, start, &mut buf[..len]);
+            for (i, ((input, slot), how)) in chunk_inputs
+                .iter_mut()
+                .zip(slots.iter_mut())
+                .zip(access)
+                .enumerate()
+            {
+                *input = match (how, slot) {
+                    (Access::InPlace, _) => layout.in_place(i, start, len),
+                    (Access::Constant(_), Some(buf)) => &buf[..len],
+                    (Access::Gathered, Some(buf)) => layout.gather(i, start, &mut buf[..len]),
+                    // not reached: every input not read in place has a buffer
+                    (_, None) => &[],
+                };
             }
             let mut empty: [[f64; 0]; MAX_OUTPUTS] = [[]; MAX_OUTPUTS];
             let mut chunk_outputs: [&mut [f64]; MAX_OUTPUTS] = empty.each_mut().map(|e| &mut e[..]);
@@ -366,6 +428,22 @@ mod tests {
         let got = add3(&[a.view(), b.view(), c.view()], &shape, false);
         let want = &a + &(&b * 10.0) + &(&c * 100.0);
         assert_eq!(got, want);
+    }
+
+    /// Scalars broadcast to a long 1-D output fill their buffer once per task; every chunk
+    /// of every task must still see them, beside an input read in place.
+    #[test]
+    fn broadcast_scalars_reach_every_chunk() {
+        crate::parallel::set_num_threads(2).unwrap();
+        let n = 70_001;
+        let a = Array::linspace(0.0, 1.0, n).into_dyn();
+        let b = ndarray::arr0(2.0).into_dyn();
+        let c = Array::from_elem(1, 3.0).into_dyn();
+        for parallel in [false, true] {
+            let got = add3(&[a.view(), b.view(), c.view()], &[n], parallel);
+            let want = a.mapv(|v| v + 20.0 + 300.0);
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
