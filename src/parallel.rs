@@ -227,6 +227,9 @@ pub fn run_tasks(pool: &Pool, helpers: usize, tasks: usize, job: &(dyn Fn(usize)
         state: AtomicUsize::new(0),
         panic: Mutex::new(None),
     });
+    // from here until it is dropped, helpers may be inside the job: the guard closes the
+    // call and waits for them however this function is left (a panic too)
+    let closer = Closer(&shared);
     let helpers = helpers.min(tasks.saturating_sub(1));
     if helpers > 0 {
         pool.keep_off_caller_cpu();
@@ -257,18 +260,7 @@ pub fn run_tasks(pool: &Pool, helpers: usize, tasks: usize, job: &(dyn Fn(usize)
     }
     // SAFETY: the caller's own thread, inside the job's lifetime
     unsafe { shared.work() };
-    let mut spins = 0u32;
-    let mut state = shared.state.fetch_or(CLOSED, Ordering::AcqRel) | CLOSED;
-    while state != CLOSED {
-        // a helper inside finishes at most the task it holds
-        if spins < 64 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-        state = shared.state.load(Ordering::Acquire);
-    }
+    drop(closer);
     let payload = shared
         .panic
         .lock()
@@ -276,6 +268,27 @@ pub fn run_tasks(pool: &Pool, helpers: usize, tasks: usize, job: &(dyn Fn(usize)
         .take();
     if let Some(payload) = payload {
         resume_unwind(payload);
+    }
+}
+
+/// Closes a `run_tasks` call when dropped: no helper enters after, and the drop returns
+/// once none is inside.
+struct Closer<'a>(&'a Shared);
+
+impl Drop for Closer<'_> {
+    fn drop(&mut self) {
+        let mut spins = 0u32;
+        let mut state = self.0.state.fetch_or(CLOSED, Ordering::AcqRel) | CLOSED;
+        while state != CLOSED {
+            // a helper inside finishes at most the task it holds
+            if spins < 64 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+            state = self.0.state.load(Ordering::Acquire);
+        }
     }
 }
 
