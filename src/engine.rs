@@ -514,17 +514,18 @@ mod tests {
         assert_eq!(add3(&v, &[0], true).len(), 0);
     }
 
-    /// 1,000 elements stay on the caller as prices and use the pool as implied vols (each
-    /// chunk here sleeps, so a helper has time to wake and take the second task).
+    /// 2,000 elements stay on the caller as prices and use the pool as implied vols (each
+    /// chunk here sleeps, so a helper has time to wake and take one of the four tasks: the
+    /// caller alone would need 400 ms for them).
     #[test]
     fn what_an_element_costs_decides_where_the_pool_starts() {
         crate::parallel::set_num_threads(2).unwrap();
-        let x = Array::from_elem(1000, 1.0).into_dyn();
+        let x = Array::from_elem(2000, 1.0).into_dyn();
         let views = [x.view()];
         let threads_used = |cost: Cost| {
             let names = std::sync::Mutex::new(Vec::new());
-            let mut out = vec![0.0; 1000];
-            for_each_chunk(&views, &[1000], &mut [&mut out[..]], cost, |_, _| {
+            let mut out = vec![0.0; 2000];
+            for_each_chunk(&views, &[2000], &mut [&mut out[..]], cost, |_, _| {
                 std::thread::sleep(std::time::Duration::from_millis(50));
                 let name = std::thread::current().name().unwrap_or("").to_string();
                 names.lock().unwrap().push(name);
