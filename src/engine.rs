@@ -178,26 +178,16 @@ impl<'a> Layout<'a> {
         unsafe { std::slice::from_raw_parts(self.inputs[i].ptr.add(start), len) }
     }
 
-    /// The elements `start .. start + buf.len()` (flat, C order) of input `i`, borrowed in
-    /// place when they are contiguous, else gathered into `buf`.
-    fn gather<'b>(&self, i: usize, start: usize, buf: &'b mut [f64]) -> &'b [f64]
-    where
-        'a: 'b,
-    {
+    /// The elements `start .. start + buf.len()` (flat, C order) of input `i`, gathered
+    /// into `buf`, where `access` says `Gathered` (so the layout has at least one axis:
+    /// with none every input is `Constant`).
+    fn gather<'b>(&self, i: usize, start: usize, buf: &'b mut [f64]) -> &'b [f64] {
         let input = &self.inputs[i];
         let len = buf.len();
         let ndim = self.shape.len();
-        if ndim == 0 {
-            // SAFETY: a 0-d view holds exactly one element at ptr
-            buf.fill(unsafe { *input.ptr });
-            return buf;
-        }
+        debug_assert!(ndim > 0);
         let inner = self.shape[ndim - 1];
         let inner_stride = input.strides[ndim - 1];
-        if ndim == 1 && inner_stride == 1 {
-            // SAFETY: a contiguous 1-D layout of `inner` elements; start + len <= inner
-            return unsafe { std::slice::from_raw_parts(input.ptr.add(start), len) };
-        }
         let mut outer = start / inner;
         let mut j = start % inner;
         let mut filled = 0;
@@ -318,13 +308,13 @@ where
         .div_ceil(4 * threads)
         .next_multiple_of(CHUNK)
         .clamp(MIN_TASK, TASK);
+    let access: [Access; NI] = std::array::from_fn(|i| layout.access(i));
     let run_task = |task_start: usize| {
         let task_end = (task_start + task).min(n);
         // buffers for the inputs not read in place, as long as the task's chunks (zeroing
         // a whole CHUNK for each input was a tenth of a one-element call); a broadcast
         // scalar's is filled once for the task
         let width = CHUNK.min(task_end - task_start).max(1);
-        let access: [Access; NI] = std::array::from_fn(|i| layout.access(i));
         let buffered = access
             .iter()
             .filter(|a| !matches!(a, Access::InPlace))
