@@ -128,16 +128,25 @@ pub fn pool() -> Result<Arc<Pool>> {
     let size = match guard.as_ref() {
         Some(p) if p.process == here => return Ok(Arc::clone(p)),
         // a forked child (multiprocessing's default on Linux): the parent's threads are not
-        // here. Its pool is left alone (not dropped: its locks may have been held at the
-        // fork) and the child gets threads of its own, as many.
+        // here, so the child gets threads of its own, as many (`install` leaves the
+        // parent's pool alone)
         Some(p) => p.current_num_threads(),
         None => default_threads(),
     };
     let p = build(size)?;
-    if let Some(stale) = guard.replace(Arc::clone(&p)) {
-        std::mem::forget(stale);
-    }
+    install(&mut guard, Arc::clone(&p));
     Ok(p)
+}
+
+/// Make `p` the pool. The one it replaces is dropped, unless it was started by another
+/// process (we are a forked child): that one is forgotten, since its locks may have been
+/// held at the fork.
+fn install(slot: &mut Option<Arc<Pool>>, p: Arc<Pool>) {
+    if let Some(old) = slot.replace(p)
+        && old.process != std::process::id()
+    {
+        std::mem::forget(old);
+    }
 }
 
 /// Resize the pool; calls already running keep the pool they started with.
@@ -151,11 +160,7 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     let mut guard = POOL
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(old) = guard.replace(p)
-        && old.process != std::process::id()
-    {
-        std::mem::forget(old); // a forked parent's pool: see `pool`
-    }
+    install(&mut guard, p);
     Ok(())
 }
 
