@@ -80,11 +80,11 @@ vfn! {
         let fi = min(max(floor(y), splat(ERFCX_FIRST as f64)), splat(ERFCX_LAST as f64));
         let t = add(sub(y, add(fi, splat(0.5))), y_lo);
         let [c0, c1, c2, c3, c4, c5, c6, c7] = erfcx_coefficients(sub(fi, splat(ERFCX_FIRST as f64)));
-        let mut tail = c7;
-        for ck in [c6, c5, c4, c3, c2, c1] {
-            tail = fma(tail, t, ck);
-        }
-        let table = fma(tail, t, c0);
+        let t2 = mul(t, t);
+        let t4 = mul(t2, t2);
+        let high = fma(c7, t2, fma(c6, t, c5));
+        let low = fma(fma(c4, t, c3), t2, fma(c2, t, c1));
+        let table = fma(fma(high, t4, low), t, c0);
         if lanes(lt(x, splat(50.0))) == ALL {
             return table; // the usual case: no lane needs the asymptotic series
         }
@@ -201,12 +201,13 @@ vfn! {
         let f = sub(m, splat(1.0));
         let s = div(f, add(splat(2.0), f));
         let z = mul(s, s);
-        let mut r = splat(2.0 / 21.0);
-        for c in [2.0 / 19.0, 2.0 / 17.0, 2.0 / 15.0, 2.0 / 13.0, 2.0 / 11.0, 2.0 / 9.0,
-                  2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0] {
-            r = fma(r, z, splat(c));
-        }
-        let r = mul(r, z);
+        let z2 = mul(z, z);
+        let z4 = mul(z2, z2);
+        let [p0, p1, p2, p3, p4] =
+            crate::fast::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
+        let q0 = fma(p1, z2, p0);
+        let q1 = fma(p3, z2, p2);
+        let r = mul(fma(fma(p4, z4, q1), z4, q0), z);
         let ln_m = fma(neg(s), sub(f, r), f);
         fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
     }
