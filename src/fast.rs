@@ -250,7 +250,7 @@ fn setup(c: &Contract) -> Setup {
 /// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
 /// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
 /// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
-/// moment series (upward recurrence) for small `tau` and `h >= -1.5`, the difference of
+/// moment series (weights by Clenshaw's backward recurrence) for small `tau` and `h >= -1.5`, the difference of
 /// `erfcx` elsewhere, where its cancellation is acceptable.
 #[inline(always)]
 pub fn price(c: &Contract) -> Option<f64> {

@@ -118,38 +118,46 @@ vfn! {
         fma(cosh, x.lo, main)
     }
 
-    /// `normalised::moment_series` by the upward recurrence (its branch for h >= -1.5)
-    /// Lanes outside `wanted` hold garbage (and do not raise the recurrence's length).
+    /// `normalised::upward_series` (the branch of `moment_series` for h >= -1.5). Lanes
+    /// outside `wanted` hold garbage (and do not raise the loop's start).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
         use crate::normalised::SERIES_ORDER;
-        let (order, y) = series_start(h, tau);
-        // only as far as the highest order any lane needs: the others mask their terms
+        let order = series_order(tau);
+        // from the highest order any lane needs (above it every lane's a_k is exactly 0);
+        // each start compiled on its own, so the loop unrolls into registers
         let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
-        // each length compiled on its own, so the loops unroll and the moments stay in
-        // registers (a run-time bound kept them in memory, a store-to-load round trip on
-        // every step of the recurrence's dependency chain)
         match top.clamp(5, SERIES_ORDER) | 1 {
-            5 => upward_sum::<5>(h, tau, order, y),
-            7 => upward_sum::<7>(h, tau, order, y),
-            9 => upward_sum::<9>(h, tau, order, y),
-            11 => upward_sum::<11>(h, tau, order, y),
-            13 => upward_sum::<13>(h, tau, order, y),
-            15 => upward_sum::<15>(h, tau, order, y),
-            _ => upward_sum::<SERIES_ORDER>(h, tau, order, y),
+            5 => upward_series::<5>(h, tau, order),
+            7 => upward_series::<7>(h, tau, order),
+            9 => upward_series::<9>(h, tau, order),
+            11 => upward_series::<11>(h, tau, order),
+            13 => upward_series::<13>(h, tau, order),
+            15 => upward_series::<15>(h, tau, order),
+            _ => upward_series::<SERIES_ORDER>(h, tau, order),
         }
     }
 
-    /// The moments up to `TOP` by the upward recurrence from `y = m_0`, and their series,
-    /// each lane's terms above its `order` masked.
-    fn upward_sum<const TOP: usize>(h: V, tau: V, order: V, y: V) -> V {
-        use crate::normalised::SERIES_ORDER;
-        let mut m = [splat(0.0); SERIES_ORDER + 1];
-        m[0] = y;
-        m[1] = fma(h, y, splat(1.0));
-        for k in 1..TOP {
-            m[k + 1] = fma(h, m[k], mul(splat(k as f64), m[k - 1]));
+    /// `normalised::upward_series` with the loop started at `TOP`
+    fn upward_series<const TOP: usize>(h: V, tau: V, order: V) -> V {
+        use crate::normalised::{INVERSE_FACTORIALS, SERIES_ORDER, SQRT_FRAC_PI_2};
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let t2 = mul(tau, tau);
+        let t4 = mul(t2, t2);
+        let t8 = mul(t4, t4);
+        let powers = [splat(1.0), t2, t4, mul(t4, t2), t8, mul(t8, t2), mul(t8, t4), mul(t8, mul(t4, t2)), mul(t8, t8)];
+        let mut w = [splat(0.0); SERIES_ORDER + 1];
+        for (j, power) in powers.into_iter().enumerate().take(TOP / 2 + 1) {
+            let k = 2 * j + 1;
+            w[k] = select(le(splat(k as f64), order), mul(power, splat(INVERSE_FACTORIALS[k])), splat(0.0));
         }
-        series_sum(&m, TOP, tau, order)
+        let (mut a1, mut a2) = (splat(0.0), splat(0.0));
+        for k in (1..=TOP).rev() {
+            let ak = fma(h, a1, fma(splat((k + 1) as f64), a2, w[k]));
+            a2 = a1;
+            a1 = ak;
+        }
+        let m1 = fma(h, y, splat(1.0));
+        mul(tau, fma(a2, y, mul(a1, m1)))
     }
 
     /// `normalised::moment_series`'s sum of the odd moments up to `top`, each lane's terms
