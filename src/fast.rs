@@ -250,8 +250,8 @@ fn setup(c: &Contract) -> Setup {
 /// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
 /// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
 /// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
-/// moment series (weights by Clenshaw's backward recurrence) for small `tau` and `h >= -1.5`, the difference of
-/// `erfcx` elsewhere, where its cancellation is acceptable.
+/// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
+/// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable.
 #[inline(always)]
 pub fn price(c: &Contract) -> Option<f64> {
     price_from(c, &setup(c))
