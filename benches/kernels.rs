@@ -102,6 +102,44 @@ fn kernels(c: &mut Criterion) {
     group.bench_function("implied vol, AVX2 kernel", |b| {
         b.iter(|| pricer_rs::simd::implied_chunk(black_box(&pviews), &mut out))
     });
+    // the kernels by width (the dispatched ones above are the widest the CPU has, and
+    // sixteen lanes for implied vols: `simd_x4`, `simd8_x2`)
+    #[cfg(target_arch = "x86_64")]
+    if pricer_rs::simd::available() {
+        // SAFETY (all below): the CPU has the kernels' features (checked).
+        group.bench_function("price, AVX2 four lanes", |b| {
+            b.iter(|| unsafe { pricer_rs::simd::price_chunk_avx2(black_box(&views), &mut out) })
+        });
+        group.bench_function("price + 9 greeks, AVX2 four lanes", |b| {
+            b.iter(|| {
+                let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|v| &mut v[..]).collect();
+                unsafe {
+                    pricer_rs::simd::greeks_chunk_avx2(black_box(&views), &Greek::ALL, &mut outs)
+                }
+            })
+        });
+        group.bench_function("implied vol, AVX2 four lanes", |b| {
+            b.iter(|| unsafe { pricer_rs::simd::implied_chunk_avx2(black_box(&pviews), &mut out) })
+        });
+        group.bench_function("implied vol, AVX2 x4 (sixteen lanes)", |b| {
+            b.iter(|| unsafe {
+                pricer_rs::simd_x4::implied_chunk_avx2x4(black_box(&pviews), &mut out)
+            })
+        });
+    }
+    #[cfg(target_arch = "x86_64")]
+    if pricer_rs::simd8::available() {
+        group.bench_function("implied vol, AVX-512 eight lanes", |b| {
+            b.iter(|| unsafe {
+                pricer_rs::simd8::implied_chunk_avx512(black_box(&pviews), &mut out)
+            })
+        });
+        group.bench_function("implied vol, AVX-512 x2 (sixteen lanes)", |b| {
+            b.iter(|| unsafe {
+                pricer_rs::simd8_x2::implied_chunk_avx512x2(black_box(&pviews), &mut out)
+            })
+        });
+    }
     group.bench_function("implied vol, scalar", |b| {
         b.iter(|| {
             for (i, v) in out.iter_mut().enumerate() {

@@ -22,6 +22,9 @@ mod python;
 #[cfg(target_arch = "x86_64")]
 pub mod simd;
 pub mod simd8;
+pub mod simd8_x2;
+pub mod simd_x2;
+pub mod simd_x4;
 pub mod surface;
 mod tables;
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub fn price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
 }
 
 #[derive(Clone, Copy)]
-struct V(__m256d);
+pub(crate) struct V(__m256d);
 
 macro_rules! vfn {
     ($($item:item)*) => { $( #[target_feature(enable = "avx2,fma")] #[inline] $item )* };
@@ -59,35 +59,35 @@ macro_rules! kfn {
 }
 
 /// Lanes per vector, and the `lanes` bits of a mask with all of them set.
-const W: usize = 4;
-const ALL: i32 = 0xf;
+pub(crate) const W: usize = 4;
+pub(crate) const ALL: i32 = 0xf;
 
 include!("simd_plain.rs");
 
 vfn! {
-    fn splat(x: f64) -> V { V(_mm256_set1_pd(x)) }
-    fn add(a: V, b: V) -> V { V(_mm256_add_pd(a.0, b.0)) }
-    fn sub(a: V, b: V) -> V { V(_mm256_sub_pd(a.0, b.0)) }
-    fn mul(a: V, b: V) -> V { V(_mm256_mul_pd(a.0, b.0)) }
-    fn div(a: V, b: V) -> V { V(_mm256_div_pd(a.0, b.0)) }
+    pub(crate) fn splat(x: f64) -> V { V(_mm256_set1_pd(x)) }
+    pub(crate) fn add(a: V, b: V) -> V { V(_mm256_add_pd(a.0, b.0)) }
+    pub(crate) fn sub(a: V, b: V) -> V { V(_mm256_sub_pd(a.0, b.0)) }
+    pub(crate) fn mul(a: V, b: V) -> V { V(_mm256_mul_pd(a.0, b.0)) }
+    pub(crate) fn div(a: V, b: V) -> V { V(_mm256_div_pd(a.0, b.0)) }
     /// `a * b + c` with one rounding, as `f64::mul_add`
-    fn fma(a: V, b: V, c: V) -> V { V(_mm256_fmadd_pd(a.0, b.0, c.0)) }
-    fn neg(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_set1_pd(-0.0))) }
-    fn sqrt(a: V) -> V { V(_mm256_sqrt_pd(a.0)) }
-    fn floor(a: V) -> V { V(_mm256_floor_pd(a.0)) }
-    fn round_even(a: V) -> V { V(_mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
-    fn max(a: V, b: V) -> V { V(_mm256_max_pd(a.0, b.0)) }
-    fn min(a: V, b: V) -> V { V(_mm256_min_pd(a.0, b.0)) }
-    fn lt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LT_OQ>(a.0, b.0)) }
-    fn gt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GT_OQ>(a.0, b.0)) }
-    fn le(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LE_OQ>(a.0, b.0)) }
-    fn ge(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GE_OQ>(a.0, b.0)) }
-    fn eq(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_EQ_OQ>(a.0, b.0)) }
-    fn or(a: V, b: V) -> V { V(_mm256_or_pd(a.0, b.0)) }
+    pub(crate) fn fma(a: V, b: V, c: V) -> V { V(_mm256_fmadd_pd(a.0, b.0, c.0)) }
+    pub(crate) fn neg(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_set1_pd(-0.0))) }
+    pub(crate) fn sqrt(a: V) -> V { V(_mm256_sqrt_pd(a.0)) }
+    pub(crate) fn floor(a: V) -> V { V(_mm256_floor_pd(a.0)) }
+    pub(crate) fn round_even(a: V) -> V { V(_mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
+    pub(crate) fn max(a: V, b: V) -> V { V(_mm256_max_pd(a.0, b.0)) }
+    pub(crate) fn min(a: V, b: V) -> V { V(_mm256_min_pd(a.0, b.0)) }
+    pub(crate) fn lt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LT_OQ>(a.0, b.0)) }
+    pub(crate) fn gt(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GT_OQ>(a.0, b.0)) }
+    pub(crate) fn le(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_LE_OQ>(a.0, b.0)) }
+    pub(crate) fn ge(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_GE_OQ>(a.0, b.0)) }
+    pub(crate) fn eq(a: V, b: V) -> V { V(_mm256_cmp_pd::<_CMP_EQ_OQ>(a.0, b.0)) }
+    pub(crate) fn or(a: V, b: V) -> V { V(_mm256_or_pd(a.0, b.0)) }
     /// per lane: `mask ? a : b`
-    fn select(mask: V, a: V, b: V) -> V { V(_mm256_blendv_pd(b.0, a.0, mask.0)) }
-    fn lanes(mask: V) -> i32 { _mm256_movemask_pd(mask.0) }
-    fn to_array(a: V) -> [f64; 4] {
+    pub(crate) fn select(mask: V, a: V, b: V) -> V { V(_mm256_blendv_pd(b.0, a.0, mask.0)) }
+    pub(crate) fn lanes(mask: V) -> i32 { _mm256_movemask_pd(mask.0) }
+    pub(crate) fn to_array(a: V) -> [f64; 4] {
         let mut out = [0.0; 4];
         // SAFETY: `out` holds four f64, the unaligned store's whole extent.
         unsafe { _mm256_storeu_pd(out.as_mut_ptr(), a.0) };
@@ -96,16 +96,16 @@ vfn! {
 
     /// `2^n` for integral `n` in `[-1022, 1023]`: `n + 1023 + 2^52` has `n + 1023` in its low
     /// mantissa bits; shifting them into the exponent field builds the power of two.
-    fn pow2(n: V) -> V {
+    pub(crate) fn pow2(n: V) -> V {
         let biased = add(n, splat(1023.0 + 4_503_599_627_370_496.0));
         V(_mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_castpd_si256(biased.0))))
     }
 
-    fn and(a: V, b: V) -> V { V(_mm256_and_pd(a.0, b.0)) }
+    pub(crate) fn and(a: V, b: V) -> V { V(_mm256_and_pd(a.0, b.0)) }
 
     /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table): the
     /// reciprocal and the two parts of minus its logarithm.
-    fn log_table_rows(row: V) -> (V, V, V) {
+    pub(crate) fn log_table_rows(row: V) -> (V, V, V) {
         let row3 = _mm_mullo_epi32(_mm256_cvtpd_epi32(row.0), _mm_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
         // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
@@ -118,11 +118,11 @@ vfn! {
             )
         }
     }
-    fn xor(a: V, b: V) -> V { V(_mm256_xor_pd(a.0, b.0)) }
+    pub(crate) fn xor(a: V, b: V) -> V { V(_mm256_xor_pd(a.0, b.0)) }
 
     /// The exponent field (as a double) and the mantissa under exponent 1022 (in [0.5, 1)
     /// for positive normal lanes): `fast::ln`'s split.
-    fn exponent_and_mantissa(x: V) -> (V, V) {
+    pub(crate) fn exponent_and_mantissa(x: V) -> (V, V) {
         let bits = _mm256_castpd_si256(x.0);
         let exp_field = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));
         let magic = _mm256_set1_epi64x(0x4330_0000_0000_0000); // bits of 2^52
@@ -138,7 +138,7 @@ vfn! {
     /// The eight coefficients of `erfcx`'s table rows `row` (each lane's own), as vectors:
     /// each row is two 32-byte loads; two 4x4 transposes turn the four rows into coefficient
     /// vectors (cheaper than eight gathers).
-    fn erfcx_coefficients(row: V) -> [V; 8] {
+    pub(crate) fn erfcx_coefficients(row: V) -> [V; 8] {
         // rows are clamped to the table by the caller (and by `min` below)
         let rows = _mm256_cvttpd_epi32(row.0);
         let row = |index: i32| &ERFCX_POLY[(index as usize).min(ERFCX_POLY.len() - 1)];
@@ -168,16 +168,16 @@ vfn! {
         let [c4, c5, c6, c7] = transpose(half(r0, 4), half(r1, 4), half(r2, 4), half(r3, 4));
         [c0, c1, c2, c3, c4, c5, c6, c7]
     }
-    fn not(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))) }
-    fn abs(a: V) -> V { V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), a.0)) }
-    fn from_lanes(v: [f64; 4]) -> V { V(_mm256_set_pd(v[3], v[2], v[1], v[0])) }
-    fn store(s: &mut [f64], i: usize, v: V) {
+    pub(crate) fn not(a: V) -> V { V(_mm256_xor_pd(a.0, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))) }
+    pub(crate) fn abs(a: V) -> V { V(_mm256_andnot_pd(_mm256_set1_pd(-0.0), a.0)) }
+    pub(crate) fn from_lanes(v: [f64; 4]) -> V { V(_mm256_set_pd(v[3], v[2], v[1], v[0])) }
+    pub(crate) fn store(s: &mut [f64], i: usize, v: V) {
         assert!(i + 4 <= s.len());
         // SAFETY: four elements from i are inside the slice (checked above).
         unsafe { _mm256_storeu_pd(s.as_mut_ptr().add(i), v.0) }
     }
 
-    fn load(s: &[f64], i: usize) -> V {
+    pub(crate) fn load(s: &[f64], i: usize) -> V {
         assert!(i + 4 <= s.len());
         // SAFETY: four elements from i are inside the slice (checked above).
         V(unsafe { _mm256_loadu_pd(s.as_ptr().add(i)) })
@@ -221,12 +221,13 @@ pub(crate) fn greeks_scalar(
 // fused multiply-adds
 #[inline(always)]
 pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    // sixteen lanes at either width: two or four vectors in flight (`simd8_x2`, `simd_x4`)
     if crate::simd8::available() {
         // SAFETY: the features the kernel is compiled for are present on this CPU.
-        unsafe { crate::simd8::implied_chunk_avx512(inputs, out) }
+        unsafe { crate::simd8_x2::implied_chunk_avx512x2(inputs, out) }
     } else if available() {
         // SAFETY: the CPU has AVX2 and FMA.
-        unsafe { implied_chunk_wide(inputs, out) }
+        unsafe { crate::simd_x4::implied_chunk_avx2x4(inputs, out) }
     } else {
         use crate::implied::{Prepared, prepare_row};
         for (i, slot) in out.iter_mut().enumerate() {
@@ -236,6 +237,38 @@ pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
             };
         }
     }
+}
+
+/// Prices by the four-lane kernel alone (kernel benchmark).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`available()`).
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    price_chunk_wide(inputs, out)
+}
+
+/// Greeks by the four-lane kernel alone (kernel benchmark).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`available()`).
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn greeks_chunk_avx2(
+    inputs: &[&[f64]; 7],
+    which: &[crate::batch::Greek],
+    outs: &mut [&mut [f64]],
+) {
+    greeks_chunk_wide(inputs, which, outs)
+}
+
+/// Implied vols by the four-lane kernel alone, whatever wider one the CPU has (for the
+/// kernel benchmark's comparison of widths).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (`available()`).
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn implied_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
+    implied_chunk_wide(inputs, out)
 }
 
 #[cfg(test)]
@@ -607,11 +640,19 @@ mod implied_tests {
         // SAFETY: `available()` checked AVX2 and FMA.
         unsafe { implied_chunk_wide(&views, &mut vector) };
         kernels.push(("AVX2", vector));
+        let mut vector = vec![0.0; n];
+        // SAFETY: `available()` checked AVX2 and FMA.
+        unsafe { crate::simd_x4::implied_chunk_avx2x4(&views, &mut vector) };
+        kernels.push(("AVX2 x4", vector));
         if crate::simd8::available() {
             let mut vector = vec![0.0; n];
             // SAFETY: `simd8::available()` checked the kernel's features.
             unsafe { crate::simd8::implied_chunk_avx512(&views, &mut vector) };
             kernels.push(("AVX-512", vector));
+            let mut vector = vec![0.0; n];
+            // SAFETY: as above.
+            unsafe { crate::simd8_x2::implied_chunk_avx512x2(&views, &mut vector) };
+            kernels.push(("AVX-512 x2", vector));
         }
         for (kernel, vector) in kernels {
             all_equal_the_scalar_vols(kernel, &cols, &vector);

@@ -59,7 +59,7 @@ pub unsafe fn implied_chunk_avx512(inputs: &[&[f64]; 7], out: &mut [f64]) {
 }
 
 #[derive(Clone, Copy)]
-struct V(__m512d);
+pub(crate) struct V(__m512d);
 
 macro_rules! vfn {
     ($($item:item)*) => { $( #[target_feature(enable = "avx512f,avx512dq,avx2,fma")] #[inline] $item )* };
@@ -69,58 +69,58 @@ macro_rules! kfn {
 }
 
 /// Lanes per vector, and the `lanes` bits of a mask with all of them set.
-const W: usize = 8;
-const ALL: i32 = 0xff;
+pub(crate) const W: usize = 8;
+pub(crate) const ALL: i32 = 0xff;
 
 include!("simd_plain.rs");
 
 vfn! {
-    fn splat(x: f64) -> V { V(_mm512_set1_pd(x)) }
-    fn add(a: V, b: V) -> V { V(_mm512_add_pd(a.0, b.0)) }
-    fn sub(a: V, b: V) -> V { V(_mm512_sub_pd(a.0, b.0)) }
-    fn mul(a: V, b: V) -> V { V(_mm512_mul_pd(a.0, b.0)) }
-    fn div(a: V, b: V) -> V { V(_mm512_div_pd(a.0, b.0)) }
+    pub(crate) fn splat(x: f64) -> V { V(_mm512_set1_pd(x)) }
+    pub(crate) fn add(a: V, b: V) -> V { V(_mm512_add_pd(a.0, b.0)) }
+    pub(crate) fn sub(a: V, b: V) -> V { V(_mm512_sub_pd(a.0, b.0)) }
+    pub(crate) fn mul(a: V, b: V) -> V { V(_mm512_mul_pd(a.0, b.0)) }
+    pub(crate) fn div(a: V, b: V) -> V { V(_mm512_div_pd(a.0, b.0)) }
     /// `a * b + c` with one rounding, as `f64::mul_add`
-    fn fma(a: V, b: V, c: V) -> V { V(_mm512_fmadd_pd(a.0, b.0, c.0)) }
-    fn neg(a: V) -> V { xor(a, splat(-0.0)) }
-    fn sqrt(a: V) -> V { V(_mm512_sqrt_pd(a.0)) }
-    fn floor(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(a.0)) }
-    fn round_even(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
-    fn max(a: V, b: V) -> V { V(_mm512_max_pd(a.0, b.0)) }
-    fn min(a: V, b: V) -> V { V(_mm512_min_pd(a.0, b.0)) }
+    pub(crate) fn fma(a: V, b: V, c: V) -> V { V(_mm512_fmadd_pd(a.0, b.0, c.0)) }
+    pub(crate) fn neg(a: V) -> V { xor(a, splat(-0.0)) }
+    pub(crate) fn sqrt(a: V) -> V { V(_mm512_sqrt_pd(a.0)) }
+    pub(crate) fn floor(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(a.0)) }
+    pub(crate) fn round_even(a: V) -> V { V(_mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a.0)) }
+    pub(crate) fn max(a: V, b: V) -> V { V(_mm512_max_pd(a.0, b.0)) }
+    pub(crate) fn min(a: V, b: V) -> V { V(_mm512_min_pd(a.0, b.0)) }
     /// a mask register as a vector of all-ones (set) and zero lanes
-    fn mask_vector(k: __mmask8) -> V { V(_mm512_castsi512_pd(_mm512_movm_epi64(k))) }
-    fn lt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(a.0, b.0)) }
-    fn gt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a.0, b.0)) }
-    fn le(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LE_OQ>(a.0, b.0)) }
-    fn ge(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GE_OQ>(a.0, b.0)) }
-    fn eq(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a.0, b.0)) }
-    fn bits(a: V) -> __m512i { _mm512_castpd_si512(a.0) }
-    fn from_bits(a: __m512i) -> V { V(_mm512_castsi512_pd(a)) }
-    fn or(a: V, b: V) -> V { from_bits(_mm512_or_si512(bits(a), bits(b))) }
-    fn and(a: V, b: V) -> V { from_bits(_mm512_and_si512(bits(a), bits(b))) }
-    fn xor(a: V, b: V) -> V { from_bits(_mm512_xor_si512(bits(a), bits(b))) }
-    fn not(a: V) -> V { from_bits(_mm512_xor_si512(bits(a), _mm512_set1_epi64(-1))) }
-    fn abs(a: V) -> V { V(_mm512_abs_pd(a.0)) }
+    pub(crate) fn mask_vector(k: __mmask8) -> V { V(_mm512_castsi512_pd(_mm512_movm_epi64(k))) }
+    pub(crate) fn lt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(a.0, b.0)) }
+    pub(crate) fn gt(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a.0, b.0)) }
+    pub(crate) fn le(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_LE_OQ>(a.0, b.0)) }
+    pub(crate) fn ge(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_GE_OQ>(a.0, b.0)) }
+    pub(crate) fn eq(a: V, b: V) -> V { mask_vector(_mm512_cmp_pd_mask::<_CMP_EQ_OQ>(a.0, b.0)) }
+    pub(crate) fn bits(a: V) -> __m512i { _mm512_castpd_si512(a.0) }
+    pub(crate) fn from_bits(a: __m512i) -> V { V(_mm512_castsi512_pd(a)) }
+    pub(crate) fn or(a: V, b: V) -> V { from_bits(_mm512_or_si512(bits(a), bits(b))) }
+    pub(crate) fn and(a: V, b: V) -> V { from_bits(_mm512_and_si512(bits(a), bits(b))) }
+    pub(crate) fn xor(a: V, b: V) -> V { from_bits(_mm512_xor_si512(bits(a), bits(b))) }
+    pub(crate) fn not(a: V) -> V { from_bits(_mm512_xor_si512(bits(a), _mm512_set1_epi64(-1))) }
+    pub(crate) fn abs(a: V) -> V { V(_mm512_abs_pd(a.0)) }
     /// per lane: `mask ? a : b`
-    fn select(mask: V, a: V, b: V) -> V { V(_mm512_mask_blend_pd(_mm512_movepi64_mask(bits(mask)), b.0, a.0)) }
-    fn lanes(mask: V) -> i32 { i32::from(_mm512_movepi64_mask(bits(mask))) }
-    fn to_array(a: V) -> [f64; 8] {
+    pub(crate) fn select(mask: V, a: V, b: V) -> V { V(_mm512_mask_blend_pd(_mm512_movepi64_mask(bits(mask)), b.0, a.0)) }
+    pub(crate) fn lanes(mask: V) -> i32 { i32::from(_mm512_movepi64_mask(bits(mask))) }
+    pub(crate) fn to_array(a: V) -> [f64; 8] {
         let mut out = [0.0; 8];
         // SAFETY: `out` holds eight f64, the unaligned store's whole extent.
         unsafe { _mm512_storeu_pd(out.as_mut_ptr(), a.0) };
         out
     }
-    fn from_lanes(v: [f64; 8]) -> V {
+    pub(crate) fn from_lanes(v: [f64; 8]) -> V {
         // SAFETY: `v` holds eight f64, the unaligned load's whole extent.
         V(unsafe { _mm512_loadu_pd(v.as_ptr()) })
     }
-    fn store(s: &mut [f64], i: usize, v: V) {
+    pub(crate) fn store(s: &mut [f64], i: usize, v: V) {
         assert!(i + 8 <= s.len());
         // SAFETY: eight elements from i are inside the slice (checked above).
         unsafe { _mm512_storeu_pd(s.as_mut_ptr().add(i), v.0) }
     }
-    fn load(s: &[f64], i: usize) -> V {
+    pub(crate) fn load(s: &[f64], i: usize) -> V {
         assert!(i + 8 <= s.len());
         // SAFETY: eight elements from i are inside the slice (checked above).
         V(unsafe { _mm512_loadu_pd(s.as_ptr().add(i)) })
@@ -128,7 +128,7 @@ vfn! {
 
     /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table), as
     /// `simd::log_table_rows`.
-    fn log_table_rows(row: V) -> (V, V, V) {
+    pub(crate) fn log_table_rows(row: V) -> (V, V, V) {
         let row3 = _mm256_mullo_epi32(_mm512_cvtpd_epi32(row.0), _mm256_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
         // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
@@ -143,14 +143,14 @@ vfn! {
     }
 
     /// `2^n` for integral `n` in `[-1022, 1023]` (as `simd::pow2`)
-    fn pow2(n: V) -> V {
+    pub(crate) fn pow2(n: V) -> V {
         let biased = add(n, splat(1023.0 + 4_503_599_627_370_496.0));
         from_bits(_mm512_slli_epi64::<52>(bits(biased)))
     }
 
     /// The exponent field (as a double) and the mantissa under exponent 1022, as
     /// `simd::exponent_and_mantissa`.
-    fn exponent_and_mantissa(x: V) -> (V, V) {
+    pub(crate) fn exponent_and_mantissa(x: V) -> (V, V) {
         let b = bits(x);
         let exp_field = _mm512_and_si512(_mm512_srli_epi64::<52>(b), _mm512_set1_epi64(0x7ff));
         let magic = _mm512_set1_epi64(0x4330_0000_0000_0000); // bits of 2^52
@@ -164,7 +164,7 @@ vfn! {
 
     /// The eight coefficients of `erfcx`'s table rows `row` (each lane's own): each row is
     /// one 64-byte load, an 8x8 transpose makes them coefficient vectors.
-    fn erfcx_coefficients(row: V) -> [V; 8] {
+    pub(crate) fn erfcx_coefficients(row: V) -> [V; 8] {
         let mut index = [0i32; 8];
         // SAFETY: `index` holds eight i32, the unaligned store's whole extent.
         unsafe { _mm256_storeu_si256(index.as_mut_ptr().cast(), _mm512_cvttpd_epi32(row.0)) };
