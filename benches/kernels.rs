@@ -140,6 +140,16 @@ fn kernels(c: &mut Criterion) {
             })
         });
     }
+    // as the engine calls it: chunks of 256 (each leaves its own remainder of problems)
+    group.bench_function("implied vol, dispatched, 256 per call", |b| {
+        b.iter(|| {
+            for (at, piece) in out.chunks_mut(256).enumerate() {
+                let cols: [&[f64]; 7] =
+                    std::array::from_fn(|j| &pviews[j][256 * at..256 * at + piece.len()]);
+                pricer_rs::simd::implied_chunk(black_box(&cols), piece);
+            }
+        })
+    });
     group.bench_function("implied vol, scalar", |b| {
         b.iter(|| {
             for (i, v) in out.iter_mut().enumerate() {
