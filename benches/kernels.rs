@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the Rust kernels on CSI-300-like contracts (no Python):
-//! the scalar chunk kernel, the AVX2 kernels, greeks and implied volatility.
+//! the scalar chunk kernel, the dispatched vector kernels (the widest the CPU has) and each
+//! width on its own, for prices, greeks and implied volatility.
 //! Run with `cargo bench` (or `make bench-rust`).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -64,7 +65,7 @@ fn kernels(c: &mut Criterion) {
         b.iter(|| bsm_price_chunk(black_box(&views), &mut out))
     });
     #[cfg(target_arch = "x86_64")]
-    group.bench_function("price, AVX2 kernel", |b| {
+    group.bench_function("price, dispatched kernel", |b| {
         b.iter(|| pricer_rs::simd::price_chunk(black_box(&views), &mut out))
     });
     // per-point latency: each price waits for the one before (as a Python loop of
@@ -90,7 +91,7 @@ fn kernels(c: &mut Criterion) {
     });
     let mut bufs = vec![vec![0.0; N]; 10];
     #[cfg(target_arch = "x86_64")]
-    group.bench_function("price + 9 greeks, AVX2 kernel", |b| {
+    group.bench_function("price + 9 greeks, dispatched kernel", |b| {
         b.iter(|| {
             let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|v| &mut v[..]).collect();
             pricer_rs::simd::greeks_chunk(black_box(&views), &Greek::ALL, &mut outs)
@@ -99,7 +100,7 @@ fn kernels(c: &mut Criterion) {
     let priced = columns(true);
     let pviews: [&[f64]; 7] = std::array::from_fn(|j| &priced[j][..]);
     #[cfg(target_arch = "x86_64")]
-    group.bench_function("implied vol, AVX2 kernel", |b| {
+    group.bench_function("implied vol, dispatched kernel", |b| {
         b.iter(|| pricer_rs::simd::implied_chunk(black_box(&pviews), &mut out))
     });
     // the kernels by width (the dispatched ones above are the widest the CPU has, and
@@ -129,6 +130,7 @@ fn kernels(c: &mut Criterion) {
     }
     #[cfg(target_arch = "x86_64")]
     if pricer_rs::simd8::available() {
+        // SAFETY (both below): the CPU has the kernels' features (checked).
         group.bench_function("implied vol, AVX-512 eight lanes", |b| {
             b.iter(|| unsafe {
                 pricer_rs::simd8::implied_chunk_avx512(black_box(&pviews), &mut out)
@@ -141,6 +143,7 @@ fn kernels(c: &mut Criterion) {
         });
     }
     // as the engine calls it: chunks of 256 (each leaves its own remainder of problems)
+    #[cfg(target_arch = "x86_64")]
     group.bench_function("implied vol, dispatched, 256 per call", |b| {
         b.iter(|| {
             for (at, piece) in out.chunks_mut(256).enumerate() {

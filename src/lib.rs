@@ -22,8 +22,10 @@ mod python;
 #[cfg(target_arch = "x86_64")]
 pub mod simd;
 pub mod simd8;
+#[doc(hidden)]
 pub mod simd8_x2;
-pub mod simd_x2;
+mod simd_x2;
+#[doc(hidden)]
 pub mod simd_x4;
 pub mod surface;
 mod tables;

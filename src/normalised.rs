@@ -105,7 +105,7 @@ pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
 /// `a_k` from the recurrence run backwards over the sum's coefficients `w_k` (Clenshaw's
 /// method): `a_k = w_k + h a_{k+1} + (k+1) a_{k+2}`. Those need only `h` and `tau`, so they
 /// are formed while `erfcx` gives `y`, instead of after it: a per-point price waits for one
-/// `erfcx` and three operations here, not for the steps of the recurrence and the sum.
+/// `erfcx` and four operations here, not for the steps of the recurrence and the sum.
 /// The weights above the order `tau` needs are 0, which makes the `a_k` above it exactly 0:
 /// the loop can start at any order above, so it starts at the highest (no branch on `tau`)
 /// and the vector kernels at the highest of their lanes'. Within 4 ulps of 40-digit values
@@ -156,10 +156,13 @@ fn series_weights(tau: f64, order: usize) -> [f64; SERIES_ORDER + 1] {
 /// The highest odd moment the series needs: term k+2 / term k is at most tau^2/(k+2) (at
 /// h = 0; the terms fall faster for h < 0), so these orders leave the remainder below
 /// 2^-62 of the sum for every tau under the given bound. Counted rather than branched on:
-/// random `tau` would mispredict a ladder of branches.
+/// random `tau` would mispredict a ladder of branches. (Not below a bound rather than at or
+/// above it, so that a NaN counts as above every bound, as in the vector kernels' ladder
+/// of selects.)
 #[inline(always)]
-pub(crate) fn series_order(tau: f64) -> usize {
-    let above = [0.002, 0.01, 0.03, 0.06, 0.1, 0.15].map(|bound| usize::from(tau >= bound));
+fn series_order(tau: f64) -> usize {
+    let above = [0.002, 0.01, 0.03, 0.06, 0.1, 0.15]
+        .map(|bound| usize::from(tau.partial_cmp(&bound) != Some(std::cmp::Ordering::Less)));
     5 + 2 * above.iter().sum::<usize>()
 }
 

@@ -1,8 +1,10 @@
 //! The vector kernels (prices, greeks, implied vols) four contracts at a time with AVX2 and
 //! FMA, and the dispatchers that pick the widest kernel the CPU has (`simd8`: eight at a
-//! time with AVX-512). The kernels themselves are written once, in `simd_plain.rs`, which
-//! this module and `simd8` include after defining their width's layer (the vector type,
-//! arithmetic, compares, selects, the bit tricks and table lookups).
+//! time with AVX-512; implied vols sixteen at a time, as two AVX-512 or four AVX2 vectors,
+//! `simd8_x2` and `simd_x4`). The kernels themselves are written once, in `simd_plain.rs`,
+//! which this module, `simd8` and those two include after defining their width's layer (the
+//! vector type, arithmetic, compares, selects, the bit tricks and table lookups;
+//! `simd_pair.rs` builds a layer from two of a narrower one).
 //!
 //! Why `std::arch` behind a safe API rather than a portable-SIMD crate: the double-double
 //! arithmetic needs a true fused multiply-add in every lane (`two_prod` is exact only with
@@ -103,12 +105,15 @@ vfn! {
 
     pub(crate) fn and(a: V, b: V) -> V { V(_mm256_and_pd(a.0, b.0)) }
 
-    /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table): the
+    /// `LOG_TABLE`'s rows `row` (each lane's own, integral; clamped to the table): the
     /// reciprocal and the two parts of minus its logarithm.
     pub(crate) fn log_table_rows(row: V) -> (V, V, V) {
+        // clamped here, so that no input reads outside the table (a NaN row gives row 0:
+        // `max` returns its second operand when either is NaN)
+        let row = min(max(row, splat(0.0)), splat((LOG_TABLE.len() - 1) as f64));
         let row3 = _mm_mullo_epi32(_mm256_cvtpd_epi32(row.0), _mm_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
-        // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
+        // SAFETY: row is clamped to [0, LOG_TABLE.len() - 1] above; each gather reads
         // element 0, 1 or 2 of that row.
         unsafe {
             (
@@ -243,6 +248,7 @@ pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA (`available()`).
+#[doc(hidden)]
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     price_chunk_wide(inputs, out)
@@ -252,6 +258,7 @@ pub unsafe fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA (`available()`).
+#[doc(hidden)]
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn greeks_chunk_avx2(
     inputs: &[&[f64]; 7],
@@ -266,6 +273,7 @@ pub unsafe fn greeks_chunk_avx2(
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA (`available()`).
+#[doc(hidden)]
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn implied_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
     implied_chunk_wide(inputs, out)
@@ -343,9 +351,9 @@ mod tests {
         let mut rnd = crate::testing::xorshift(23);
         let mut checked = 0;
         for _ in 0..20_000 {
-            // h in [-1.5, 0], tau 1e-4..0.21 on a log scale (every order from 5 to 17 in a
-            // group of four); one lane in four left out, with a tau that would raise the
-            // loop's start if it counted
+            // h in [-1.5, 0], tau 1e-4..0.21 on a log scale (orders from 5 to 17 mixed in a
+            // group of four); one lane in four left out (its tau, when it is the group's
+            // highest, must not raise the loop's start)
             let h: [f64; 4] = std::array::from_fn(|_| -1.5 * rnd());
             let tau: [f64; 4] = std::array::from_fn(|_| 1e-4 * (rnd() * 7.65).exp());
             let wanted: [f64; 4] = std::array::from_fn(|_| if rnd() < 0.25 { 0.0 } else { 1.0 });

@@ -1,4 +1,5 @@
-//! The plain-double price kernel eight contracts at a time with AVX-512 (F and DQ).
+//! The vector kernels (prices, greeks; implied vols as the base of `simd8_x2`) eight
+//! contracts at a time with AVX-512 (F and DQ).
 //!
 //! Why a second width: on AMD Zen 4 (our benchmark machine) a 512-bit instruction does
 //! the work of two 256-bit ones in one slot of the front end and the reorder buffer, and the
@@ -7,8 +8,8 @@
 //! kernel itself is `simd_plain.rs`, shared with `simd` word for word; this module gives it
 //! the eight-lane layer. Masks are vectors of all-ones lanes, as in AVX2, so that the
 //! shared code reads the same; AVX-512's mask registers appear only inside the compare and
-//! select functions below. Lanes for the exact kernel go to `simd`'s four-lane one, so every
-//! price is bit for bit the scalar one (tests).
+//! select functions below. Lanes for the exact kernel take its vector form at the same
+//! width; every price is bit for bit the scalar one (tests).
 
 #![cfg(target_arch = "x86_64")]
 
@@ -126,12 +127,15 @@ vfn! {
         V(unsafe { _mm512_loadu_pd(s.as_ptr().add(i)) })
     }
 
-    /// `LOG_TABLE`'s rows `row` (each lane's own, integral and inside the table), as
+    /// `LOG_TABLE`'s rows `row` (each lane's own, integral; clamped to the table), as
     /// `simd::log_table_rows`.
     pub(crate) fn log_table_rows(row: V) -> (V, V, V) {
+        // clamped here, so that no input reads outside the table (a NaN row gives row 0:
+        // `max` returns its second operand when either is NaN)
+        let row = min(max(row, splat(0.0)), splat((LOG_TABLE.len() - 1) as f64));
         let row3 = _mm256_mullo_epi32(_mm512_cvtpd_epi32(row.0), _mm256_set1_epi32(3));
         let base = LOG_TABLE.as_ptr() as *const f64;
-        // SAFETY: the caller clamps row to [0, LOG_TABLE.len() - 1]; each gather reads
+        // SAFETY: row is clamped to [0, LOG_TABLE.len() - 1] above; each gather reads
         // element 0, 1 or 2 of that row.
         unsafe {
             (

@@ -1,10 +1,12 @@
-// The vector kernels, written once for any vector width: `simd` (AVX2, four lanes) and
-// `simd8` (AVX-512, eight lanes) include this file after defining the width-specific layer
+// The vector kernels, written once for any vector width: `simd` (AVX2, four lanes),
+// `simd8` (AVX-512, eight lanes) and, for implied vols, `simd_x4` and `simd8_x2` (sixteen
+// lanes as four or two vectors, `simd_pair.rs`) include this file after defining the
+// width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
 // `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, `greeks_scalar`) and
 // the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the
-// target features. Masks are vectors of all-ones lanes at both widths.
+// target features. Masks are vectors of all-ones lanes at every width.
 
 #[derive(Clone, Copy)]
 struct VDd {
@@ -166,7 +168,7 @@ vfn! {
         mul(tau, fma(a2, y, mul(a1, m1)))
     }
 
-    /// `normalised::moment_series`'s sum of the odd moments up to `top`, each lane's terms
+    /// `normalised::miller_series`'s sum of the odd moments up to `top`, each lane's terms
     /// above its `order` left out (zero, so the sum stays zero until its first term).
     fn series_sum(m: &[V; crate::normalised::SERIES_ORDER + 1], top: usize, tau: V, order: V) -> V {
         use crate::normalised::SERIES_STEPS;
@@ -187,15 +189,16 @@ vfn! {
         mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian), series)
     }
 
-    /// What both recurrences of `normalised::moment_series` start from: each lane's order
-    /// and `m_0 = sqrt(pi/2) erfcx(-h/sqrt 2)`.
+    /// What `normalised::miller_series` starts from: each lane's order and
+    /// `m_0 = sqrt(pi/2) erfcx(-h/sqrt 2)`.
     fn series_start(h: V, tau: V) -> (V, V) {
         use crate::normalised::SQRT_FRAC_PI_2;
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
         (series_order(tau), y)
     }
 
-    /// `normalised::moment_series`'s order for each lane's `tau`
+    /// `normalised::series_order` for each lane's `tau` (a NaN lane gets the highest, as
+    /// there)
     fn series_order(tau: V) -> V {
         use crate::normalised::SERIES_ORDER;
         select(lt(tau, splat(0.002)), splat(5.0),
@@ -490,10 +493,8 @@ vfn! {
         let e = select(low, sub(e0, splat(1.0)), e0);
         let lo_scaled = mul(div(value.lo, x), m);
         let j = round_even(mul(m, splat(128.0)));
-        // clamped, so the lookups stay inside the table whatever m is (it is in [2, 92]
-        // anyway: m is in [1/sqrt2, sqrt2))
-        let row = min(max(sub(j, splat(LOG_FIRST as f64)), splat(0.0)), splat((LOG_TABLE.len() - 1) as f64));
-        let (r, neg_hi, neg_lo) = log_table_rows(row);
+        // (the row is in [2, 92]: m is in [1/sqrt2, sqrt2); `log_table_rows` clamps anyway)
+        let (r, neg_hi, neg_lo) = log_table_rows(sub(j, splat(LOG_FIRST as f64)));
         let v = add(fma(m, r, splat(-1.0)), mul(lo_scaled, r));
         let mut p = splat(-1.0 / 9.0);
         for c in [1.0 / 8.0, -1.0 / 7.0, 1.0 / 6.0, -1.0 / 5.0, 1.0 / 4.0, -1.0 / 3.0, 0.5] {
@@ -612,7 +613,7 @@ vfn! {
 
     fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
 
-    /// `fast::price` for four contracts: the prices, and the mask of lanes it answers for
+    /// `fast::price` for `W` contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
@@ -648,7 +649,7 @@ const CLASS_OF_CODE: [u8; 16] = {
     table
 };
 
-/// Everything the price and greeks kernels share for four contracts: `Moneyness::new`,
+/// Everything the price and greeks kernels share for `W` contracts: `Moneyness::new`,
 /// `Setup::new`, the signed and out-of-the-money views and `gaussian_factor_scaled`, each
 /// operation as the scalar code does it.
 #[derive(Clone, Copy)]
@@ -686,7 +687,7 @@ kfn! {
 /// group never pays for two formulas (three in four groups of four of the CSI scan were
 /// mixed).
 /// Lanes outside the plain-double region, or refused by its cancellation test, are collected
-/// and priced by the exact kernel four at a time; the remainder and guarded lanes by the
+/// and priced by the exact kernel `W` at a time; the remainder and guarded lanes by the
 /// scalar code. Every lane goes through the same operations as `fast::price` or
 /// `black::bsm_price_exact`, so the bits are the scalar ones.
 fn price_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
@@ -1048,7 +1049,7 @@ fn exact_greeks(
 }
 
 /// The exact kernel's price and greeks (`black::bsm_greeks_exact`, with the price of
-/// `bsm_price`) for the four contracts of `inputs`, and the mask of guarded lanes, which
+/// `bsm_price`) for the `W` contracts of `inputs`, and the mask of guarded lanes, which
 /// need the scalar code.
 fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
     let i = 0;
@@ -1141,7 +1142,7 @@ fn inverse_normal_cdf_lower(p: V, ok: &mut V) -> V {
     neg(sub(u, div(num, den)))
 }
 
-/// `implied::prepare` for the four inversions from row `i`, for the lanes set in the mask
+/// `implied::prepare` for the `W` inversions from row `i`, for the lanes set in the mask
 /// returned (the common case: finite positive price below the bound, normal S/K and S K,
 /// a time value above the price's rounding, start functions on normal arguments); the
 /// other lanes are for the scalar `prepare`. Operation for operation the scalar code.
@@ -1273,7 +1274,7 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     (problems, lanes(ok))
 }
 
-/// `prepare` over the whole groups of four of `out`: the vector lanes directly, the others
+/// `prepare` over the whole groups of `W` of `out`: the vector lanes directly, the others
 /// by the scalar code. Returns the number of rows prepared.
 fn prepare_groups(
     inputs: &[&[f64]; 7],
@@ -1300,7 +1301,7 @@ fn prepare_groups(
     W * groups
 }
 
-/// `implied::iterate` for four problems at once.
+/// `implied::iterate` for `W` problems at once.
 fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
     use crate::implied::{CONVERGED, MAX_STEPS};
     let x = dd(
@@ -1483,7 +1484,7 @@ fn implied_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
             Prepared::Solve(p) => pending.push((i, p)),
         }
     }
-    // Group alike problems: a group of four runs every formula any of its lanes needs, so
+    // Group alike problems: a group of `W` runs every formula any of its lanes needs, so
     // lanes that share the objective's branch and the start's formula keep each other cheap.
     // Eight kinds: a counting sort of the indices (stable, linear; a comparison sort of the
     // problems themselves was 4 % of the time).

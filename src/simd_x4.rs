@@ -15,7 +15,7 @@ use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::simd::greeks_scalar;
 use crate::simd_x2 as base;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, LOG_FIRST, LOG_TABLE};
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, LOG_FIRST};
 
 /// Implied vols like `simd::implied_chunk`, sixteen at a time.
 ///
