@@ -312,35 +312,49 @@ mod tests {
         cols
     }
 
+    /// Groups of four `(h, tau)` drawn by `draw`, a lane left out with probability
+    /// `left_out`: every other lane of `kernel` is `moment_series` bit for bit. The count of
+    /// lanes checked.
+    fn series_lanes_are_scalar(
+        seed: u64,
+        left_out: f64,
+        draw: impl Fn(&mut dyn FnMut() -> f64) -> (f64, f64),
+        kernel: unsafe fn([f64; 4], [f64; 4], [f64; 4]) -> [f64; 4],
+    ) -> usize {
+        let mut rnd = crate::testing::xorshift(seed);
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            let lanes: [(f64, f64); 4] = std::array::from_fn(|_| draw(&mut rnd));
+            let (h, tau) = (lanes.map(|l| l.0), lanes.map(|l| l.1));
+            let wanted: [f64; 4] =
+                std::array::from_fn(|_| if rnd() < left_out { 0.0 } else { 1.0 });
+            // SAFETY: the callers run only where `available()` (AVX2 and FMA).
+            let got = unsafe { kernel(h, tau, wanted) };
+            for j in (0..4).filter(|&j| wanted[j] > 0.0) {
+                let want = crate::normalised::moment_series(h[j], tau[j]);
+                assert_eq!(
+                    got[j].to_bits(),
+                    want.to_bits(),
+                    "h {} tau {}",
+                    h[j],
+                    tau[j]
+                );
+                checked += 1;
+            }
+        }
+        checked
+    }
+
     #[test]
     fn vector_miller_series_is_bit_identical_to_the_scalar_one() {
         if !available() {
             return;
         }
-        let mut rnd = crate::testing::xorshift(17);
-        let mut checked = 0;
-        for _ in 0..20_000 {
-            // h from -1.5 down to -400, tau 1e-4..0.21; one lane in eight left out
-            let h: [f64; 4] = std::array::from_fn(|_| -1.5 - (rnd() * 6.0).exp() + 1.0);
-            let tau: [f64; 4] = std::array::from_fn(|_| 1e-4 + 0.2099 * rnd());
-            let wanted: [f64; 4] = std::array::from_fn(|_| if rnd() < 0.125 { 0.0 } else { 1.0 });
-            // SAFETY: the CPU has AVX2 and FMA (checked above).
-            let got = unsafe { miller4(h, tau, wanted) };
-            for j in 0..4 {
-                if wanted[j] > 0.0 {
-                    let want = crate::normalised::moment_series(h[j], tau[j]);
-                    assert_eq!(
-                        got[j].to_bits(),
-                        want.to_bits(),
-                        "h {} tau {}",
-                        h[j],
-                        tau[j]
-                    );
-                    checked += 1;
-                }
-            }
-        }
-        assert!(checked > 60_000);
+        // h from -1.5 down to -400, tau 1e-4..0.21; one lane in eight left out
+        let draw = |rnd: &mut dyn FnMut() -> f64| {
+            (-1.5 - (rnd() * 6.0).exp() + 1.0, 1e-4 + 0.2099 * rnd())
+        };
+        assert!(series_lanes_are_scalar(17, 0.125, draw, miller4) > 60_000);
     }
 
     #[test]
@@ -348,32 +362,11 @@ mod tests {
         if !available() {
             return;
         }
-        let mut rnd = crate::testing::xorshift(23);
-        let mut checked = 0;
-        for _ in 0..20_000 {
-            // h in [-1.5, 0], tau 1e-4..0.21 on a log scale (orders from 5 to 17 mixed in a
-            // group of four); one lane in four left out (its tau, when it is the group's
-            // highest, must not raise the loop's start)
-            let h: [f64; 4] = std::array::from_fn(|_| -1.5 * rnd());
-            let tau: [f64; 4] = std::array::from_fn(|_| 1e-4 * (rnd() * 7.65).exp());
-            let wanted: [f64; 4] = std::array::from_fn(|_| if rnd() < 0.25 { 0.0 } else { 1.0 });
-            // SAFETY: the CPU has AVX2 and FMA (checked above).
-            let got = unsafe { upward4(h, tau, wanted) };
-            for j in 0..4 {
-                if wanted[j] > 0.0 {
-                    let want = crate::normalised::moment_series(h[j], tau[j]);
-                    assert_eq!(
-                        got[j].to_bits(),
-                        want.to_bits(),
-                        "h {} tau {}",
-                        h[j],
-                        tau[j]
-                    );
-                    checked += 1;
-                }
-            }
-        }
-        assert!(checked > 55_000);
+        // h in [-1.5, 0], tau 1e-4..0.21 on a log scale (orders from 5 to 17 mixed in a group
+        // of four); one lane in four left out (its tau, when it is the group's highest, must
+        // not raise the loop's start)
+        let draw = |rnd: &mut dyn FnMut() -> f64| (-1.5 * rnd(), 1e-4 * (rnd() * 7.65).exp());
+        assert!(series_lanes_are_scalar(23, 0.25, draw, upward4) > 55_000);
     }
 
     #[target_feature(enable = "avx2,fma")]
