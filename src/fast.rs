@@ -323,9 +323,9 @@ pub fn greeks(c: &Contract) -> Option<GreekValues> {
     let cdf1 = if z1 <= 0.0 { tail1 } else { 1.0 - tail1 };
     let cdf2 = if z2 <= 0.0 { tail2 } else { 1.0 - tail2 };
     let dividend_discount = exp(-c.q * c.t);
-    let rate_discount = exp(-c.r * c.t);
     let spot_leg = c.s * dividend_discount * cdf1;
-    let strike_leg = c.k * rate_discount * cdf2;
+    // K e^{-rt} = sqrt(S K) e^{-(r+q)t/2} / e^{x/2} = scale / half: no exponential of its own
+    let strike_leg = scale / half * cdf2;
     let theta_a = -vega_factor * total / (2.0 * c.t);
     let theta_q = c.q * spot_leg;
     let theta_r = c.r * strike_leg;

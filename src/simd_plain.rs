@@ -301,7 +301,7 @@ vfn! {
     /// `fast_block` leaves them).
     #[allow(clippy::too_many_arguments)]
     fn fast_greeks_from(
-        s: V, k: V, r: V, q: V, sigma: V, t: V, call: V, p: FastParts, price: V, inside: V,
+        s: V, r: V, q: V, sigma: V, t: V, call: V, p: FastParts, price: V, inside: V,
     ) -> ([V; 10], V) {
         use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
         let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
@@ -322,9 +322,8 @@ vfn! {
         let cdf2 = select(le(z2, splat(0.0)), tail2, sub(splat(1.0), tail2));
         // e^0 = 1 exactly: a group without dividends (the usual case) skips one exponential
         let dividend_discount = if lanes(eq(q, splat(0.0))) == ALL { splat(1.0) } else { exp(mul(neg(q), t)) };
-        let rate_discount = exp(mul(neg(r), t));
         let spot_leg = mul(mul(s, dividend_discount), cdf1);
-        let strike_leg = mul(mul(k, rate_discount), cdf2);
+        let strike_leg = mul(div(scale, half), cdf2);
         let two_t = mul(splat(2.0), t);
         let theta_a = div(mul(neg(vega_factor), total), two_t);
         let theta_q = mul(q, spot_leg);
@@ -860,7 +859,6 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
             let inside = gt(load(&answered, j), splat(0.0));
             let (fast_values, fast_ok) = fast_greeks_from(
                 load(inputs[0], i),
-                load(inputs[1], i),
                 load(inputs[2], i),
                 load(inputs[3], i),
                 load(inputs[4], i),
