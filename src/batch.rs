@@ -233,6 +233,17 @@ impl<'a> BsmArrays<'a> {
     }
 }
 
+/// `for_each_chunk` for a kernel that fills one output column.
+fn one_column(
+    views: &[ArrayViewD<'_, f64>; 7],
+    shape: &[usize],
+    out: &mut [f64],
+    cost: Cost,
+    kernel: impl Fn(&[&[f64]; 7], &mut [f64]) + Sync,
+) -> Result<()> {
+    for_each_chunk(views, shape, &mut [out], cost, |x, o| kernel(x, o[0]))
+}
+
 /// One price, through the CPU-specific copy of the kernel: the per-point path from Python.
 /// (Called directly, `bsm_price` would be the baseline x86-64 build, whose fused
 /// multiply-adds are library calls.)
@@ -255,12 +266,12 @@ pub fn validate_contract(c: &Contract) -> Result<()> {
 /// nothing has been written.
 pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
     a.validate()?;
-    for_each_chunk(
+    one_column(
         &a.views(),
         shape,
-        &mut [out],
+        out,
         Cost::PRICE.on_pool(parallel),
-        |x, o| price_chunk(x, o[0]),
+        price_chunk,
     )
 }
 
@@ -344,12 +355,12 @@ pub fn black76_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(
+    one_column(
         &views,
         shape,
-        &mut [out],
+        out,
         Cost::PRICE.on_pool(parallel),
-        |x, o| price_chunk(x, o[0]),
+        price_chunk,
     )
 }
 
@@ -385,12 +396,12 @@ pub fn implied_vol_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(
+    one_column(
         &views,
         shape,
-        &mut [out],
+        out,
         Cost::IMPLIED_VOL.on_pool(parallel),
-        |x, o| implied_chunk(x, o[0]),
+        implied_chunk,
     )
 }
 
@@ -442,12 +453,12 @@ pub fn black76_implied_vol_into(
         a.t.clone(),
         a.call.clone(),
     ];
-    for_each_chunk(
+    one_column(
         &views,
         shape,
-        &mut [out],
+        out,
         Cost::IMPLIED_VOL.on_pool(parallel),
-        |x, o| implied_chunk(x, o[0]),
+        implied_chunk,
     )
 }
 
