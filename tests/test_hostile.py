@@ -169,3 +169,22 @@ def test_inputs_mutated_from_another_thread_do_not_crash() -> None:
     finally:
         stop.set()
         writer.join()
+
+
+def test_outputs_too_big_for_memory_are_memory_errors() -> None:
+    # broadcast views cost nothing; their product shape is what would be allocated. A
+    # refused allocation must be Python's MemoryError, never a Rust panic
+    # (pyo3_runtime.PanicException, which `except Exception` does not even catch)
+    rows = np.broadcast_to(np.array([100.0]), (1 << 23,))[:, None]
+    cols = np.broadcast_to(np.array([100.0]), (1 << 23,))
+    # 2^46 float64 = 512 TiB: beyond any address space, so numpy's allocation fails
+    with pytest.raises(MemoryError):
+        pr.price(rows, cols, 0.02, 0.2, 1.0)
+    with pytest.raises(MemoryError):
+        pr.greeks(rows, cols, 0.02, 0.2, 1.0, which=("delta", "vega"))
+    with pytest.raises(MemoryError):
+        pr.implied_vol(rows, cols, 100.0, 0.02, 1.0)
+    # 2^64 elements: the byte count itself overflows
+    huge = np.broadcast_to(np.array([100.0]), (1 << 32,))
+    with pytest.raises(MemoryError):
+        pr.price(huge[:, None], huge, 0.02, 0.2, 1.0)

@@ -1,6 +1,6 @@
 //! The vectorised module-level functions.
 
-use ndarray::{ArrayViewD, IxDyn};
+use ndarray::ArrayViewD;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -66,6 +66,20 @@ impl<'py> BsmOperands<'py> {
             &refs,
             &["s", "k", "r", "sigma", "t", "q", "kind"],
         )?)
+    }
+
+    /// Inputs sharing memory with `out` are read from copies (see `unshare_from_out`).
+    pub fn unshare_from(&mut self, out: Option<&Bound<'py, PyAny>>) {
+        let ops = [
+            &mut self.s,
+            &mut self.k,
+            &mut self.r,
+            &mut self.q,
+            &mut self.sigma,
+            &mut self.t,
+            &mut self.kind,
+        ];
+        unshare_from_out(ops.into_iter(), out);
     }
 
     pub fn arrays(&self) -> BsmArrays<'_> {
@@ -176,14 +190,15 @@ where
         let buf = rw
             .as_slice_mut()
             .map_err(|_| PyValueError::new_err("out must be C-contiguous"))?;
-        let out_range = byte_range(buf.as_ptr(), &[buf.len()], &[1]);
+        // the callers copied inputs that share memory with `out` (`unshare_from_out`); one
+        // that still does would be read while written: refused rather than garbage
+        let out_range = span(buf.as_ptr() as usize, &[buf.len()], &[8], 8);
         for input in inputs {
-            let range = byte_range(input.as_ptr(), input.shape(), input.strides());
-            if !input.is_empty()
-                && !buf.is_empty()
-                && range.0 < out_range.1
-                && out_range.0 < range.1
-            {
+            let byte_strides: Vec<isize> = input.strides().iter().map(|&st| st * 8).collect();
+            if overlaps(
+                span(input.as_ptr() as usize, input.shape(), &byte_strides, 8),
+                out_range,
+            ) {
                 return Err(PyValueError::new_err(
                     "out must not share memory with an input (write into a fresh array)",
                 ));
@@ -192,9 +207,9 @@ where
         run(buf)?;
         return Ok(out.clone().unbind());
     }
-    // SAFETY: every element is written by `compute` before the array is returned; on error
-    // the array is dropped unseen.
-    let arr = unsafe { PyArrayDyn::<f64>::new(py, IxDyn(shape), false) };
+    // every element is written by `compute` before the array is returned; on error the array
+    // is dropped unseen
+    let arr = new_output(py, shape)?;
     {
         let mut rw = arr.readwrite();
         let buf = rw
@@ -208,9 +223,82 @@ where
     Ok(arr.into_any().unbind())
 }
 
-/// The bytes `[first, last)` an array with this base pointer, shape and element strides
-/// spans (negative strides included).
-fn byte_range(ptr: *const f64, shape: &[usize], strides: &[isize]) -> (usize, usize) {
+/// A fresh, uninitialised C-contiguous float64 array of `shape` for the caller to fill
+/// completely. numpy allocates it (so its allocator and huge-page advice apply); an
+/// allocation it refuses is its `MemoryError` here, not a panic (rust-numpy's
+/// `PyArray::new` panics on a null array).
+pub(crate) fn new_output<'py>(
+    py: Python<'py>,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    use numpy::npyffi::{self, PY_ARRAY_API, npy_intp};
+    use numpy::{Element, PyArrayDescrMethods};
+    let bytes = shape
+        .iter()
+        .try_fold(std::mem::size_of::<f64>(), |acc, &n| acc.checked_mul(n))
+        .filter(|&b| b <= isize::MAX as usize);
+    if bytes.is_none() {
+        return Err(pyo3::exceptions::PyMemoryError::new_err(format!(
+            "an output of shape {} does not fit in memory",
+            format_shape(shape)
+        )));
+    }
+    let mut dims: Vec<npy_intp> = shape.iter().map(|&n| n as npy_intp).collect();
+    // SAFETY: the arguments are those rust-numpy's `PyArray::new` passes (the array type, a
+    // float64 descriptor the call steals, `dims.len()` dimensions from a live buffer, default
+    // strides, numpy-owned data); the result is a new reference or null with an exception
+    // set, which `from_owned_ptr_or_err` turns into the error.
+    let obj = unsafe {
+        let ptr = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            npyffi::get_type_object(py, npyffi::NpyTypes::PyArray_Type),
+            f64::get_dtype(py).into_dtype_ptr(),
+            dims.len() as std::ffi::c_int,
+            dims.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, ptr)?
+    };
+    Ok(obj.cast_into::<PyArrayDyn<f64>>()?)
+}
+
+/// numpy's rule for ufuncs with `out=`: the result is as if every input had been read before
+/// any output was written, whatever memory they share (`np.exp(a, out=a)`). An input whose
+/// bytes overlap `out`'s is replaced by a copy, which also releases its read-only borrow so
+/// that `out` can be borrowed for writing. (The kernels read an element's inputs in blocks
+/// and write outputs elsewhere in the block, so even `out` being exactly an input would not
+/// be safe to read in place.)
+fn unshare_from_out<'a, 'py: 'a>(
+    ops: impl Iterator<Item = &'a mut Operand<'py>>,
+    out: Option<&Bound<'py, PyAny>>,
+) {
+    // (an `out` of another dtype is refused later, and needs nothing here)
+    let Some(out) = out.and_then(|o| o.cast::<PyArrayDyn<f64>>().ok()) else {
+        return;
+    };
+    let out_range = span(out.data() as usize, out.shape(), out.strides(), 8);
+    for op in ops {
+        let copy = match op {
+            Operand::Numpy(a) => {
+                let v = a.as_array();
+                let byte_strides: Vec<isize> = v.strides().iter().map(|&st| st * 8).collect();
+                let range = span(v.as_ptr() as usize, v.shape(), &byte_strides, 8);
+                overlaps(range, out_range).then(|| v.to_owned())
+            }
+            Operand::Owned(_) => None,
+        };
+        if let Some(copy) = copy {
+            *op = Operand::Owned(copy);
+        }
+    }
+}
+
+/// The bytes `[first, last)` spanned from address `base` by `shape` with byte `strides` and
+/// items of `item` bytes (empty for an empty array).
+fn span(base: usize, shape: &[usize], strides: &[isize], item: isize) -> (usize, usize) {
     let (mut lo, mut hi) = (0isize, 0isize);
     for (&n, &st) in shape.iter().zip(strides) {
         if n == 0 {
@@ -223,15 +311,19 @@ fn byte_range(ptr: *const f64, shape: &[usize], strides: &[isize]) -> (usize, us
             hi += reach;
         }
     }
-    let base = ptr as isize;
-    ((base + lo * 8) as usize, (base + (hi + 1) * 8) as usize)
+    let base = base as isize;
+    ((base + lo) as usize, (base + hi + item) as usize)
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < a.1 && b.0 < b.1 && a.0 < b.1 && b.0 < a.1
 }
 
 /// Broadcast `ops` (named `names` in errors) and fill one output from their views with
 /// `compute(views, shape, buffer)`: the common path of the element-wise functions.
 fn elementwise<'py, const N: usize, F>(
     py: Python<'py>,
-    ops: &[Operand<'py>; N],
+    mut ops: [Operand<'py>; N],
     names: &[&str; N],
     out: Option<&Bound<'py, PyAny>>,
     compute: F,
@@ -240,6 +332,7 @@ where
     F: FnOnce(&[ArrayViewD<'_, f64>; N], &[usize], &mut [f64]) -> crate::error::Result<()> + Send,
 {
     let shape = broadcast_operands(&ops.iter().collect::<Vec<_>>(), names)?;
+    unshare_from_out(ops.iter_mut(), out);
     let views: [ArrayViewD<f64>; N] = std::array::from_fn(|i| ops[i].view());
     fill_one(py, &shape, out, &views, |buf| compute(&views, &shape, buf))
 }
@@ -255,10 +348,10 @@ where
     F: FnOnce(&mut [&mut [f64]]) -> crate::error::Result<()> + Send,
 {
     let n: usize = shape.iter().product();
-    // SAFETY: as in `fill_one`: fully written before anyone sees them.
+    // as in `fill_one`: fully written before anyone sees them
     let arrays: Vec<Bound<'py, PyArrayDyn<f64>>> = (0..count)
-        .map(|_| unsafe { PyArrayDyn::<f64>::new(py, IxDyn(shape), false) })
-        .collect();
+        .map(|_| new_output(py, shape))
+        .collect::<PyResult<_>>()?;
     {
         let mut rws: Vec<numpy::PyReadwriteArrayDyn<'py, f64>> =
             arrays.iter().map(|a| a.readwrite()).collect();
@@ -303,8 +396,9 @@ pub(crate) fn price_any<'py>(
         batch::validate_contract(&c)?;
         return Ok(PyFloat::new(py, batch::price_one(&c)).into_any().unbind());
     }
-    let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
+    let mut ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
     let shape = ops.shape()?;
+    ops.unshare_from(out);
     let arrays = ops.arrays();
     fill_one(py, &shape, out, &arrays.views(), |buf| {
         batch::price_into(&arrays, &shape, buf, true)
@@ -325,8 +419,9 @@ fn one_greek<'py>(
     kind: Option<&Bound<'py, PyAny>>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
-    let ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
+    let mut ops = BsmOperands::new(s, k, r, sigma, t, q, kind)?;
     let shape = ops.shape()?;
+    ops.unshare_from(out);
     let arrays = ops.arrays();
     fill_one(py, &shape, out, &arrays.views(), |buf| {
         batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true)
@@ -472,7 +567,7 @@ fn black76_price<'py>(
     ];
     elementwise(
         py,
-        &ops,
+        ops,
         &["f", "k", "r", "sigma", "t", "kind"],
         out,
         |v, shape, buf| {
@@ -508,6 +603,8 @@ fn price_european_call_batch<'py>(
             format_shape(spots.view().shape())
         )));
     }
+    // the argument's own name in an error (the engine would say `s`)
+    batch::check_domain("s_array", &spots.view(), batch::Domain::Positive)?;
     let ops = BsmOperands {
         s: spots,
         k: operand(k, "k")?,
@@ -554,7 +651,7 @@ pub(crate) fn implied_vol<'py>(
     ];
     elementwise(
         py,
-        &ops,
+        ops,
         &["price", "s", "k", "r", "q", "t", "kind"],
         out,
         |v, shape, buf| {
@@ -597,7 +694,7 @@ fn black76_implied_vol<'py>(
     ];
     elementwise(
         py,
-        &ops,
+        ops,
         &["price", "f", "k", "r", "t", "kind"],
         out,
         |v, shape, buf| {
