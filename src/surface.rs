@@ -9,12 +9,12 @@
 //!   and after the last;
 //! - a node is reproduced exactly, and a missing (NaN) node is skipped.
 
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayD, ArrayView1, ArrayView2, Axis, arr0};
 use ndarray_stats::QuantileExt;
 use ndarray_stats::interpolate::Linear;
 use noisy_float::types::n64;
 
-use crate::black::{Contract, bsm_price};
+use crate::batch::{self, BsmArrays, Greek, ImpliedArrays};
 use crate::error::{PricingError, Result, format_index};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -251,22 +251,54 @@ impl Surface {
         (w / t).sqrt()
     }
 
-    /// The contract at node (j, i) at the node's vol (NaN for a missing node).
-    fn node_contract(&self, j: usize, i: usize, is_call: bool) -> Contract {
-        Contract {
-            s: self.spot,
-            k: self.strikes[i],
-            r: self.r,
-            q: self.q,
-            sigma: self.vols[[j, i]],
-            t: self.tenors[j],
-            is_call,
+    /// The nodes as broadcast engine inputs (shape `(tenors, strikes)`): spot, r and q from
+    /// `consts` (`node_consts`), strikes along the last axis, tenors down, the node vols (or
+    /// `vols`), the kind from `call` (+1 call, -1 put; a scalar or a grid).
+    fn node_arrays<'a>(
+        &'a self,
+        consts: &'a [ArrayD<f64>; 3],
+        vols: ArrayView2<'a, f64>,
+        call: ndarray::ArrayViewD<'a, f64>,
+    ) -> BsmArrays<'a> {
+        BsmArrays {
+            s: consts[0].view(),
+            k: ArrayView1::from(&self.strikes[..])
+                .insert_axis(Axis(0))
+                .into_dyn(),
+            r: consts[1].view(),
+            q: consts[2].view(),
+            sigma: vols.into_dyn(),
+            t: ArrayView1::from(&self.tenors[..])
+                .insert_axis(Axis(1))
+                .into_dyn(),
+            call,
         }
     }
 
-    /// Call price at node (j, i), NaN for a missing node.
-    fn node_call(&self, j: usize, i: usize) -> f64 {
-        bsm_price(&self.node_contract(j, i, true))
+    fn node_consts(&self) -> [ArrayD<f64>; 3] {
+        [
+            arr0(self.spot).into_dyn(),
+            arr0(self.r).into_dyn(),
+            arr0(self.q).into_dyn(),
+        ]
+    }
+
+    fn shape(&self) -> [usize; 2] {
+        [self.tenors.len(), self.strikes.len()]
+    }
+
+    /// Price of each node's option (`call` +-1 per node or for all), NaN at missing nodes,
+    /// by the vector kernels on the pool (bit for bit `bsm_price` node by node).
+    fn node_prices(&self, call: ndarray::ArrayViewD<f64>) -> Array2<f64> {
+        let consts = self.node_consts();
+        let arrays = self.node_arrays(&consts, self.vols.view(), call);
+        let shape = self.shape();
+        let mut out = vec![0.0; shape[0] * shape[1]];
+        // the inputs were validated when the surface was built (NaN vols price as NaN)
+        if batch::price_into(&arrays, &shape, &mut out, true).is_err() {
+            out.fill(f64::NAN);
+        }
+        Array2::from_shape_vec(shape, out).unwrap_or_else(|_| Array2::from_elem(shape, f64::NAN))
     }
 
     /// Calendar, butterfly and vertical-spread violations, node by node.
@@ -288,9 +320,10 @@ impl Surface {
                 }
             }
         }
+        let all_calls = self.node_prices(arr0(1.0).into_dyn().view());
         for j in 0..self.tenors.len() {
             let nodes = &self.valid[j];
-            let calls: Vec<f64> = nodes.iter().map(|&i| self.node_call(j, i)).collect();
+            let calls: Vec<f64> = nodes.iter().map(|&i| all_calls[[j, i]]).collect();
             let discount = (-self.r * self.tenors[j]).exp();
             for m in 1..nodes.len() {
                 let (a, b) = (nodes[m - 1], nodes[m]);
@@ -466,28 +499,59 @@ impl Surface {
     }
 
     /// First-order implied-vol uncertainty `price_error / vega` per node (NaN at missing
-    /// nodes; vega is the same for calls and puts).
+    /// nodes; vega is the same for calls and puts), vega by the vector kernels on the pool.
     pub fn vol_error_first_order(&self, price_error: ArrayView2<f64>) -> Array2<f64> {
+        let consts = self.node_consts();
+        let call = arr0(1.0).into_dyn();
+        let arrays = self.node_arrays(&consts, self.vols.view(), call.view());
+        let shape = self.shape();
+        let mut vega = vec![0.0; shape[0] * shape[1]];
+        if batch::greeks_into(&arrays, &shape, &[Greek::Vega], &mut [&mut vega[..]], true).is_err()
+        {
+            vega.fill(f64::NAN);
+        }
         Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            price_error[[j, i]] / crate::black::bsm_greeks(&self.node_contract(j, i, true)).vega
+            price_error[[j, i]] / vega[j * shape[1] + i]
         })
     }
 
     /// Half the width of the vols that reproduce each node's price moved down and up by its
-    /// error (NaN where either moved price is unattainable). `is_call` per node.
+    /// error (NaN where either moved price is unattainable). `is_call` per node. Prices and
+    /// both inversions by the vector kernels on the pool.
     pub fn vol_error_exact(
         &self,
         price_error: ArrayView2<f64>,
         is_call: ArrayView2<bool>,
     ) -> Array2<f64> {
+        let call = is_call.mapv(|c| if c { 1.0 } else { -1.0 }).into_dyn();
+        let prices = self.node_prices(call.view());
+        let consts = self.node_consts();
+        let shape = self.shape();
+        let invert = |moved: Array2<f64>| {
+            let arrays = ImpliedArrays {
+                price: moved.view().into_dyn(),
+                s: consts[0].view(),
+                k: ArrayView1::from(&self.strikes[..])
+                    .insert_axis(Axis(0))
+                    .into_dyn(),
+                r: consts[1].view(),
+                q: consts[2].view(),
+                t: ArrayView1::from(&self.tenors[..])
+                    .insert_axis(Axis(1))
+                    .into_dyn(),
+                call: call.view(),
+            };
+            let mut vols = vec![0.0; shape[0] * shape[1]];
+            if batch::implied_vol_into(&arrays, &shape, &mut vols, true).is_err() {
+                vols.fill(f64::NAN);
+            }
+            vols
+        };
+        let up = invert(&prices + &price_error);
+        let down = invert(&prices - &price_error);
         Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            let c = self.node_contract(j, i, is_call[[j, i]]);
-            let p = bsm_price(&c);
-            let e = price_error[[j, i]];
-            let invert =
-                |price: f64| crate::implied::implied_vol(price, c.s, c.k, c.r, c.q, c.t, c.is_call);
-            let (up, down) = (invert(p + e), invert(p - e));
-            0.5 * (up - down).abs()
+            let m = j * shape[1] + i;
+            0.5 * (up[m] - down[m]).abs()
         })
     }
 }

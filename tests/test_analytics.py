@@ -167,3 +167,30 @@ def test_from_prices_kind_must_fit_the_grid() -> None:
     with pytest.raises(ValueError, match="does not broadcast to the grid"):
         pr.ImpliedVolSurface.from_prices(100.0, [90.0, 110.0], [1.0], surf.price(),
                                          kind=np.ones((3, 1, 2), dtype=bool))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_error_bands_equal_node_by_node_inversions(seed: int) -> None:
+    # the grid methods run the vector kernels on the pool; node by node with the scalar
+    # per-point functions they must give the same bits (NaN at missing nodes)
+    surf = random_surface(seed)
+    rng = np.random.default_rng(100 + seed)
+    err = rng.uniform(0.0, 0.5, surf.shape)
+    kinds = rng.uniform(size=surf.shape) < 0.5
+    first = surf.vol_error(err)
+    exact = surf.vol_error(err, kind=kinds, exact=True)
+    for j, t in enumerate(surf.tenors):
+        for i, k in enumerate(surf.strikes):
+            sigma = surf.vols[j, i]
+            if np.isnan(sigma):
+                assert np.isnan(first[j, i]) and np.isnan(exact[j, i])
+                continue
+            args = (100.0, float(k), 0.02, float(sigma), float(t))
+            vega = pr.vega(*args, q=0.01)
+            assert first[j, i] == err[j, i] / vega
+            kind = "call" if kinds[j, i] else "put"
+            p = pr.price(*args, q=0.01, kind=kind)
+            up = pr.implied_vol(p + err[j, i], 100.0, float(k), 0.02, float(t), q=0.01, kind=kind)
+            down = pr.implied_vol(p - err[j, i], 100.0, float(k), 0.02, float(t), q=0.01, kind=kind)
+            want = 0.5 * abs(up - down)
+            assert exact[j, i] == want or (np.isnan(want) and np.isnan(exact[j, i]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -23,29 +23,37 @@ def single_threaded_calls() -> Iterator[None]:
         pr.set_num_threads(before)
 
 
-def longest_stall_during_call(spots: np.ndarray) -> tuple[float, float]:
-    """Run one big batch in a thread; return (call duration, longest gap between two
-    iterations of a Python loop running meanwhile in this thread)."""
+def longest_stall_of(call: Callable[[], object]) -> tuple[float, float]:
+    """Run `call` in a thread; return (its duration, the longest gap between two iterations
+    of a Python loop running meanwhile in this thread)."""
     done = threading.Event()
     span: list[float] = []
 
     def work() -> None:
         t0 = time.perf_counter()
-        pr.price_european_call_batch(spots, 100.0, 0.05, 0.2, 0.25)
+        call()
         span.append(time.perf_counter() - t0)
         done.set()
 
     worker = threading.Thread(target=work)
-    worker.start()
+    # the clock starts before the thread: a new thread can take the GIL inside `start()` and
+    # keep it, and a loop that started counting after `start()` returned would not see that
     last = time.perf_counter()
+    worker.start()
     longest = 0.0
     while not done.is_set():
         now = time.perf_counter()
         longest = max(longest, now - last)
         last = now
-        sum(range(50))  # a little pure-Python work that needs the GIL
+        sum(range(50))
     worker.join()
     return span[0], longest
+
+
+def longest_stall_during_call(spots: np.ndarray) -> tuple[float, float]:
+    """Run one big batch in a thread; return (call duration, longest gap between two
+    iterations of a Python loop running meanwhile in this thread)."""
+    return longest_stall_of(lambda: pr.price_european_call_batch(spots, 100.0, 0.05, 0.2, 0.25))
 
 
 def test_python_thread_progresses_during_a_batch(single_threaded_calls: None) -> None:
@@ -86,3 +94,27 @@ def test_two_threads_overlap(single_threaded_calls: None) -> None:
         if both < 1.6 * single and cpu_per_wall > 1.3:
             return
     pytest.fail(f"two threads did not overlap: (one, two, cpu/wall) = {attempts}")
+
+
+def test_surface_analytics_release_the_gil(single_threaded_calls: None) -> None:
+    # big enough that each call takes tens of milliseconds; with the GIL held the loop
+    # would stall for the whole call (as it did for these methods before)
+    strikes, tenors = np.linspace(50.0, 150.0, 1200), np.linspace(0.05, 3.0, 1000)
+    vols = 0.2 + 0.1 * (np.log(strikes / 100.0) ** 2) + 0.01 * tenors[:, None]
+    surf = pr.ImpliedVolSurface(100.0, strikes, tenors, vols, r=0.02)
+    calls = {
+        "check_arbitrage": surf.check_arbitrage,
+        "describe": surf.describe,
+        "vol_error": lambda: surf.vol_error(0.01),
+        "vol_error exact": lambda: surf.vol_error(0.01, exact=True),
+        "shifted": lambda: surf.shifted(0.01),
+    }
+    for name, call in calls.items():
+        results = []
+        for _ in range(5):
+            duration, stall = longest_stall_of(call)
+            results.append((round(duration, 4), round(stall, 4)))
+            if stall < 0.5 * duration:
+                break
+        else:
+            pytest.fail(f"{name}: a Python thread stalled during the call: {results}")

@@ -137,8 +137,12 @@ def test_shifted_and_with_spot_return_new_surfaces(surface: pr.ImpliedVolSurface
     np.testing.assert_array_equal(surface.shifted(bump).vols, surface.vols + bump)
     assert surface.with_spot(4.2).spot == 4.2 and surface.spot == SPOT
     np.testing.assert_array_equal(surface.with_spot(4.2).vols, surface.vols)
-    with pytest.raises(ValueError, match="vols"):
+    with pytest.raises(ValueError, match=r"^dvol = -1.0 makes the vol at node \[0, 0\]"):
         surface.shifted(-1.0)
+    bad = np.zeros(surface.shape)
+    bad[1, 2] = -5.0
+    with pytest.raises(ValueError, match=r"^dvol\[1, 2\] = -5.0 makes the vol at node \[1, 2\]"):
+        surface.shifted(bad)
     with pytest.raises(ValueError, match="dvol has shape"):
         surface.shifted(np.zeros((2, 2)))
 

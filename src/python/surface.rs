@@ -133,13 +133,14 @@ impl ImpliedVolSurface {
 
     fn vol_error_grid(
         &self,
+        py: Python<'_>,
         price_error: Option<&Bound<'_, PyAny>>,
         kind: Given<'_>,
         exact: bool,
     ) -> PyResult<Array2<f64>> {
         let errors = self.resolve_error(price_error)?;
         if !exact {
-            return Ok(self.inner.vol_error_first_order(errors.view()));
+            return Ok(py.detach(|| self.inner.vol_error_first_order(errors.view())));
         }
         let kind = kind_operand(kind.get())?;
         let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
@@ -154,7 +155,7 @@ impl ImpliedVolSurface {
             .mapv(|v| v > 0.0)
             .into_dimensionality::<ndarray::Ix2>()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(self.inner.vol_error_exact(errors.view(), calls.view()))
+        Ok(py.detach(|| self.inner.vol_error_exact(errors.view(), calls.view())))
     }
 
     /// Call `f(surface)` from the pure-Python helpers in `pricer_rs._surface`.
@@ -285,8 +286,8 @@ impl ImpliedVolSurface {
     /// Missing nodes are skipped; a tenor with none valid gets NaN.
     #[pyo3(signature = (quantiles = vec![0.05, 0.25, 0.5, 0.75, 0.95]),
            text_signature = "(self, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
-    fn describe(&self, quantiles: Vec<f64>) -> PyResult<SurfaceDescription> {
-        let d = self.inner.describe_grid(self.inner.vols(), &quantiles)?;
+    fn describe(&self, py: Python<'_>, quantiles: Vec<f64>) -> PyResult<SurfaceDescription> {
+        let d = py.detach(|| self.inner.describe_grid(self.inner.vols(), &quantiles))?;
         Ok(SurfaceDescription {
             inner: d,
             levels: quantiles,
@@ -308,7 +309,7 @@ impl ImpliedVolSurface {
         exact: bool,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         Ok(self
-            .vol_error_grid(price_error, kind, exact)?
+            .vol_error_grid(py, price_error, kind, exact)?
             .into_pyarray(py))
     }
 
@@ -319,13 +320,14 @@ impl ImpliedVolSurface {
            text_signature = "(self, price_error=None, *, kind='call', exact=False, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
     fn describe_error(
         &self,
+        py: Python<'_>,
         price_error: Option<&Bound<'_, PyAny>>,
         kind: Given<'_>,
         exact: bool,
         quantiles: Vec<f64>,
     ) -> PyResult<SurfaceDescription> {
-        let grid = self.vol_error_grid(price_error, kind, exact)?;
-        let d = self.inner.describe_grid(grid.view(), &quantiles)?;
+        let grid = self.vol_error_grid(py, price_error, kind, exact)?;
+        let d = py.detach(|| self.inner.describe_grid(grid.view(), &quantiles))?;
         Ok(SurfaceDescription {
             inner: d,
             levels: quantiles,
@@ -457,7 +459,7 @@ impl ImpliedVolSurface {
     }
 
     /// A new surface with vols + dvol (a scalar or a (len(tenors), len(strikes)) array).
-    fn shifted(&self, dvol: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn shifted(&self, py: Python<'_>, dvol: &Bound<'_, PyAny>) -> PyResult<Self> {
         let bump = operand(dvol, "dvol")?;
         let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
         let b = bump.view();
@@ -469,27 +471,44 @@ impl ImpliedVolSurface {
                 shape[1]
             ))
         })?;
-        let vols = &self.inner.vols()
-            + &b.into_dimensionality::<ndarray::Ix2>()
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let b = b
+            .into_dimensionality::<ndarray::Ix2>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let vols = &self.inner.vols() + &b;
+        // a node the shift makes invalid is the caller's `dvol`, not the surface's vols
+        if let Some(((j, i), v)) = vols
+            .indexed_iter()
+            .find(|(_, v)| !(v.is_nan() || (**v > 0.0 && v.is_finite())))
+        {
+            let which = if bump.view().ndim() == 0 {
+                String::new()
+            } else {
+                format!("[{j}, {i}]")
+            };
+            return Err(PyValueError::new_err(format!(
+                "dvol{which} = {:?} makes the vol at node [{j}, {i}] {v:?}: shifted vols must be \
+                 finite and > 0 (NaN marks a missing node)",
+                b[[j, i]]
+            )));
+        }
         Ok(ImpliedVolSurface {
-            inner: self.inner.with_vols(vols.view())?,
+            inner: py.detach(|| self.inner.with_vols(vols.view()))?,
             price_error: self.price_error.clone(),
         })
     }
 
     /// A new surface with the same vol at each strike under another spot (sticky strike).
-    fn with_spot(&self, spot: f64) -> PyResult<Self> {
+    fn with_spot(&self, py: Python<'_>, spot: f64) -> PyResult<Self> {
         Ok(ImpliedVolSurface {
-            inner: self.inner.with_spot(spot)?,
+            inner: py.detach(|| self.inner.with_spot(spot))?,
             price_error: self.price_error.clone(),
         })
     }
 
     /// Calendar, butterfly and vertical-spread arbitrage, node by node.
-    fn check_arbitrage(&self) -> ArbitrageReport {
+    fn check_arbitrage(&self, py: Python<'_>) -> ArbitrageReport {
         ArbitrageReport {
-            inner: self.inner.check_arbitrage(),
+            inner: py.detach(|| self.inner.check_arbitrage()),
         }
     }
 
