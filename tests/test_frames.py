@@ -78,3 +78,18 @@ def test_numpy_users_never_import_pandas_or_polars() -> None:
         "assert 'pandas' not in sys.modules and 'polars' not in sys.modules, sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pandas_dataframes_and_numpy_broadcasting() -> None:
+    # a DataFrame is what numpy.asarray makes a 2-D array of: a result of its shape comes
+    # back as a DataFrame on its index and columns
+    spots = pd.DataFrame({"a": [90.0, 100.0], "b": [110.0, 120.0]}, index=["x", "y"])
+    out = pr.price(spots, 100.0, 0.05, 0.2, 1.0)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.index) == ["x", "y"] and list(out.columns) == ["a", "b"]
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(spots.to_numpy(), 100.0, 0.05, 0.2, 1.0))
+    # a Series broadcast against a 2-D numpy array: numpy's shape, numpy's result
+    s = pd.Series([90.0, 100.0, 110.0])
+    grid = pr.price(s.to_numpy()[:, None], s, 0.05, 0.2, 1.0)
+    assert isinstance(grid, np.ndarray) and grid.shape == (3, 3)
+    np.testing.assert_array_equal(grid, pr.price(s.to_numpy()[:, None], s.to_numpy(), 0.05, 0.2, 1.0))

@@ -51,6 +51,9 @@ def test_batch_positional_and_errors() -> None:
         pr.price_european_call_batch(np.ones((2, 2)), 100.0, 0.05, 0.2, 0.25)
     with pytest.raises(ValueError, match=r"s\[1\] = -1.0"):
         pr.price(np.array([1.0, -1.0]), 100.0, 0.05, 0.2, 0.25)
+    # the batch function's own argument name, not the engine's
+    with pytest.raises(ValueError, match=r"^s_array\[1\] = -1.0"):
+        pr.price_european_call_batch(np.array([1.0, -1.0]), 100.0, 0.05, 0.2, 0.25)
 
 
 def test_batch_reads_input_in_place_and_allocates_only_the_output() -> None:
@@ -81,3 +84,18 @@ def test_pricer_class() -> None:
 def test_pricer_rejects_bad_sigma(sigma: float) -> None:
     with pytest.raises(ValueError, match="sigma"):
         pr.BlackScholesPricer(r=0.05, sigma=sigma)
+
+
+@pytest.mark.parametrize("name", ["r", "sigma", "q"])
+def test_pricer_names_its_nan_argument(name: str) -> None:
+    args = {"r": 0.05, "sigma": 0.2, "q": 0.0, name: math.nan}
+    with pytest.raises(ValueError, match=f"^{name} = nan"):
+        pr.BlackScholesPricer(**args)
+
+
+def test_price_surface_names_the_axis_at_fault() -> None:
+    p = pr.BlackScholesPricer(r=0.05, sigma=0.2)
+    with pytest.raises(ValueError, match=r"^strikes\[1\] = -100.0"):
+        p.price_surface(100.0, [90.0, -100.0], [1.0])
+    with pytest.raises(ValueError, match=r"^tenors\[1\] = -2.0"):
+        p.price_surface(100.0, [90.0, 100.0], [1.0, -2.0])

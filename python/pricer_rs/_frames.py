@@ -44,20 +44,42 @@ def _as_numpy(value: object) -> object:
     return array
 
 
-def _wrap_result(result: Any, flavour: str, index: Any, name: str) -> Any:
+def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any:
+    """The result in the inputs' library where its shape is theirs; numpy's otherwise.
+
+    A 1-D result as long as the inputs becomes a Series (greeks: a DataFrame) on their index;
+    a pandas DataFrame input of the result's 2-D shape gives a DataFrame with its index and
+    columns. Any other shape (a frame broadcast against a 2-D numpy array, say) is numpy's
+    result, as numpy broadcasting made it.
+    """
     from ._native import Greeks
 
+    if isinstance(result, Greeks):
+        fields = {k: np.asarray(v) for k, v in result.to_dict().items()}
+        shape = next(iter(fields.values())).shape if fields else ()
+    else:
+        array = np.asarray(result)
+        shape = array.shape
+    series_like = [f for f in frames if getattr(f, "ndim", 1) == 1]
     if flavour == "pandas":
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
-        if isinstance(result, Greeks):
-            return pd.DataFrame(result.to_dict(), index=index)
-        return pd.Series(np.asarray(result), index=index, name=name)
+        if series_like and shape == (len(series_like[0]),):
+            index = series_like[0].index
+            if isinstance(result, Greeks):
+                return pd.DataFrame(fields, index=index)
+            return pd.Series(array, index=index, name=name)
+        tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
+        if tables and not isinstance(result, Greeks) and shape == tables[0].shape:
+            return pd.DataFrame(array, index=tables[0].index, columns=tables[0].columns)
+        return result
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
-    if isinstance(result, Greeks):
-        return pl.DataFrame({k: np.asarray(v) for k, v in result.to_dict().items()})
-    return pl.Series(name, np.asarray(result))
+    if series_like and shape == (len(series_like[0]),):
+        if isinstance(result, Greeks):
+            return pl.DataFrame(fields)
+        return pl.Series(name, array)
+    return result
 
 
 def frame_aware(fn: F) -> F:
@@ -81,16 +103,15 @@ def frame_aware(fn: F) -> F:
         if len(set(flavours)) > 1:
             raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
         flavour = flavours[0]
-        index = None
+        frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
         if flavour == "pandas":
-            indexes = [v.index for v in (*args, *kwargs.values()) if _flavour(v) == "pandas"]
-            index = indexes[0]
-            for other in indexes[1:]:
-                if not index.equals(other):
+            index = frames[0].index
+            for other in frames[1:]:
+                if not index.equals(other.index):
                     raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
         if kwargs.get("out") is not None:
             raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
         result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
-        return _wrap_result(result, flavour, index, name)
+        return _wrap_result(result, flavour, frames, name)
 
     return wrapper  # type: ignore[return-value]

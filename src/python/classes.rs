@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 
 use super::api::{BsmOperands, fill_one, greeks_of, greeks_of_arrays, price_any};
 use super::args::{Given, kind_operand, operand, parse_kind_str, plain_number, which_greeks};
-use crate::batch::{self, BsmArrays, Domain, Greek, check_scalar};
+use crate::batch::{self, BsmArrays, Domain, Greek, check_domain, check_scalar};
 use crate::black::Contract;
 use crate::engine::{broadcast_shape, format_shape};
 
@@ -216,6 +216,9 @@ impl BlackScholesPricer {
                     format_shape(op.view().shape())
                 )));
             }
+            // checked here so that an error names the axis and its index, not the grid's
+            // k or t with a 2-D index
+            check_domain(name, &op.view(), Domain::Positive)?;
         }
         let arrays = BsmArrays {
             s: s.view(),
@@ -247,8 +250,12 @@ impl BlackScholesPricer {
         check_scalar("r", r, Domain::Finite)?;
         check_scalar("sigma", sigma, Domain::Positive)?;
         check_scalar("q", q, Domain::Finite)?;
-        if sigma.is_nan() || r.is_nan() || q.is_nan() {
-            return Err(PyValueError::new_err("r, sigma and q must not be NaN"));
+        for (name, v) in [("r", r), ("sigma", sigma), ("q", q)] {
+            if v.is_nan() {
+                return Err(PyValueError::new_err(format!(
+                    "{name} = nan: a pricer's {name} must not be NaN"
+                )));
+            }
         }
         Ok(BlackScholesPricer { r, sigma, q })
     }
