@@ -4,7 +4,9 @@ Every function broadcasts over its array arguments like a numpy ufunc and return
 when all arguments are scalars. Units: prices in currency, rates and yields continuously
 compounded per year, volatility per sqrt(year), time in years. Greeks are exact partial
 derivatives per unit of each input (theta = -dV/dt per year). pandas and polars Series are
-accepted wherever arrays are, and give Series (or DataFrames, for greeks) back.
+accepted wherever arrays are; the module-level vectorised functions (price, the greeks,
+implied_vol, black76_*) give them back as Series (DataFrames for greeks, and for a pandas
+DataFrame input of the result's shape), the classes' methods as numpy arrays.
 """
 
 from . import _native
