@@ -113,9 +113,12 @@ fn kernels(c: &mut Criterion) {
     group.bench_function("price + 9 greeks, dispatched, 256 per call", |b| {
         b.iter(|| {
             for at in 0..N / 256 {
-                let cols: [&[f64]; 7] = std::array::from_fn(|j| &views[j][256 * at..256 * (at + 1)]);
-                let mut outs: Vec<&mut [f64]> =
-                    bufs.iter_mut().map(|v| &mut v[256 * at..256 * (at + 1)]).collect();
+                let cols: [&[f64]; 7] =
+                    std::array::from_fn(|j| &views[j][256 * at..256 * (at + 1)]);
+                let mut outs: Vec<&mut [f64]> = bufs
+                    .iter_mut()
+                    .map(|v| &mut v[256 * at..256 * (at + 1)])
+                    .collect();
                 pricer_rs::simd::greeks_chunk(black_box(&cols), &Greek::ALL, &mut outs)
             }
         })

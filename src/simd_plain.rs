@@ -616,7 +616,15 @@ vfn! {
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
-        fast_finish4(l, p.tau, p.g, p.scale, inside)
+        let (price, ok) = fast_finish4(l, p.tau, p.g, p.scale, inside);
+        // lanes in the region that `fast_finish4` refused (the difference of erfcx
+        // cancelled) with a small tau: `fast::price_from` answers by Miller's series there
+        let miller = and(and(inside, not(ok)), lt(p.tau, splat(crate::normalised::SMALL_TAU)));
+        if lanes(miller) == 0 {
+            return (price, ok);
+        }
+        let by_series = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
+        (select(miller, by_series, price), or(ok, miller))
     }
 }
 
@@ -685,9 +693,10 @@ kfn! {
 /// underflow); the second runs each formula on groups of `W` lanes that all take it, so a
 /// group never pays for two formulas (three in four groups of four of the CSI scan were
 /// mixed).
-/// Lanes outside the plain-double region, or refused by its cancellation test, are collected
-/// and priced by the exact kernel `W` at a time; the remainder and guarded lanes by the
-/// scalar code. Every lane goes through the same operations as `fast::price` or
+/// Lanes refused by the cancellation test with a small tau take Miller's series in groups of
+/// their own (`fast::miller_value`); lanes outside the plain-double region, or refused with
+/// a larger tau, are collected and priced by the exact kernel `W` at a time; the remainder
+/// and guarded lanes by the scalar code. Every lane goes through the same operations as `fast::price` or
 /// `black::bsm_price_exact`, so the bits are the scalar ones.
 fn price_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let n = out.len();
@@ -802,6 +811,10 @@ fn fast_block(
     for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
         sink(usize::from(j), 0.0, false);
     }
+    // lanes whose difference of erfcx cancelled too much, with a small tau: the moment
+    // series (Miller) answers for them below, in groups of their own (`fast::price_from`)
+    let mut miller = [0u16; SORT_BLOCK];
+    let mut millers = 0;
     for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
         let mut at = 0;
         while at < len {
@@ -819,13 +832,44 @@ fn fast_block(
                 underflow,
             };
             let (price, ok) = fast_finish4(l, tau, g, scale, all);
+            let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
             let (price, ok) = (to_array(price), lanes(ok));
             for l in 0..real {
-                sink(idx[l], price[l], ok & (1 << l) != 0);
+                if ok & (1 << l) == 0 && small_tau & (1 << l) != 0 {
+                    miller[millers] = idx[l] as u16;
+                    millers += 1;
+                } else {
+                    sink(idx[l], price[l], ok & (1 << l) != 0);
+                }
             }
             at += real;
         }
     }
+    let mut at = 0;
+    while at < millers {
+        let real = (millers - at).min(W);
+        let idx: [usize; W] = std::array::from_fn(|l| miller[at + l.min(real - 1)] as usize);
+        let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
+        let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather(&fields[f]));
+        let price = to_array(miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h)));
+        for l in 0..real {
+            sink(idx[l], price[l], true);
+        }
+        at += real;
+    }
+}
+
+/// The price of lanes `fast::price_from` answers by `fast::miller_value` (the difference
+/// of erfcx refused, tau small), from the setup's fields as `fast_block` keeps them.
+/// Lanes outside `wanted` hold garbage.
+fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> V {
+    let b = series_value(g, moment_series_miller(h, tau, wanted));
+    let value = if lanes(itm) != 0 {
+        select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b)
+    } else {
+        b
+    };
+    mul(scale, value)
 }
 
 /// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
