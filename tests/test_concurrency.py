@@ -4,6 +4,8 @@ calls; repeated calls keep RSS flat and leave reference counts unchanged."""
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -144,3 +146,28 @@ def test_a_forked_child_gets_a_pool_of_its_own() -> None:
         assert equal
         assert threads == pr.get_num_threads()
         assert ours == threads
+
+
+@pytest.mark.parametrize(("value", "threads", "warns"), [
+    ("3", 3, False), (" 1 ", 1, False), ("abc", None, True), ("0", None, True), ("-2", None, True),
+])
+def test_thread_count_from_the_environment(value: str, threads: int | None, warns: bool) -> None:
+    code = (
+        "import os, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import pricer_rs as pr\n"
+        "print(pr.get_num_threads(), os.cpu_count(), len(caught))\n"
+        "print(caught[0].message if caught else '')\n"
+    )
+    env = {**os.environ, "PRICER_RS_NUM_THREADS": value}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    first, message = out.stdout.splitlines()[:2]
+    got, cores, warnings_seen = (int(v) for v in first.split())
+    if threads is not None:
+        assert got == threads
+    else:  # ignored: one thread per available core
+        assert 1 <= got <= cores
+    assert (warnings_seen == 1) == warns, out.stdout
+    if warns:
+        assert "PRICER_RS_NUM_THREADS" in message and repr(value) in message

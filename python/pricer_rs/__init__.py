@@ -9,6 +9,10 @@ implied_vol, black76_*) give them back as Series (DataFrames for greeks, and for
 DataFrame input of the result's shape), the classes' methods as numpy arrays.
 """
 
+import os as _os
+import re as _re
+import warnings as _warnings
+
 from . import _native
 from ._frames import frame_aware
 from ._native import (
@@ -55,3 +59,27 @@ __all__ = [
     "theta",
     "vega",
 ]
+
+
+def _check_thread_setting() -> None:
+    """Warn when PRICER_RS_NUM_THREADS is set to something the core ignores.
+
+    The core reads it when the pool starts and falls back to the number of cores unless it
+    is a positive integer (digits, an optional '+', surrounding spaces); a typo should not
+    pass unnoticed.
+    """
+    raw = _os.environ.get("PRICER_RS_NUM_THREADS")
+    if raw is None:
+        return
+    text = raw.strip()
+    if _re.fullmatch(r"\+?[0-9]+", text) and 0 < int(text) < 2**64:
+        return
+    _warnings.warn(
+        f"PRICER_RS_NUM_THREADS={raw!r} is not a positive integer and is ignored: "
+        "pricer_rs uses one thread per available core (set_num_threads(n) to choose)",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+_check_thread_setting()
