@@ -1443,20 +1443,31 @@ fn solve4(ps: &[crate::implied::Problem; W]) -> [crate::dd::Dd; W] {
         }
         let b1 = mul(splat(crate::normal::FRAC_1_SQRT_2PI), gaussian);
         let p1 = div(mul(sign, b1), w);
-        let ratio = dd_quotient(w, target);
-        let normal_ratio = and(ge(ratio.hi, splat(f64::MIN_POSITIVE)), is_finite(ratio.hi));
-        let mut value = dd_to_f64(ln_dd(ratio));
-        if lanes(and(active, not(normal_ratio))) != 0 {
-            // w underflowed or overflowed: the scalar logarithm's limits (-inf, +inf, ...)
-            let (rh, rl, v) = (to_array(ratio.hi), to_array(ratio.lo), to_array(value));
-            let fixed: [f64; W] = std::array::from_fn(|j| {
-                if rh[j] >= f64::MIN_POSITIVE && rh[j].is_finite() {
-                    v[j]
-                } else {
-                    crate::elementary::ln_dd(crate::dd::Dd::new(rh[j], rl[j])).to_f64()
-                }
-            });
-            value = from_lanes(fixed);
+        // implied::ln_ratio: the short series near 1, the double-double logarithm elsewhere
+        let d = div(sub(w, target), target);
+        let near = le(abs(d), splat(crate::implied::LOG1P_BELOW));
+        let mut q = fma(d, splat(1.0 / 7.0), splat(-1.0 / 6.0));
+        for c in [1.0 / 5.0, -1.0 / 4.0, 1.0 / 3.0, -0.5] {
+            q = fma(d, q, splat(c));
+        }
+        let mut value = fma(mul(d, d), q, d);
+        if lanes(and(active, not(near))) != 0 {
+            let ratio = dd_quotient(w, target);
+            let normal = and(ge(ratio.hi, splat(f64::MIN_POSITIVE)), is_finite(ratio.hi));
+            let normal_ratio = or(near, normal);
+            value = select(near, value, dd_to_f64(ln_dd(ratio)));
+            if lanes(and(active, not(normal_ratio))) != 0 {
+                // w underflowed or overflowed: the scalar logarithm's limits (-inf, +inf, ...)
+                let (rh, rl, v) = (to_array(ratio.hi), to_array(ratio.lo), to_array(value));
+                let fixed: [f64; W] = std::array::from_fn(|j| {
+                    if rh[j] >= f64::MIN_POSITIVE && rh[j].is_finite() {
+                        v[j]
+                    } else {
+                        crate::elementary::ln_dd(crate::dd::Dd::new(rh[j], rl[j])).to_f64()
+                    }
+                });
+                value = from_lanes(fixed);
+            }
         }
         let zero = and(active, eq(value, splat(0.0)));
         res_hi = select(zero, s, res_hi);
