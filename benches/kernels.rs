@@ -55,6 +55,16 @@ fn columns(prices: bool) -> [Vec<f64>; 7] {
     cols
 }
 
+/// `kernel` over `out` in calls of 256 rows, as the engine makes them.
+#[cfg(target_arch = "x86_64")]
+fn in_engine_chunks(views: &[&[f64]; 7], out: &mut [f64], kernel: fn(&[&[f64]; 7], &mut [f64])) {
+    for (at, piece) in out.chunks_mut(256).enumerate() {
+        let cols: [&[f64]; 7] =
+            std::array::from_fn(|j| &views[j][256 * at..256 * at + piece.len()]);
+        kernel(black_box(&cols), piece);
+    }
+}
+
 fn kernels(c: &mut Criterion) {
     let cols = columns(false);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
@@ -101,13 +111,7 @@ fn kernels(c: &mut Criterion) {
     // stack scratch count 16 times more than in one 4,096-row call)
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price, dispatched, 256 per call", |b| {
-        b.iter(|| {
-            for (at, piece) in out.chunks_mut(256).enumerate() {
-                let cols: [&[f64]; 7] =
-                    std::array::from_fn(|j| &views[j][256 * at..256 * at + piece.len()]);
-                pricer_rs::simd::price_chunk(black_box(&cols), piece);
-            }
-        })
+        b.iter(|| in_engine_chunks(&views, &mut out, pricer_rs::simd::price_chunk))
     });
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price + 9 greeks, dispatched, 256 per call", |b| {
@@ -171,13 +175,7 @@ fn kernels(c: &mut Criterion) {
     // as the engine calls it: chunks of 256 (each leaves its own remainder of problems)
     #[cfg(target_arch = "x86_64")]
     group.bench_function("implied vol, dispatched, 256 per call", |b| {
-        b.iter(|| {
-            for (at, piece) in out.chunks_mut(256).enumerate() {
-                let cols: [&[f64]; 7] =
-                    std::array::from_fn(|j| &pviews[j][256 * at..256 * at + piece.len()]);
-                pricer_rs::simd::implied_chunk(black_box(&cols), piece);
-            }
-        })
+        b.iter(|| in_engine_chunks(&pviews, &mut out, pricer_rs::simd::implied_chunk))
     });
     group.bench_function("implied vol, scalar", |b| {
         b.iter(|| {

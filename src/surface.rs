@@ -527,19 +527,16 @@ impl Surface {
         let prices = self.node_prices(call.view());
         let consts = self.node_consts();
         let shape = self.shape();
+        let nodes = self.node_arrays(&consts, self.vols.view(), call.view());
         let invert = |moved: Array2<f64>| {
             let arrays = ImpliedArrays {
                 price: moved.view().into_dyn(),
-                s: consts[0].view(),
-                k: ArrayView1::from(&self.strikes[..])
-                    .insert_axis(Axis(0))
-                    .into_dyn(),
-                r: consts[1].view(),
-                q: consts[2].view(),
-                t: ArrayView1::from(&self.tenors[..])
-                    .insert_axis(Axis(1))
-                    .into_dyn(),
-                call: call.view(),
+                s: nodes.s.clone(),
+                k: nodes.k.clone(),
+                r: nodes.r.clone(),
+                q: nodes.q.clone(),
+                t: nodes.t.clone(),
+                call: nodes.call.clone(),
             };
             let mut vols = vec![0.0; shape[0] * shape[1]];
             if batch::implied_vol_into(&arrays, &shape, &mut vols, true).is_err() {
