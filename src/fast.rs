@@ -16,7 +16,9 @@
 //! the condition number `kappa` of the reference test measures. Two guards keep the
 //! error small in implied-vol terms too (a round trip price -> vol): `ln(S/K)` and the carry
 //! `(r - q) t` must not cancel, and the difference of `erfcx` must not cancel by more than
-//! `MAX_CANCELLATION (1 + h^2)`. Measured against the exact kernel on 400,000 random
+//! `MAX_CANCELLATION (1 + h^2)` (where it does with a small `tau`, so `h < -1.5`, Miller's
+//! moment series answers, as in the exact kernel; with a larger `tau` the exact kernel
+//! does). Measured against the exact kernel on 400,000 random
 //! contracts (`tests`): at most 1.4 units of `eps (1 + kappa)` (the reference test allows 8),
 //! and at most 8.2 units of the implied-vol error `e` (issue 4 allows 16).
 //!
@@ -260,7 +262,8 @@ fn setup(c: &Contract) -> Setup {
 /// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
 /// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
 /// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
-/// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable.
+/// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable,
+/// and where it is not with a small `tau` the moment series by Miller's recurrence.
 #[inline(always)]
 pub fn price(c: &Contract) -> Option<f64> {
     price_from(c, &setup(c))
@@ -503,7 +506,11 @@ mod tests {
             if !refused {
                 continue;
             }
-            assert!(su.tau < SMALL_TAU && su.h_otm < MILLER_BELOW, "{c:?}");
+            if su.tau >= SMALL_TAU {
+                // no series there: the exact kernel's
+                assert!(price(&c).is_none(), "{c:?}");
+                continue;
+            }
             let got = price(&c).unwrap_or(f64::NAN);
             rescued += 1;
             let want = bsm_price_exact(&c);

@@ -93,3 +93,13 @@ def test_pandas_dataframes_and_numpy_broadcasting() -> None:
     grid = pr.price(s.to_numpy()[:, None], s, 0.05, 0.2, 1.0)
     assert isinstance(grid, np.ndarray) and grid.shape == (3, 3)
     np.testing.assert_array_equal(grid, pr.price(s.to_numpy()[:, None], s.to_numpy(), 0.05, 0.2, 1.0))
+
+
+def test_pandas_labels_that_numpy_would_pair_by_position_are_refused() -> None:
+    frame = pd.DataFrame(np.full((3, 3), 100.0), index=list("abc"), columns=list("xyz"))
+    by_rows = pd.Series([0.1, 0.2, 0.3], index=list("abc"))
+    # numpy would pair the Series with the columns, whatever its index says
+    with pytest.raises(ValueError, match="Series mixed with a DataFrame"):
+        pr.price(frame, 100.0, 0.01, by_rows, 1.0)
+    with pytest.raises(ValueError, match="different columns"):
+        pr.price(frame, frame[["z", "y", "x"]], 0.01, 0.2, 1.0)

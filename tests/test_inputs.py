@@ -260,5 +260,7 @@ def test_out_sharing_memory_with_an_input_reads_the_input_first() -> None:
     want_black = pr.black76_price(f.copy(), 100.0, 0.01, 0.2, 1.0)
     pr.black76_price(f, 100.0, 0.01, 0.2, 1.0, out=f)
     np.testing.assert_array_equal(f, want_black)
+    empty = np.empty(0)  # no bytes in common, but the same array
+    assert pr.price(empty, K, R, SIG, T, out=empty) is empty
     separate = np.empty(10)
     assert pr.price(s, K, R, SIG, T, out=separate) is separate

@@ -143,6 +143,10 @@ def test_shifted_and_with_spot_return_new_surfaces(surface: pr.ImpliedVolSurface
     bad[1, 2] = -5.0
     with pytest.raises(ValueError, match=r"^dvol\[1, 2\] = -5.0 makes the vol at node \[1, 2\]"):
         surface.shifted(bad)
+    along_strikes = np.zeros(surface.shape[1])
+    along_strikes[2] = -5.0  # one value per strike, broadcast down the tenors
+    with pytest.raises(ValueError, match=r"^dvol\[2\] = -5.0 makes the vol at node \[0, 2\]"):
+        surface.shifted(along_strikes)
     with pytest.raises(ValueError, match="dvol has shape"):
         surface.shifted(np.zeros((2, 2)))
 

@@ -71,8 +71,9 @@ def _check_thread_setting() -> None:
     raw = _os.environ.get("PRICER_RS_NUM_THREADS")
     if raw is None:
         return
-    text = raw.strip()
-    if _re.fullmatch(r"\+?[0-9]+", text) and 0 < int(text) < 2**64:
+    # Rust's trim: ASCII whitespace (Python's strip() would also drop \x1c-\x1f)
+    match = _re.fullmatch(r"\s*\+?([0-9]+)\s*", raw, flags=_re.ASCII)
+    if match and 0 < int(match.group(1)) < 2**64:
         return
     _warnings.warn(
         f"PRICER_RS_NUM_THREADS={raw!r} is not a positive integer and is ignored: "

@@ -1,11 +1,16 @@
 """pandas and polars in, pandas and polars out, numpy at the core.
 
 Every vectorised function is wrapped here: when any argument is a pandas or polars Series
-(a DataFrame column is one), the arguments are handed to the Rust core as numpy arrays
-(zero-copy where the data is contiguous float64 without nulls) and the result comes back in
-the caller's type: a pandas Series (or a DataFrame for greeks) with the inputs' index, or a
-polars Series (or DataFrame). Neither library is imported unless the caller passed one of
-its objects: the check looks at the argument's type's module name only.
+(a DataFrame column is one) or a pandas DataFrame, the arguments are handed to the Rust core
+as numpy arrays (zero-copy where the data is contiguous float64 without nulls) and the
+result comes back in the caller's type where it has the inputs' shape: a pandas Series (or
+a DataFrame for greeks) with the inputs' index, a DataFrame with a DataFrame input's index
+and columns, or a polars Series (or DataFrame); any other shape (a Series broadcast against
+a 2-D numpy array) as numpy's array. pandas inputs must carry the same labels: numpy
+broadcasting pairs by position, so different indexes, different columns, or a Series mixed
+with a DataFrame (numpy would pair the Series with the columns, not the index) are refused
+rather than silently misaligned. Neither library is imported unless the caller passed one
+of its objects: the check looks at the argument's type's module name only.
 """
 
 from __future__ import annotations
@@ -105,10 +110,18 @@ def frame_aware(fn: F) -> F:
         flavour = flavours[0]
         frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
         if flavour == "pandas":
+            tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
+            if tables and len(tables) < len(frames):
+                raise ValueError(
+                    f"{name}: a pandas Series mixed with a DataFrame (numpy broadcasting would pair "
+                    "the Series with the columns, not the index); pass one kind, or numpy arrays"
+                )
             index = frames[0].index
             for other in frames[1:]:
                 if not index.equals(other.index):
                     raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
+                if tables and not frames[0].columns.equals(other.columns):
+                    raise ValueError(f"{name}: DataFrames have different columns; align them first")
         if kwargs.get("out") is not None:
             raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
         result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})

@@ -159,7 +159,7 @@ fn writable_out<'py>(
         return Err(PyValueError::new_err("out must be C-contiguous"));
     }
     arr.try_readwrite().map_err(|_| {
-        PyValueError::new_err("out must be writeable and must not share memory with an input")
+        PyValueError::new_err("out must be writeable (not read-only, not borrowed elsewhere)")
     })
 }
 
@@ -207,9 +207,9 @@ where
         run(buf)?;
         return Ok(out.clone().unbind());
     }
-    // every element is written by `compute` before the array is returned; on error the array
-    // is dropped unseen
-    let arr = new_output(py, shape)?;
+    // SAFETY: every element is written by `compute` before the array is returned; on error
+    // the array is dropped unseen
+    let arr = unsafe { new_output(py, shape) }?;
     {
         let mut rw = arr.readwrite();
         let buf = rw
@@ -227,7 +227,10 @@ where
 /// completely. numpy allocates it (so its allocator and huge-page advice apply); an
 /// allocation it refuses is its `MemoryError` here, not a panic (rust-numpy's
 /// `PyArray::new` panics on a null array).
-pub(crate) fn new_output<'py>(
+///
+/// # Safety
+/// The elements are uninitialised: the caller writes every one before anything reads it.
+pub(crate) unsafe fn new_output<'py>(
     py: Python<'py>,
     shape: &[usize],
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
@@ -286,7 +289,9 @@ fn unshare_from_out<'a, 'py: 'a>(
                 let v = a.as_array();
                 let byte_strides: Vec<isize> = v.strides().iter().map(|&st| st * 8).collect();
                 let range = span(v.as_ptr() as usize, v.shape(), &byte_strides, 8);
-                overlaps(range, out_range).then(|| v.to_owned())
+                // an empty input spans no bytes but its read-only borrow may still be on
+                // `out`'s base: its copy costs nothing
+                (v.is_empty() || overlaps(range, out_range)).then(|| v.to_owned())
             }
             Operand::Owned(_) => None,
         };
@@ -348,9 +353,9 @@ where
     F: FnOnce(&mut [&mut [f64]]) -> crate::error::Result<()> + Send,
 {
     let n: usize = shape.iter().product();
-    // as in `fill_one`: fully written before anyone sees them
+    // SAFETY: as in `fill_one`: fully written before anyone sees them
     let arrays: Vec<Bound<'py, PyArrayDyn<f64>>> = (0..count)
-        .map(|_| new_output(py, shape))
+        .map(|_| unsafe { new_output(py, shape) })
         .collect::<PyResult<_>>()?;
     {
         let mut rws: Vec<numpy::PyReadwriteArrayDyn<'py, f64>> =

@@ -480,10 +480,13 @@ impl ImpliedVolSurface {
             .indexed_iter()
             .find(|(_, v)| !(v.is_nan() || (**v > 0.0 && v.is_finite())))
         {
-            let which = if bump.view().ndim() == 0 {
-                String::new()
-            } else {
-                format!("[{j}, {i}]")
+            // the node's index in dvol's own shape (it broadcast to the grid)
+            let dshape = bump.view().shape().to_vec();
+            let at = |axis: usize, node: usize| if dshape[axis] == 1 { 0 } else { node };
+            let which = match dshape.len() {
+                0 => String::new(),
+                1 => format!("[{}]", at(0, i)),
+                _ => format!("[{}, {}]", at(0, j), at(1, i)),
             };
             return Err(PyValueError::new_err(format!(
                 "dvol{which} = {:?} makes the vol at node [{j}, {i}] {v:?}: shifted vols must be \
