@@ -194,3 +194,25 @@ def test_error_bands_equal_node_by_node_inversions(seed: int) -> None:
             down = pr.implied_vol(p - err[j, i], 100.0, float(k), 0.02, float(t), q=0.01, kind=kind)
             want = 0.5 * abs(up - down)
             assert exact[j, i] == want or (np.isnan(want) and np.isnan(exact[j, i]))
+
+
+def test_results_pickle_and_compare() -> None:
+    # Dask and multiprocessing hand results back pickled
+    surf = random_surface(3, holes=0.5)
+    vols = surf.vols.copy()
+    vols[0] = np.nan  # a tenor with no valid node describes as NaN
+    surf = pr.ImpliedVolSurface(100.0, surf.strikes, surf.tenors, vols, r=0.02)
+    d = surf.describe(quantiles=(0.1, 0.9))
+    back = pickle.loads(pickle.dumps(d))
+    assert isinstance(back, pr.SurfaceDescription) and back == d
+    for name, value in d.to_dict().items():
+        np.testing.assert_array_equal(back.to_dict()[name], value, err_msg=name)
+    assert d != surf.describe(quantiles=(0.1, 0.8)) and d != "not a description"
+    bumped = surf.vols.copy()
+    bumped[1, ~np.isnan(bumped[1])] *= 0.5  # total variance falls: calendar violations
+    report = pr.ImpliedVolSurface(100.0, surf.strikes, surf.tenors, bumped, r=0.02).check_arbitrage()
+    assert not report.ok
+    again = pickle.loads(pickle.dumps(report))
+    assert isinstance(again, pr.ArbitrageReport) and again == report and again.counts == report.counts
+    np.testing.assert_array_equal(again.calendar, report.calendar)
+    assert again != surf.check_arbitrage()

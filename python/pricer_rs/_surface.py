@@ -119,3 +119,17 @@ def description_to_pandas(description: Any) -> Any:
     for column, level in enumerate(levels):
         frame[f"q{level:g}"] = table[:, column]
     return frame
+
+
+def _rebuild_arbitrage_report(calendar: Any, butterfly: Any, vertical: Any) -> Any:
+    """Unpickle an ArbitrageReport (its ``__reduce__`` names this function)."""
+    from ._native import ArbitrageReport
+
+    return ArbitrageReport._from_state(calendar, butterfly, vertical)  # type: ignore[attr-defined]
+
+
+def _rebuild_description(*state: Any) -> Any:
+    """Unpickle a SurfaceDescription (its ``__reduce__`` names this function)."""
+    from ._native import SurfaceDescription
+
+    return SurfaceDescription._from_state(*state)  # type: ignore[attr-defined]

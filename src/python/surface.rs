@@ -755,6 +755,103 @@ impl SurfaceDescription {
             self.levels
         )
     }
+
+    /// Equal when every field holds the same values (NaN equal to NaN: a tenor without
+    /// valid nodes describes as NaN, and a copy must still equal its original).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        let Ok(other) = other.cast::<SurfaceDescription>() else {
+            return false;
+        };
+        let (a, b) = (&self.inner, &other.get().inner);
+        let same = |x: &[f64], y: &[f64]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+        };
+        same(&a.tenor, &b.tenor)
+            && same(&a.forward, &b.forward)
+            && same(&a.atm, &b.atm)
+            && same(&a.skew, &b.skew)
+            && same(&a.min, &b.min)
+            && same(&a.max, &b.max)
+            && same(&a.mean, &b.mean)
+            && a.quantiles.dim() == b.quantiles.dim()
+            && same(
+                &a.quantiles.iter().copied().collect::<Vec<_>>(),
+                &b.quantiles.iter().copied().collect::<Vec<_>>(),
+            )
+            && a.missing == b.missing
+            && same(&self.levels, &other.get().levels)
+    }
+
+    /// Pickling (multiprocessing, Dask results): rebuilt by `pricer_rs._surface`.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let d = &self.inner;
+        let rows: Vec<Vec<f64>> = d.quantiles.rows().into_iter().map(|r| r.to_vec()).collect();
+        let state = (
+            d.tenor.clone(),
+            d.forward.clone(),
+            d.atm.clone(),
+            d.skew.clone(),
+            d.min.clone(),
+            d.max.clone(),
+            d.mean.clone(),
+            rows,
+            d.missing.clone(),
+            self.levels.clone(),
+        );
+        let rebuild = py
+            .import("pricer_rs._surface")?
+            .getattr("_rebuild_description")?;
+        Ok((rebuild, state.into_pyobject(py)?))
+    }
+
+    /// The inverse of `__reduce__` (not for users: the fields must come from a description).
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _from_state(
+        tenor: Vec<f64>,
+        forward: Vec<f64>,
+        atm: Vec<f64>,
+        skew: Vec<f64>,
+        min: Vec<f64>,
+        max: Vec<f64>,
+        mean: Vec<f64>,
+        quantiles: Vec<Vec<f64>>,
+        missing: Vec<usize>,
+        levels: Vec<f64>,
+    ) -> PyResult<Self> {
+        let n = tenor.len();
+        let flat: Vec<f64> = quantiles.iter().flatten().copied().collect();
+        let columns = quantiles.first().map_or(levels.len(), Vec::len);
+        let fields_agree = [&forward, &atm, &skew, &min, &max, &mean]
+            .iter()
+            .all(|v| v.len() == n)
+            && missing.len() == n
+            && quantiles.len() == n
+            && quantiles.iter().all(|r| r.len() == levels.len());
+        let table = Array2::from_shape_vec((n, columns), flat)
+            .ok()
+            .filter(|_| fields_agree)
+            .ok_or_else(|| {
+                PyValueError::new_err("SurfaceDescription state of inconsistent lengths")
+            })?;
+        Ok(SurfaceDescription {
+            inner: crate::surface::Description {
+                tenor,
+                forward,
+                atm,
+                skew,
+                min,
+                max,
+                mean,
+                quantiles: table,
+                missing,
+            },
+            levels,
+        })
+    }
 }
 
 /// Nodes where a surface admits arbitrage, as (tenor index, strike index) rows.
@@ -798,6 +895,42 @@ impl ArbitrageReport {
     fn __bool__(&self) -> bool {
         !self.ok()
     }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<ArbitrageReport>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+
+    /// Pickling (multiprocessing, Dask results): rebuilt by `pricer_rs._surface`.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let r = &self.inner;
+        let state = (r.calendar.clone(), r.butterfly.clone(), r.vertical.clone());
+        let rebuild = py
+            .import("pricer_rs._surface")?
+            .getattr("_rebuild_arbitrage_report")?;
+        Ok((rebuild, state.into_pyobject(py)?))
+    }
+
+    /// The inverse of `__reduce__` (not for users).
+    #[staticmethod]
+    fn _from_state(
+        calendar: Vec<(usize, usize)>,
+        butterfly: Vec<(usize, usize)>,
+        vertical: Vec<(usize, usize)>,
+    ) -> Self {
+        ArbitrageReport {
+            inner: CoreReport {
+                calendar,
+                butterfly,
+                vertical,
+            },
+        }
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "ArbitrageReport(calendar={}, butterfly={}, vertical={})",
