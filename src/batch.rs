@@ -252,6 +252,13 @@ pub fn price_one(c: &Contract) -> f64 {
     crate::black::bsm_price(c)
 }
 
+/// Price and greeks of one contract, through the CPU-specific copy (as `price_one`): what
+/// the array kernels give for it, without their arrays.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+pub fn greeks_one(c: &Contract) -> GreekValues {
+    crate::black::bsm_greeks(c)
+}
+
 /// The scalar twin of `BsmArrays::validate`, for per-point calls.
 pub fn validate_contract(c: &Contract) -> Result<()> {
     check_scalar("s", c.s, Domain::Positive)?;

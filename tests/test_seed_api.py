@@ -99,3 +99,27 @@ def test_price_surface_names_the_axis_at_fault() -> None:
         p.price_surface(100.0, [90.0, -100.0], [1.0])
     with pytest.raises(ValueError, match=r"^tenors\[1\] = -2.0"):
         p.price_surface(100.0, [90.0, 100.0], [1.0, -2.0])
+
+
+def test_per_point_greeks_are_floats_equal_to_the_array_path() -> None:
+    # Python numbers take a path without arrays (4 us -> under 1 us per call); the values
+    # must be the array kernels' bits
+    p = pr.BlackScholesPricer(r=0.03, sigma=0.27, q=0.01)
+    names = ("price", "delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm")
+    rng = np.random.default_rng(6)
+    for s, k, t in zip(rng.uniform(50, 150, 40), rng.uniform(50, 150, 40), rng.uniform(0.01, 3, 40)):
+        for kind in ("call", "put"):
+            one = p.greeks(float(s), float(k), float(t), kind=kind)
+            mod = pr.greeks(float(s), float(k), 0.03, 0.27, float(t), q=0.01, kind=kind)
+            arr = pr.greeks(np.array([s]), k, 0.03, 0.27, t, q=0.01, kind=kind)
+            for name in names:
+                got, also, want = getattr(one, name), getattr(mod, name), getattr(arr, name)[0]
+                assert isinstance(got, float) and isinstance(also, float)
+                assert got == want and also == want, (name, s, k, t, kind)
+            assert p.price_put(float(s), float(k), float(t)) == pr.price(s, k, 0.03, 0.27, t, q=0.01, kind="put")
+    sub = p.greeks(100.0, 100.0, 1.0, which=("vega",))
+    assert sub.delta is None and sub.vega == p.greeks(100.0, 100.0, 1.0).vega
+    with pytest.raises(ValueError, match="t must be > 0"):
+        p.greeks(100.0, 100.0, -1.0)
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        pr.greeks(100.0, 100.0, 0.03, 0.0, 1.0)

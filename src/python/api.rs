@@ -114,13 +114,7 @@ pub(crate) fn plain_contract(
     q: &Bound<'_, PyAny>,
     kind: Option<&Bound<'_, PyAny>>,
 ) -> Option<Contract> {
-    let is_call = match kind {
-        None => true,
-        Some(obj) => {
-            let text = obj.cast::<PyString>().ok()?.to_cow().ok()?;
-            parse_kind_str(&text)? > 0.0
-        }
-    };
+    let is_call = plain_kind(kind)?;
     Some(Contract {
         s: plain_number(s)?,
         k: plain_number(k)?,
@@ -130,6 +124,34 @@ pub(crate) fn plain_contract(
         t: plain_number(t)?,
         is_call,
     })
+}
+
+/// A kind left out (a call) or given as a string: true for a call; None for anything else
+/// (arrays, bools: the general path converts them).
+pub(crate) fn plain_kind(kind: Option<&Bound<'_, PyAny>>) -> Option<bool> {
+    match kind {
+        None => Some(true),
+        Some(obj) => {
+            let text = obj.cast::<PyString>().ok()?.to_cow().ok()?;
+            Some(parse_kind_str(&text)? > 0.0)
+        }
+    }
+}
+
+/// Price and greeks of one contract given as Python numbers: a `Greeks` of floats, without
+/// the arrays of the general path (which made a per-point call 4 us).
+pub(crate) fn greeks_of_contract(
+    py: Python<'_>,
+    c: &Contract,
+    which: &[Greek],
+) -> PyResult<Greeks> {
+    batch::validate_contract(c)?;
+    let g = batch::greeks_one(c);
+    let values = which
+        .iter()
+        .map(|w| PyFloat::new(py, w.pick(&g)).into_any().unbind())
+        .collect();
+    Ok(Greeks::from_fields(which, values))
 }
 
 /// Check `out=` against the broadcast shape and borrow it for writing.
@@ -449,6 +471,21 @@ pub(crate) fn greeks_of_arrays(
     shape: &[usize],
     which: &[Greek],
 ) -> PyResult<Greeks> {
+    if shape.is_empty() {
+        // every argument a scalar (numpy scalars, 0-d arrays): one contract, floats out
+        arrays.validate()?;
+        let one = |v: &ArrayViewD<'_, f64>| v.iter().next().copied().unwrap_or(f64::NAN);
+        let c = Contract {
+            s: one(&arrays.s),
+            k: one(&arrays.k),
+            r: one(&arrays.r),
+            q: one(&arrays.q),
+            sigma: one(&arrays.sigma),
+            t: one(&arrays.t),
+            is_call: one(&arrays.call) > 0.0,
+        };
+        return greeks_of_contract(py, &c, which);
+    }
     let values = fill_many(py, shape, which.len(), |bufs| {
         batch::greeks_into(arrays, shape, which, bufs, true)
     })?;
@@ -544,7 +581,11 @@ fn greeks<'py>(
 ) -> PyResult<Greeks> {
     let zero = PyFloat::new(py, 0.0).into_any();
     let which = which_greeks(which)?;
-    let ops = BsmOperands::new(s, k, r, sigma, t, q.get().unwrap_or(&zero), kind.get())?;
+    let q = q.get().unwrap_or(&zero);
+    if let Some(c) = plain_contract(s, k, r, sigma, t, q, kind.get()) {
+        return greeks_of_contract(py, &c, &which);
+    }
+    let ops = BsmOperands::new(s, k, r, sigma, t, q, kind.get())?;
     greeks_of(py, &ops, &which)
 }
 

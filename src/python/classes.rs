@@ -6,7 +6,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 
-use super::api::{BsmOperands, fill_one, greeks_of, greeks_of_arrays, price_any};
+use super::api::{
+    BsmOperands, fill_one, greeks_of, greeks_of_arrays, greeks_of_contract, plain_kind, price_any,
+};
 use super::args::{Given, kind_operand, operand, parse_kind_str, plain_number, which_greeks};
 use crate::batch::{self, BsmArrays, Domain, Greek, check_domain, check_scalar};
 use crate::black::Contract;
@@ -170,12 +172,13 @@ impl BlackScholesPricer {
         k: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
         kind: Option<&Bound<'py, PyAny>>,
+        put: bool,
     ) -> PyResult<Py<PyAny>> {
         // per-point fast path: Python numbers in, a float out, no numpy and no temporaries
         if let (Some(sv), Some(kv), Some(tv)) = (plain_number(s), plain_number(k), plain_number(t))
         {
             let is_call = match kind {
-                None => Some(true),
+                None => Some(!put),
                 Some(obj) => obj
                     .cast::<PyString>()
                     .ok()
@@ -197,6 +200,10 @@ impl BlackScholesPricer {
             }
         }
         let [r, sigma, q] = self.scalars(py);
+        if put && kind.is_none() {
+            let put = PyString::new(py, "put").into_any();
+            return price_any(py, s, k, &r, &sigma, t, &q, Some(&put), None);
+        }
         price_any(py, s, k, &r, &sigma, t, &q, kind, None)
     }
 
@@ -284,7 +291,7 @@ impl BlackScholesPricer {
         k: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
     ) -> PyResult<Py<PyAny>> {
-        self.price_kind(py, s, k, t, None)
+        self.price_kind(py, s, k, t, None, false)
     }
 
     /// Price of a European put.
@@ -295,8 +302,8 @@ impl BlackScholesPricer {
         k: &Bound<'py, PyAny>,
         t: &Bound<'py, PyAny>,
     ) -> PyResult<Py<PyAny>> {
-        let put = PyString::new(py, "put").into_any();
-        self.price_kind(py, s, k, t, Some(&put))
+        // (no "put" string to make and parse on the per-point path)
+        self.price_kind(py, s, k, t, None, true)
     }
 
     /// Price of a European option of the given kind.
@@ -309,7 +316,7 @@ impl BlackScholesPricer {
         t: &Bound<'py, PyAny>,
         kind: Given<'py>,
     ) -> PyResult<Py<PyAny>> {
-        self.price_kind(py, s, k, t, kind.get())
+        self.price_kind(py, s, k, t, kind.get(), false)
     }
 
     /// Price and greeks (a `Greeks`); `which` limits the fields computed.
@@ -325,6 +332,24 @@ impl BlackScholesPricer {
         which: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Greeks> {
         let which = which_greeks(which)?;
+        if let (Some(s), Some(k), Some(t), Some(is_call)) = (
+            plain_number(s),
+            plain_number(k),
+            plain_number(t),
+            plain_kind(kind.get()),
+        ) {
+            let (r, sigma, q) = (self.r, self.sigma, self.q);
+            let c = Contract {
+                s,
+                k,
+                r,
+                q,
+                sigma,
+                t,
+                is_call,
+            };
+            return greeks_of_contract(py, &c, &which);
+        }
         let [r, sigma, q] = self.scalars(py);
         let ops = BsmOperands::new(s, k, &r, &sigma, t, &q, kind.get())?;
         greeks_of(py, &ops, &which)
