@@ -252,6 +252,23 @@ pub fn price_one(c: &Contract) -> f64 {
     crate::black::bsm_price(c)
 }
 
+/// One implied vol (inputs as `implied::implied_vol`), through the CPU-specific copy (as
+/// `price_one`): what the array kernels give for it, without their vector group of sixteen.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+pub fn implied_one(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> f64 {
+    crate::implied::implied_vol(price, s, k, r, q, t, is_call)
+}
+
+/// The domain rules of `implied_vol_into` (`black76_implied_vol_into` with `spot` named
+/// "f" and `q = r`) for one set of inputs; `price` may be anything.
+pub fn validate_implied(spot: &'static str, s: f64, k: f64, r: f64, q: f64, t: f64) -> Result<()> {
+    check_scalar(spot, s, Domain::Positive)?;
+    check_scalar("k", k, Domain::Positive)?;
+    check_scalar("r", r, Domain::Finite)?;
+    check_scalar("t", t, Domain::Positive)?;
+    check_scalar("q", q, Domain::Finite)
+}
+
 /// Price and greeks of one contract, through the CPU-specific copy (as `price_one`): what
 /// the array kernels give for it, without their arrays.
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]

@@ -879,6 +879,11 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
     use crate::batch::Greek;
     let n = outs.first().map_or(0, |o| o.len());
     let whole = n - n % W;
+    if whole == 0 {
+        // fewer rows than a vector: the scalar code, without zeroing the blocks' 24 KB
+        greeks_scalar(inputs, which, outs, 0);
+        return;
+    }
     let slots: Vec<usize> = which
         .iter()
         .map(|greek| Greek::ALL.iter().position(|x| x == greek).unwrap_or(0))

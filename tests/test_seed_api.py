@@ -123,3 +123,36 @@ def test_per_point_greeks_are_floats_equal_to_the_array_path() -> None:
         p.greeks(100.0, 100.0, -1.0)
     with pytest.raises(ValueError, match="sigma must be > 0"):
         pr.greeks(100.0, 100.0, 0.03, 0.0, 1.0)
+
+
+def test_per_point_calls_equal_the_array_path() -> None:
+    # single greeks, implied vols and Black-76 with Python numbers skip the engine; their
+    # values must be the array kernels' bits and their errors the same
+    rng = np.random.default_rng(9)
+    p = pr.BlackScholesPricer(r=0.03, sigma=0.27, q=0.01)
+    for s, k, t in zip(rng.uniform(50, 150, 30), rng.uniform(50, 150, 30), rng.uniform(0.01, 3, 30)):
+        s, k, t = float(s), float(k), float(t)
+        for kind in ("call", "put"):
+            for fn in (pr.delta, pr.gamma, pr.vega, pr.theta, pr.rho):
+                want = fn(np.array([s]), k, 0.03, 0.27, t, q=0.01, kind=kind)[0]
+                assert fn(s, k, 0.03, 0.27, t, q=0.01, kind=kind) == want, (fn, s, k, t, kind)
+            price = pr.price(s, k, 0.03, 0.27, t, q=0.01, kind=kind)
+            want_iv = pr.implied_vol(np.array([price]), s, k, 0.03, t, q=0.01, kind=kind)[0]
+            got_iv = pr.implied_vol(price, s, k, 0.03, t, q=0.01, kind=kind)
+            assert got_iv == want_iv or (np.isnan(got_iv) and np.isnan(want_iv))
+            assert p.implied_vol(price, s, k, t, kind=kind) == got_iv or np.isnan(got_iv)
+            b76 = pr.black76_price(s, k, 0.03, 0.27, t, kind=kind)
+            assert b76 == pr.black76_price(np.array([s]), k, 0.03, 0.27, t, kind=kind)[0]
+            want_b = pr.black76_implied_vol(np.array([b76]), s, k, 0.03, t, kind=kind)[0]
+            got_b = pr.black76_implied_vol(b76, s, k, 0.03, t, kind=kind)
+            assert got_b == want_b or (np.isnan(got_b) and np.isnan(want_b))
+    for call, message in [
+        (lambda: pr.delta(100.0, -1.0, 0.03, 0.2, 1.0), r"^k = -1.0: k must be > 0"),
+        (lambda: pr.implied_vol(5.0, 100.0, 100.0, 0.03, 0.0), r"^t = 0.0: t must be > 0"),
+        (lambda: p.implied_vol(5.0, 100.0, 100.0, -1.0), r"^t = -1.0: t must be > 0"),
+        (lambda: pr.black76_price(-100.0, 100.0, 0.03, 0.2, 1.0), r"^f = -100.0: f must be > 0"),
+        (lambda: pr.black76_implied_vol(5.0, 0.0, 100.0, 0.03, 1.0), r"^f = 0.0: f must be > 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert np.isnan(pr.implied_vol(-1.0, 100.0, 100.0, 0.03, 1.0))  # unattainable: NaN, no error

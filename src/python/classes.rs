@@ -416,6 +416,17 @@ impl BlackScholesPricer {
         t: &Bound<'py, PyAny>,
         kind: Given<'py>,
     ) -> PyResult<Py<PyAny>> {
+        if let (Some(p), Some(sv), Some(kv), Some(tv), Some(is_call)) = (
+            plain_number(price),
+            plain_number(s),
+            plain_number(k),
+            plain_number(t),
+            plain_kind(kind.get()),
+        ) {
+            batch::validate_implied("s", sv, kv, self.r, self.q, tv)?;
+            let v = batch::implied_one(p, sv, kv, self.r, self.q, tv, is_call);
+            return Ok(PyFloat::new(py, v).into_any().unbind());
+        }
         let r = PyFloat::new(py, self.r).into_any();
         let q = Given(Some(PyFloat::new(py, self.q).into_any()));
         super::api::implied_vol(py, price, s, k, &r, t, q, kind, None)
