@@ -103,3 +103,15 @@ def test_pandas_labels_that_numpy_would_pair_by_position_are_refused() -> None:
         pr.price(frame, 100.0, 0.01, by_rows, 1.0)
     with pytest.raises(ValueError, match="different columns"):
         pr.price(frame, frame[["z", "y", "x"]], 0.01, 0.2, 1.0)
+
+
+def test_the_pricer_answers_frames_with_numpy() -> None:
+    # the module functions give frames back; the classes' methods numpy arrays (docstring)
+    s = pd.Series([95.0, 100.0, 105.0], index=["a", "b", "c"])
+    p = pr.BlackScholesPricer(r=0.02, sigma=0.3)
+    prices = p.price(s, 100.0, 0.5)
+    assert type(prices) is np.ndarray
+    vols = p.implied_vol(pd.Series(prices, index=s.index), s, 100.0, 0.5)
+    assert type(vols) is np.ndarray
+    np.testing.assert_allclose(vols, 0.3, rtol=1e-13)
+    assert isinstance(pr.implied_vol(pd.Series(prices, index=s.index), s, 100.0, 0.02, 0.5), pd.Series)

@@ -14,7 +14,6 @@ import re as _re
 import warnings as _warnings
 
 from . import _native
-from ._frames import frame_aware
 from ._native import (
     ArbitrageReport,
     BlackScholesPricer,
@@ -22,21 +21,20 @@ from ._native import (
     ImpliedVolSurface,
     SurfaceDescription,
     __version__,
+    black76_implied_vol,
+    black76_price,
+    delta,
+    gamma,
     get_num_threads,
+    greeks,
+    implied_vol,
+    price,
     price_european_call_batch,
+    rho,
     set_num_threads,
+    theta,
+    vega,
 )
-
-price = frame_aware(_native.price)
-delta = frame_aware(_native.delta)
-gamma = frame_aware(_native.gamma)
-vega = frame_aware(_native.vega)
-theta = frame_aware(_native.theta)
-rho = frame_aware(_native.rho)
-greeks = frame_aware(_native.greeks)
-implied_vol = frame_aware(_native.implied_vol)
-black76_price = frame_aware(_native.black76_price)
-black76_implied_vol = frame_aware(_native.black76_implied_vol)
 
 __all__ = [
     "ArbitrageReport",

@@ -1,6 +1,8 @@
 """pandas and polars in, pandas and polars out, numpy at the core.
 
-Every vectorised function is wrapped here: when any argument is a pandas or polars Series
+Every vectorised module function hands its call here (`framed`, from Rust, which checks
+the arguments' types first, so calls without frames never enter Python): when any argument
+is a pandas or polars Series
 (a DataFrame column is one) or a pandas DataFrame, the arguments are handed to the Rust core
 as numpy arrays (zero-copy where the data is contiguous float64 without nulls) and the
 result comes back in the caller's type where it has the inputs' shape: a pandas Series (or
@@ -15,20 +17,17 @@ of its objects: the check looks at the argument's type's module name only.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-# types that are never frames: checked first, so plain calls pay almost nothing
+# types that are never frames: checked first
 _PLAIN = frozenset({float, int, bool, str, np.ndarray, np.float64, list, tuple, type(None)})
 
 
 def _flavour(value: object) -> str | None:
+    # the rule of the native `is_frame` (src/python/api.rs), which hands calls here
     if type(value) in _PLAIN:
         return None
     root = type(value).__module__.partition(".")[0]
@@ -87,44 +86,29 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
     return result
 
 
-def frame_aware(fn: F) -> F:
-    """Wrap a vectorised function so pandas and polars Series round-trip (see module)."""
+def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call the native `fn` (which saw a pandas or polars argument and handed the call here)
+    on numpy arrays and give the result the inputs' type and labels (see the module)."""
     name = fn.__name__
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        for value in args:
-            if type(value) not in _PLAIN:
-                break
-        else:
-            for value in kwargs.values():
-                if type(value) not in _PLAIN:
-                    break
-            else:
-                return fn(*args, **kwargs)  # the common case: no frame anywhere
-        flavours = [f for f in map(_flavour, (*args, *kwargs.values())) if f is not None]
-        if not flavours:
-            return fn(*args, **kwargs)
-        if len(set(flavours)) > 1:
-            raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
-        flavour = flavours[0]
-        frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
-        if flavour == "pandas":
-            tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
-            if tables and len(tables) < len(frames):
-                raise ValueError(
-                    f"{name}: a pandas Series mixed with a DataFrame (numpy broadcasting would pair "
-                    "the Series with the columns, not the index); pass one kind, or numpy arrays"
-                )
-            index = frames[0].index
-            for other in frames[1:]:
-                if not index.equals(other.index):
-                    raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
-                if tables and not frames[0].columns.equals(other.columns):
-                    raise ValueError(f"{name}: DataFrames have different columns; align them first")
-        if kwargs.get("out") is not None:
-            raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
-        result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
-        return _wrap_result(result, flavour, frames, name)
-
-    return wrapper  # type: ignore[return-value]
+    flavours = [f for f in map(_flavour, (*args, *kwargs.values())) if f is not None]
+    if len(set(flavours)) > 1:
+        raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
+    flavour = flavours[0]
+    frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
+    if flavour == "pandas":
+        tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
+        if tables and len(tables) < len(frames):
+            raise ValueError(
+                f"{name}: a pandas Series mixed with a DataFrame (numpy broadcasting would pair "
+                "the Series with the columns, not the index); pass one kind, or numpy arrays"
+            )
+        index = frames[0].index
+        for other in frames[1:]:
+            if not index.equals(other.index):
+                raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
+            if tables and not frames[0].columns.equals(other.columns):
+                raise ValueError(f"{name}: DataFrames have different columns; align them first")
+    if kwargs.get("out") is not None:
+        raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
+    result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
+    return _wrap_result(result, flavour, frames, name)

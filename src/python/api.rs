@@ -4,7 +4,7 @@ use ndarray::ArrayViewD;
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyString};
+use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 
 use super::args::{
     Given, Operand, kind_operand, operand, parse_kind_str, plain_number, which_greeks,
@@ -152,6 +152,59 @@ pub(crate) fn greeks_of_contract(
         .map(|w| PyFloat::new(py, w.pick(&g)).into_any().unbind())
         .collect();
     Ok(Greeks::from_fields(which, values))
+}
+
+/// Whether `obj` is a pandas or polars object, by its type's module (neither library is
+/// imported to ask): the rule of `pricer_rs._frames._flavour`, which must agree with it.
+fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
+    if obj.is_exact_instance_of::<PyFloat>()
+        || obj.is_exact_instance_of::<pyo3::types::PyInt>()
+        || obj.is_none()
+        || obj.cast::<numpy::PyUntypedArray>().is_ok()
+    {
+        return false;
+    }
+    let Ok(module) = obj.get_type().module() else {
+        return false;
+    };
+    let Ok(module) = module.to_cow() else {
+        return false;
+    };
+    let has = |attr: &str| obj.hasattr(attr).unwrap_or(false);
+    match module.split('.').next() {
+        Some("pandas") => has("index") && has("to_numpy"),
+        Some("polars") => has("to_numpy"),
+        _ => false,
+    }
+}
+
+/// A module function called with a pandas or polars argument is handed to
+/// `pricer_rs._frames.framed`, which calls it again on numpy arrays and gives the result the
+/// inputs' type and labels; `None` when no argument is one (the usual case, decided here
+/// rather than in a Python wrapper, which cost 0.3 us on every call).
+fn frames_call<'py>(
+    py: Python<'py>,
+    name: &str,
+    positional: &[&Bound<'py, PyAny>],
+    keywords: &[(&str, Option<&Bound<'py, PyAny>>)],
+) -> Option<PyResult<Py<PyAny>>> {
+    let given = keywords.iter().filter_map(|(_, v)| *v);
+    if !positional.iter().copied().chain(given).any(is_frame) {
+        return None;
+    }
+    let call = || -> PyResult<Py<PyAny>> {
+        let native = py.import("pricer_rs._native")?.getattr(name)?;
+        let kwargs = PyDict::new(py);
+        for (key, value) in keywords {
+            if let Some(value) = value {
+                kwargs.set_item(*key, value)?;
+            }
+        }
+        let framed = py.import("pricer_rs._frames")?.getattr("framed")?;
+        let args = PyTuple::new(py, positional.iter())?;
+        Ok(framed.call1((native, args, kwargs))?.unbind())
+    };
+    Some(call())
 }
 
 /// Check `out=` against the broadcast shape and borrow it for writing.
@@ -545,6 +598,10 @@ fn price<'py>(
     kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
+    let keywords = [("q", q.get()), ("kind", kind.get()), ("out", out)];
+    if let Some(framed) = frames_call(py, "price", &[s, k, r, sigma, t], &keywords) {
+        return framed;
+    }
     let zero = PyFloat::new(py, 0.0).into_any();
     price_any(
         py,
@@ -578,6 +635,10 @@ macro_rules! single_greek {
             kind: Given<'py>,
             out: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Py<PyAny>> {
+            let keywords = [("q", q.get()), ("kind", kind.get()), ("out", out)];
+            if let Some(framed) = frames_call(py, stringify!($name), &[s, k, r, sigma, t], &keywords) {
+                return framed;
+            }
             let zero = PyFloat::new(py, 0.0).into_any();
             one_greek(py, $greek, s, k, r, sigma, t, q.get().unwrap_or(&zero), kind.get(), out)
         }
@@ -610,15 +671,23 @@ fn greeks<'py>(
     q: Given<'py>,
     kind: Given<'py>,
     which: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Greeks> {
+) -> PyResult<Py<PyAny>> {
+    let keywords = [("q", q.get()), ("kind", kind.get()), ("which", which)];
+    if let Some(framed) = frames_call(py, "greeks", &[s, k, r, sigma, t], &keywords) {
+        return framed;
+    }
     let zero = PyFloat::new(py, 0.0).into_any();
     let which = which_greeks(which)?;
     let q = q.get().unwrap_or(&zero);
-    if let Some(c) = plain_contract(s, k, r, sigma, t, q, kind.get()) {
-        return greeks_of_contract(py, &c, &which);
-    }
-    let ops = BsmOperands::new(s, k, r, sigma, t, q, kind.get())?;
-    greeks_of(py, &ops, &which)
+    let g = match plain_contract(s, k, r, sigma, t, q, kind.get()) {
+        Some(c) => greeks_of_contract(py, &c, &which)?,
+        None => greeks_of(
+            py,
+            &BsmOperands::new(s, k, r, sigma, t, q, kind.get())?,
+            &which,
+        )?,
+    };
+    Ok(Py::new(py, g)?.into_any())
 }
 
 /// Black-76 price of a European option on a forward or futures price f, discounted at r.
@@ -635,6 +704,10 @@ fn black76_price<'py>(
     kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
+    let keywords = [("kind", kind.get()), ("out", out)];
+    if let Some(framed) = frames_call(py, "black76_price", &[f, k, r, sigma, t], &keywords) {
+        return framed;
+    }
     // per-point: BSM with spot f and dividend yield r, as the array path
     if out.is_none_or(|o| o.is_none())
         && let (Some(fv), Some(kv), Some(rv), Some(sv), Some(tv), Some(is_call)) = (
@@ -737,7 +810,28 @@ fn price_european_call_batch<'py>(
 #[pyo3(signature = (price, s, k, r, t, *, q = Given::default(), kind = Given::default(), out = None),
        text_signature = "(price, s, k, r, t, *, q=0.0, kind='call', out=None)")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn implied_vol<'py>(
+fn implied_vol<'py>(
+    py: Python<'py>,
+    price: &Bound<'py, PyAny>,
+    s: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    r: &Bound<'py, PyAny>,
+    t: &Bound<'py, PyAny>,
+    q: Given<'py>,
+    kind: Given<'py>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let keywords = [("q", q.get()), ("kind", kind.get()), ("out", out)];
+    if let Some(framed) = frames_call(py, "implied_vol", &[price, s, k, r, t], &keywords) {
+        return framed;
+    }
+    implied_vol_any(py, price, s, k, r, t, q, kind, out)
+}
+
+/// `implied_vol` without the hand-off to pandas/polars: also the pricer's method, whose
+/// results are numpy's whatever it is given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn implied_vol_any<'py>(
     py: Python<'py>,
     price: &Bound<'py, PyAny>,
     s: &Bound<'py, PyAny>,
@@ -803,6 +897,10 @@ fn black76_implied_vol<'py>(
     kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
+    let keywords = [("kind", kind.get()), ("out", out)];
+    if let Some(framed) = frames_call(py, "black76_implied_vol", &[price, f, k, r, t], &keywords) {
+        return framed;
+    }
     // per-point: BSM with spot f and dividend yield r, as the array path
     if out.is_none_or(|o| o.is_none())
         && let Some(answer) = plain_implied_vol(py, "f", [price, f, k, r, r, t], kind.get())

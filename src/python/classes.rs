@@ -429,7 +429,7 @@ impl BlackScholesPricer {
         }
         let r = PyFloat::new(py, self.r).into_any();
         let q = Given(Some(PyFloat::new(py, self.q).into_any()));
-        super::api::implied_vol(py, price, s, k, &r, t, q, kind, None)
+        super::api::implied_vol_any(py, price, s, k, &r, t, q, kind, None)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (f64, f64, f64)) {
