@@ -86,6 +86,14 @@ fn is_masked(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     if obj.cast::<numpy::PyUntypedArray>().is_err() {
         return Ok(false);
     }
+    // a plain ndarray (the usual argument) is not one: no attribute lookups for it (they
+    // were a tenth of a ten-element call)
+    // SAFETY: numpy's C API is loaded (the cast above used it); the type object is static
+    let ndarray =
+        unsafe { numpy::npyffi::get_type_object(obj.py(), numpy::npyffi::NpyTypes::PyArray_Type) };
+    if std::ptr::eq(obj.get_type().as_type_ptr(), ndarray) {
+        return Ok(false);
+    }
     let masked = numpy_module(obj.py())?
         .getattr("ma")?
         .getattr("MaskedArray")?;
