@@ -287,18 +287,24 @@ impl Surface {
         [self.tenors.len(), self.strikes.len()]
     }
 
+    /// A grid of the surface's shape filled by `fill` (a batch call on the nodes). The nodes'
+    /// inputs were validated when the surface was built and NaN vols give NaN, so `fill`
+    /// cannot fail; were it to, the grid is NaN rather than a panic.
+    fn node_grid(&self, fill: impl FnOnce(&[usize], &mut [f64]) -> Result<()>) -> Array2<f64> {
+        let shape = self.shape();
+        let mut out = vec![0.0; shape[0] * shape[1]];
+        if fill(&shape, &mut out).is_err() {
+            out.fill(f64::NAN);
+        }
+        Array2::from_shape_vec(shape, out).unwrap_or_else(|_| Array2::from_elem(shape, f64::NAN))
+    }
+
     /// Price of each node's option (`call` +-1 per node or for all), NaN at missing nodes,
     /// by the vector kernels on the pool (bit for bit `bsm_price` node by node).
     fn node_prices(&self, call: ndarray::ArrayViewD<f64>) -> Array2<f64> {
         let consts = self.node_consts();
         let arrays = self.node_arrays(&consts, self.vols.view(), call);
-        let shape = self.shape();
-        let mut out = vec![0.0; shape[0] * shape[1]];
-        // the inputs were validated when the surface was built (NaN vols price as NaN)
-        if batch::price_into(&arrays, &shape, &mut out, true).is_err() {
-            out.fill(f64::NAN);
-        }
-        Array2::from_shape_vec(shape, out).unwrap_or_else(|_| Array2::from_elem(shape, f64::NAN))
+        self.node_grid(|shape, out| batch::price_into(&arrays, shape, out, true))
     }
 
     /// Calendar, butterfly and vertical-spread violations, node by node.
@@ -504,15 +510,10 @@ impl Surface {
         let consts = self.node_consts();
         let call = arr0(1.0).into_dyn();
         let arrays = self.node_arrays(&consts, self.vols.view(), call.view());
-        let shape = self.shape();
-        let mut vega = vec![0.0; shape[0] * shape[1]];
-        if batch::greeks_into(&arrays, &shape, &[Greek::Vega], &mut [&mut vega[..]], true).is_err()
-        {
-            vega.fill(f64::NAN);
-        }
-        Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            price_error[[j, i]] / vega[j * shape[1] + i]
-        })
+        let vega = self.node_grid(|shape, out| {
+            batch::greeks_into(&arrays, shape, &[Greek::Vega], &mut [out], true)
+        });
+        &price_error / &vega
     }
 
     /// Half the width of the vols that reproduce each node's price moved down and up by its
@@ -526,7 +527,6 @@ impl Surface {
         let call = is_call.mapv(|c| if c { 1.0 } else { -1.0 }).into_dyn();
         let prices = self.node_prices(call.view());
         let consts = self.node_consts();
-        let shape = self.shape();
         let nodes = self.node_arrays(&consts, self.vols.view(), call.view());
         let invert = |moved: Array2<f64>| {
             let arrays = ImpliedArrays {
@@ -538,18 +538,13 @@ impl Surface {
                 t: nodes.t.clone(),
                 call: nodes.call.clone(),
             };
-            let mut vols = vec![0.0; shape[0] * shape[1]];
-            if batch::implied_vol_into(&arrays, &shape, &mut vols, true).is_err() {
-                vols.fill(f64::NAN);
-            }
-            vols
+            self.node_grid(|shape, out| batch::implied_vol_into(&arrays, shape, out, true))
         };
         let up = invert(&prices + &price_error);
         let down = invert(&prices - &price_error);
-        Array2::from_shape_fn(self.vols.dim(), |(j, i)| {
-            let m = j * shape[1] + i;
-            0.5 * (up[m] - down[m]).abs()
-        })
+        ndarray::Zip::from(&up)
+            .and(&down)
+            .map_collect(|&u, &d| 0.5 * (u - d).abs())
     }
 }
 
