@@ -269,11 +269,7 @@ where
         // that still does would be read while written: refused rather than garbage
         let out_range = span(buf.as_ptr() as usize, &[buf.len()], &[8], 8);
         for input in inputs {
-            let byte_strides: Vec<isize> = input.strides().iter().map(|&st| st * 8).collect();
-            if overlaps(
-                span(input.as_ptr() as usize, input.shape(), &byte_strides, 8),
-                out_range,
-            ) {
+            if overlaps(view_span(input), out_range) {
                 return Err(PyValueError::new_err(
                     "out must not share memory with an input (write into a fresh array)",
                 ));
@@ -366,11 +362,9 @@ fn unshare_from_out<'a, 'py: 'a>(
         let copy = match op {
             Operand::Numpy(a) => {
                 let v = a.as_array();
-                let byte_strides: Vec<isize> = v.strides().iter().map(|&st| st * 8).collect();
-                let range = span(v.as_ptr() as usize, v.shape(), &byte_strides, 8);
                 // an empty input spans no bytes but its read-only borrow may still be on
                 // `out`'s base: its copy costs nothing
-                (v.is_empty() || overlaps(range, out_range)).then(|| v.to_owned())
+                (v.is_empty() || overlaps(view_span(&v), out_range)).then(|| v.to_owned())
             }
             Operand::Owned(_) => None,
         };
@@ -397,6 +391,12 @@ fn span(base: usize, shape: &[usize], strides: &[isize], item: isize) -> (usize,
     }
     let base = base as isize;
     ((base + lo) as usize, (base + hi + item) as usize)
+}
+
+/// `span` of a float64 view (its strides are in elements).
+fn view_span(v: &ArrayViewD<'_, f64>) -> (usize, usize) {
+    let byte_strides: Vec<isize> = v.strides().iter().map(|&st| st * 8).collect();
+    span(v.as_ptr() as usize, v.shape(), &byte_strides, 8)
 }
 
 fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
@@ -530,14 +530,25 @@ fn plain_implied_vol(
 ) -> Option<PyResult<Py<PyAny>>> {
     let [price, s, k, r, q, t] = args.map(plain_number);
     let (price, s, k, r, q, t, is_call) = (price?, s?, k?, r?, q?, t?, plain_kind(kind)?);
-    Some(
-        batch::validate_implied(spot, s, k, r, q, t)
-            .map_err(PyErr::from)
-            .map(|()| {
-                let v = batch::implied_one(price, s, k, r, q, t, is_call);
-                PyFloat::new(py, v).into_any().unbind()
-            }),
-    )
+    Some(implied_of_numbers(
+        py,
+        spot,
+        [price, s, k, r, q, t],
+        is_call,
+    ))
+}
+
+/// One implied vol of `price, s, k, r, q, t` with the array path's domain checks (`spot`
+/// names `s` in them), as a float.
+pub(crate) fn implied_of_numbers(
+    py: Python<'_>,
+    spot: &'static str,
+    [price, s, k, r, q, t]: [f64; 6],
+    is_call: bool,
+) -> PyResult<Py<PyAny>> {
+    batch::validate_implied(spot, s, k, r, q, t)?;
+    let v = batch::implied_one(price, s, k, r, q, t, is_call);
+    Ok(PyFloat::new(py, v).into_any().unbind())
 }
 
 /// Greeks over broadcast inputs: the engine behind `greeks` and the pricer's methods.

@@ -423,9 +423,8 @@ impl BlackScholesPricer {
             plain_number(t),
             plain_kind(kind.get()),
         ) {
-            batch::validate_implied("s", sv, kv, self.r, self.q, tv)?;
-            let v = batch::implied_one(p, sv, kv, self.r, self.q, tv, is_call);
-            return Ok(PyFloat::new(py, v).into_any().unbind());
+            let numbers = [p, sv, kv, self.r, self.q, tv];
+            return super::api::implied_of_numbers(py, "s", numbers, is_call);
         }
         let r = PyFloat::new(py, self.r).into_any();
         let q = Given(Some(PyFloat::new(py, self.q).into_any()));
