@@ -358,6 +358,15 @@ pub struct Black76Arrays<'a> {
     pub call: ArrayViewD<'a, f64>,
 }
 
+/// The domain rules of `black76_into` for one contract.
+pub fn validate_black76(f: f64, k: f64, r: f64, sigma: f64, t: f64) -> Result<()> {
+    check_scalar("f", f, Domain::Positive)?;
+    check_scalar("k", k, Domain::Positive)?;
+    check_scalar("r", r, Domain::Finite)?;
+    check_scalar("sigma", sigma, Domain::Positive)?;
+    check_scalar("t", t, Domain::Positive)
+}
+
 pub fn black76_into(
     a: &Black76Arrays,
     shape: &[usize],

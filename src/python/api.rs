@@ -730,15 +730,7 @@ fn black76_price<'py>(
             plain_kind(kind.get()),
         )
     {
-        for (name, v, domain) in [
-            ("f", fv, batch::Domain::Positive),
-            ("k", kv, batch::Domain::Positive),
-            ("r", rv, batch::Domain::Finite),
-            ("sigma", sv, batch::Domain::Positive),
-            ("t", tv, batch::Domain::Positive),
-        ] {
-            batch::check_scalar(name, v, domain)?;
-        }
+        batch::validate_black76(fv, kv, rv, sv, tv)?;
         let c = Contract {
             s: fv,
             k: kv,
