@@ -30,6 +30,19 @@ pub(crate) const VANISHING_TOTAL_VOL: f64 = 1e-290;
 /// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
 const TAIL_SCALE_LOG2: i32 = 1000;
 
+/// The price is `scale * value` only while both factors stay well inside the double range:
+/// `scale = sqrt(S K) e^{-(r+q)t/2}` within `2^-900 .. 2^900` ...
+pub(crate) const FAR_SCALE: [f64; 2] = [
+    f64::from_bits((1023 - 900) << 52),
+    f64::from_bits((1023 + 900) << 52),
+];
+/// ... an in-the-money `|x|` at most this (`2 sinh(|x|/2)` overflows near 1,420) ...
+pub(crate) const FAR_LOG_MONEYNESS: f64 = 1400.0;
+/// ... and an out-of-the-money gaussian exponent `-(h^2 + tau^2)/2` above this (below it
+/// the factor is scaled for the greeks, and the price would round into the subnormal
+/// range, or to 0, before the scale brings it back). Beyond these `price_far` answers.
+pub(crate) const FAR_EXPONENT: f64 = -700.0;
+
 /// One European option's inputs. `is_call` selects the payoff.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Contract {
@@ -197,7 +210,7 @@ impl Setup {
             return (0.0, 1.0);
         }
         let exponent = (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5);
-        if exponent.hi > -700.0 {
+        if exponent.hi > FAR_EXPONENT {
             (exp_dd(exponent), 1.0)
         } else {
             let shift = LN_2.mul_f64(TAIL_SCALE_LOG2 as f64);
@@ -207,6 +220,32 @@ impl Setup {
 }
 
 impl Setup {
+    /// Whether the price must come from `price_far` (see `FAR_SCALE`), for the option with
+    /// log-moneyness `x_signed` and `h_signed` seen from its own side. `simd_plain::setup4`
+    /// guards the same lanes.
+    #[inline(always)]
+    fn is_far(&self, x_signed: Dd, h_signed: Dd) -> bool {
+        use crate::normalised::DIRECT_CDF_THRESHOLD;
+        let scale_in_range = self.scale >= FAR_SCALE[0] && self.scale <= FAR_SCALE[1];
+        let value_in_range = if x_signed.hi > 0.0 || (h_signed + self.tau).hi > DIRECT_CDF_THRESHOLD
+        {
+            // in the money, or out of it with b about e^{-|x|/2} Phi(h + tau)
+            x_signed.hi.abs() <= FAR_LOG_MONEYNESS
+        } else {
+            !self.deep()
+        };
+        !(scale_in_range && value_in_range)
+    }
+
+    /// The gaussian exponent at or below `FAR_EXPONENT` (or beyond the squares' range).
+    #[inline(always)]
+    fn deep(&self) -> bool {
+        if self.h.hi.abs() > 1e100 || self.tau.hi > 1e100 {
+            return true;
+        }
+        (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5).hi <= FAR_EXPONENT
+    }
+
     /// `(theta x, theta h)`: log-moneyness and `h` seen from the option's own side.
     #[inline(always)]
     fn signed(&self, is_call: bool) -> (Dd, Dd) {
@@ -241,7 +280,77 @@ pub fn bsm_price_exact(c: &Contract) -> f64 {
     }
     let su = Setup::new(c);
     let (x, h) = su.signed(c.is_call);
+    if su.is_far(x, h) {
+        return price_far(c);
+    }
     su.scale * normalised_value(x, h, su.tau, su.gaussian_factor())
+}
+
+/// The price where `scale * value` would leave the double range on the way although the
+/// price need not (`Setup::is_far`): rates and times with `|(r + q) t|` in the thousands
+/// (the scale over- or underflows while the value does the opposite), an intrinsic part
+/// `e^{|x|/2}` that overflows, a deep out-of-the-money value below the normal range with a
+/// scale that would bring it back. Formed as `exp(ln scale + ln value)`, both logarithms
+/// in double-double, the out-of-the-money value as its gaussian exponent plus the
+/// logarithm of the rest (`b / gaussian`, which the series and `erfcx` formulas give with a
+/// unit factor). Without it `r = 50, t = 30` priced a call at NaN (0 * inf) and a spot of
+/// 1e200 with a 1 % vol priced a 150 % strike at 0 instead of 3e-163.
+#[cold]
+#[inline(never)]
+pub(crate) fn price_far(c: &Contract) -> f64 {
+    use crate::normal::erfcx_dd;
+    use crate::normalised::{DIRECT_CDF_THRESHOLD, FRAC_1_SQRT_2, SMALL_TAU};
+    let su = Setup::new(c);
+    let (x, h) = su.signed(c.is_call);
+    let tau = su.tau;
+    let plain = || su.scale * normalised_value(x, h, tau, su.gaussian_factor());
+    let ln_scale = (ln_dd(Dd::from_f64(c.s)) + ln_dd(Dd::from_f64(c.k))).mul_f64(0.5)
+        + Dd::sum(c.r, c.q).mul_f64(-0.5 * c.t);
+    if !ln_scale.hi.is_finite() {
+        return plain();
+    }
+    let ln_value = if x.hi > 0.0 {
+        if x.hi > FAR_LOG_MONEYNESS {
+            // b(-|x|, s) < e^{-|x|/2}: under e^{-1400} of the intrinsic part e^{|x|/2}
+            x.mul_f64(0.5)
+        } else {
+            ln_dd(Dd::from_f64(normalised_value(
+                x,
+                h,
+                tau,
+                su.gaussian_factor(),
+            )))
+        }
+    } else if h.hi.abs() > 1e100 {
+        return 0.0;
+    } else if (h + tau).hi > DIRECT_CDF_THRESHOLD {
+        // b = e^{x/2} (Phi(h + tau) - e^{-x} Phi(h - tau)), and as (h - tau)^2 = (h + tau)^2 - 2x,
+        // e^{-x} Phi(h - tau) = erfcx(-(h - tau)/sqrt 2) e^{-(h + tau)^2/2} / 2
+        let d1 = h + tau;
+        let lower = if d1.hi > 40.0 {
+            0.0 // e^{-d1^2/2} underflows (and d1^2 may overflow)
+        } else {
+            0.5 * erfcx_dd(-(h - tau) * FRAC_1_SQRT_2) * exp_dd(d1.sqr().mul_f64(-0.5))
+        };
+        let inner = normal_cdf_dd(d1) - lower;
+        if inner <= 0.0 {
+            return 0.0;
+        }
+        x.mul_f64(0.5) + ln_dd(Dd::from_f64(inner))
+    } else {
+        let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
+        // here b / gaussian <= erfcx(-(h + tau)/sqrt 2) / 2 < 1: nothing representable is left
+        if (ln_scale + exponent).hi < -760.0 {
+            return 0.0;
+        }
+        let f = if tau.hi < SMALL_TAU {
+            Formula::MomentSeries
+        } else {
+            Formula::ErfcxDifference
+        };
+        exponent + ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0)))
+    };
+    exp_dd(ln_scale + ln_value)
 }
 
 /// Contracts per block of `bsm_price_chunk`'s two passes (its stack buffers' length).
@@ -297,6 +406,11 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
         }
         let su = Setup::new(&c);
         let (xs, hs) = su.signed(c.is_call);
+        if su.is_far(xs, hs) {
+            scale[i] = price_far(&c);
+            value[i] = 1.0;
+            continue;
+        }
         // seen from the out-of-the-money side: -|x|, -|h|
         let flip = if xs.hi > 0.0 { -1.0 } else { 1.0 };
         x_otm[i] = xs.mul_f64(flip);
@@ -377,7 +491,11 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let (gaussian, unscale) = su.gaussian_factor_scaled();
     let (x_signed, h_signed) = su.signed(c.is_call);
-    let price = su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale);
+    let price = if su.is_far(x_signed, h_signed) {
+        price_far(c)
+    } else {
+        su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
+    };
 
     let d1 = su.h + su.tau;
     let d2 = su.h - su.tau;

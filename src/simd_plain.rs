@@ -972,7 +972,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     let h_otm = dd_mul_f64(hs, flip);
     // Setup::gaussian_factor_scaled
     let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
-    let deep = le(exponent.hi, splat(-700.0));
+    let deep = le(exponent.hi, splat(crate::black::FAR_EXPONENT));
     let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
     let shifted = dd_add(exponent, dd_mul_f64(ln2, splat(1000.0)));
     let g_scaled = exp_dd(select_dd(deep, shifted, exponent));
@@ -1000,6 +1000,19 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
             ),
         ),
     );
+    // `Setup::is_far`: these lanes are priced by `black::price_far`, through the scalar code
+    let [far_min, far_max] = crate::black::FAR_SCALE;
+    let scale_in_range = and(ge(scale, splat(far_min)), le(scale, splat(far_max)));
+    let direct = gt(
+        dd_add(h_otm, tau).hi,
+        splat(crate::normalised::DIRECT_CDF_THRESHOLD),
+    );
+    let value_in_range = select(
+        or(itm, direct),
+        le(abs(xs.hi), splat(crate::black::FAR_LOG_MONEYNESS)),
+        not(deep),
+    );
+    let guards = or(guards, not(and(scale_in_range, value_in_range)));
     Group {
         s,
         k,
