@@ -9,25 +9,30 @@ use crate::implied::implied_vol;
 
 const EPS: f64 = f64::EPSILON;
 
+/// Contracts with the spot, `ln(K/S)`, `r`, `q`, `ln sigma` and `ln t` drawn uniformly from
+/// these ranges, calls and puts alike.
+fn contracts_in(ranges: [std::ops::Range<f64>; 6]) -> impl Strategy<Value = Contract> {
+    let [s, lk, r, q, ls, lt] = ranges;
+    (s, lk, r, q, ls, lt, any::<bool>()).prop_map(|(s, lk, r, q, ls, lt, is_call)| Contract {
+        s,
+        k: s * lk.exp(),
+        r,
+        q,
+        sigma: ls.exp(),
+        t: lt.exp(),
+        is_call,
+    })
+}
+
 fn contract() -> impl Strategy<Value = Contract> {
-    (
+    contracts_in([
         1e-3f64..1e6,
         -7.0f64..7.0, // ln(K/S)
         -0.2f64..0.5,
         -0.2f64..0.5,
         -9.2f64..2.31,  // ln sigma: 1e-4 .. 10
         -13.8f64..4.61, // ln t: 1e-6 .. 100
-        any::<bool>(),
-    )
-        .prop_map(|(s, lk, r, q, ls, lt, is_call)| Contract {
-            s,
-            k: s * lk.exp(),
-            r,
-            q,
-            sigma: ls.exp(),
-            t: lt.exp(),
-            is_call,
-        })
+    ])
 }
 
 /// Rounding allowance for comparing with `bounds`: the f64 discount factors there carry
@@ -41,24 +46,14 @@ fn bound_tolerance(c: &Contract) -> f64 {
 /// The implied-volatility test's range (the issue's: sigma 0.1 %-500 %, t 1 day-30 years,
 /// strikes 1/50-50 x spot), where most prices carry information about sigma.
 fn invertible_contract() -> impl Strategy<Value = Contract> {
-    (
+    contracts_in([
         1e-2f64..1e5,
         -3.9f64..3.9,
         -0.05f64..0.2,
         -0.05f64..0.2,
         -6.9f64..1.61,
         -5.9f64..3.4,
-        any::<bool>(),
-    )
-        .prop_map(|(s, lk, r, q, ls, lt, is_call)| Contract {
-            s,
-            k: s * lk.exp(),
-            r,
-            q,
-            sigma: ls.exp(),
-            t: lt.exp(),
-            is_call,
-        })
+    ])
 }
 
 fn bounds(c: &Contract) -> (f64, f64) {
@@ -69,6 +64,34 @@ fn bounds(c: &Contract) -> (f64, f64) {
     } else {
         ((disc_k - fwd_s).max(0.0), disc_k)
     }
+}
+
+/// The prices of `cs` by the scalar chunk kernel and by the vector kernels (the chunk
+/// kernel's again where there are none).
+fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
+    let cols: [Vec<f64>; 7] = [
+        cs.iter().map(|c| c.s).collect(),
+        cs.iter().map(|c| c.k).collect(),
+        cs.iter().map(|c| c.r).collect(),
+        cs.iter().map(|c| c.q).collect(),
+        cs.iter().map(|c| c.sigma).collect(),
+        cs.iter().map(|c| c.t).collect(),
+        cs.iter()
+            .map(|c| if c.is_call { 1.0 } else { -1.0 })
+            .collect(),
+    ];
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let mut chunk = vec![0.0; cs.len()];
+    bsm_price_chunk(&views, &mut chunk);
+    #[cfg(target_arch = "x86_64")]
+    let vector = {
+        let mut v = vec![0.0; cs.len()];
+        crate::simd::price_chunk(&views, &mut v);
+        v
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let vector = chunk.clone();
+    [chunk, vector]
 }
 
 proptest! {
@@ -113,28 +136,10 @@ proptest! {
 
     #[test]
     fn chunk_kernels_equal_the_scalar_path(cs in proptest::collection::vec(contract(), 1..40)) {
-        let cols: [Vec<f64>; 7] = [
-            cs.iter().map(|c| c.s).collect(),
-            cs.iter().map(|c| c.k).collect(),
-            cs.iter().map(|c| c.r).collect(),
-            cs.iter().map(|c| c.q).collect(),
-            cs.iter().map(|c| c.sigma).collect(),
-            cs.iter().map(|c| c.t).collect(),
-            cs.iter().map(|c| if c.is_call { 1.0 } else { -1.0 }).collect(),
-        ];
-        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-        let mut chunk = vec![0.0; cs.len()];
-        bsm_price_chunk(&views, &mut chunk);
-        #[cfg(target_arch = "x86_64")]
-        let vector = {
-            let mut v = vec![0.0; cs.len()];
-            crate::simd::price_chunk(&views, &mut v);
-            v
-        };
+        let [chunk, vector] = kernel_prices(&cs);
         for (i, c) in cs.iter().enumerate() {
             let want = bsm_price(c).to_bits();
             prop_assert_eq!(chunk[i].to_bits(), want);
-            #[cfg(target_arch = "x86_64")]
             prop_assert_eq!(vector[i].to_bits(), want, "{:?}", c);
         }
     }
@@ -144,52 +149,24 @@ proptest! {
 /// the scale `sqrt(S K) e^{-(r+q)t/2}` and the normalised value over- and underflow in
 /// opposite directions (`black::price_far`).
 fn far_contract() -> impl Strategy<Value = Contract> {
-    (
+    contracts_in([
         1e-3f64..1e6,
         -7.0f64..7.0,
         -60.0f64..60.0,
         -60.0f64..60.0,
         -4.6f64..3.4, // ln sigma: 0.01 .. 30
         0.0f64..3.4,  // ln t: 1 .. 30
-        any::<bool>(),
-    )
-        .prop_map(|(s, lk, r, q, ls, lt, is_call)| Contract {
-            s,
-            k: s * lk.exp(),
-            r,
-            q,
-            sigma: ls.exp(),
-            t: lt.exp(),
-            is_call,
-        })
+    ])
 }
 
 proptest! {
     #[test]
     fn far_prices_are_numbers_within_bounds_in_every_kernel(cs in proptest::collection::vec(far_contract(), 1..20)) {
-        let cols: [Vec<f64>; 7] = [
-            cs.iter().map(|c| c.s).collect(),
-            cs.iter().map(|c| c.k).collect(),
-            cs.iter().map(|c| c.r).collect(),
-            cs.iter().map(|c| c.q).collect(),
-            cs.iter().map(|c| c.sigma).collect(),
-            cs.iter().map(|c| c.t).collect(),
-            cs.iter().map(|c| if c.is_call { 1.0 } else { -1.0 }).collect(),
-        ];
-        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-        let mut chunk = vec![0.0; cs.len()];
-        bsm_price_chunk(&views, &mut chunk);
-        #[cfg(target_arch = "x86_64")]
-        let vector = {
-            let mut v = vec![0.0; cs.len()];
-            crate::simd::price_chunk(&views, &mut v);
-            v
-        };
+        let [chunk, vector] = kernel_prices(&cs);
         for (i, c) in cs.iter().enumerate() {
             let p = bsm_price(c);
             prop_assert!(p >= 0.0, "{c:?}: {p}"); // not NaN, not negative
             prop_assert_eq!(chunk[i].to_bits(), p.to_bits());
-            #[cfg(target_arch = "x86_64")]
             prop_assert_eq!(vector[i].to_bits(), p.to_bits(), "{:?}", c);
             prop_assert_eq!(bsm_greeks(c).price.to_bits(), p.to_bits());
             let (lo, hi) = bounds(c);
