@@ -348,9 +348,12 @@ pub(crate) fn price_far(c: &Contract) -> f64 {
         } else {
             Formula::ErfcxDifference
         };
-        exponent + ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0)))
+        ln_sum(&[
+            exponent,
+            ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0))),
+        ])
     };
-    exp_dd(ln_scale + ln_value)
+    exp_of(ln_sum(&[ln_scale, ln_value]))
 }
 
 /// Contracts per block of `bsm_price_chunk`'s two passes (its stack buffers' length).
@@ -491,7 +494,8 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let (gaussian, unscale) = su.gaussian_factor_scaled();
     let (x_signed, h_signed) = su.signed(c.is_call);
-    let price = if su.is_far(x_signed, h_signed) {
+    let far_price = su.is_far(x_signed, h_signed);
+    let price = if far_price {
         price_far(c)
     } else {
         su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
@@ -504,6 +508,19 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let cdf_d2 = normal_cdf_dd(signed_d2);
     let dividend_discount = exp_dd(Dd::product(-c.q, c.t));
     let rate_discount = exp_dd(Dd::product(-c.r, c.t));
+    // the factors below leave the range where their products stay normal (e^{-rt} or K e^{-rt}
+    // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
+    // ratio to S^2, is a number): the greeks in logarithms. `simd_plain::exact_greeks4`
+    // sends the same lanes here.
+    let in_range = |v: f64| (FAR_SCALE[0]..=FAR_SCALE[1]).contains(&v);
+    let factors_in_range = in_range(dividend_discount)
+        && in_range(rate_discount)
+        && in_range(c.s * dividend_discount)
+        && in_range(c.k * rate_discount)
+        && in_range(su.scale * gaussian * unscale);
+    if far_price || !factors_in_range {
+        return greeks_far(c, &su, price);
+    }
     // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential;
     // every product with it is multiplied by `unscale` last
     let vega_factor = su.scale * gaussian * FRAC_1_SQRT_2PI;
@@ -533,6 +550,147 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
         volga: vega_factor * sqrt_t * d1f * d2f / c.sigma * unscale,
         charm: theta_sign * c.q * dividend_discount * cdf_d1
             - vega_factor / c.s * charm_numerator / (2.0 * c.t * s_total) * unscale,
+    }
+}
+
+/// `sum sign_i e^{l_i}` with the largest `e^{l_i}` factored out, so that terms which
+/// overflow on their own still give the sum's sign and size (inf only when the sum is).
+/// Zero signs drop their term.
+fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
+    let live = || {
+        terms
+            .iter()
+            .filter(|(sign, l)| *sign != 0.0 && l.hi > f64::NEG_INFINITY)
+    };
+    let top = live().map(|(_, l)| l.hi).fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    let rest: f64 = live()
+        .map(|(sign, l)| sign * exp_dd(*l - Dd::from_f64(top)))
+        .sum();
+    if rest == 0.0 || rest.is_nan() {
+        return rest;
+    }
+    rest.signum() * exp_dd(ln_dd(Dd::from_f64(rest.abs())) + Dd::from_f64(top))
+}
+
+/// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
+/// (and accurate) far below the range where `Phi` underflows.
+fn ln_normal_cdf(z: Dd) -> Dd {
+    use crate::normal::erfcx_dd;
+    use crate::normalised::FRAC_1_SQRT_2;
+    if z.hi < -1.0 {
+        if z.hi.is_infinite() {
+            return Dd::from_f64(f64::NEG_INFINITY);
+        }
+        ln_dd(Dd::from_f64(0.5 * erfcx_dd(-z * FRAC_1_SQRT_2))) + z.sqr().mul_f64(-0.5)
+    } else {
+        ln_dd(Dd::from_f64(normal_cdf_dd(z)))
+    }
+}
+
+/// The greeks of a contract `Setup::is_far` sends to `price_far`: the same formulas as
+/// `bsm_greeks_exact`, each product of discount factors, normal tails and the gaussian
+/// factor formed as the exponential of a sum of logarithms (with `r = 50, t = 30` the
+/// factor `e^{-rt}` underflows while `Phi(d2)` is 1, and `S e^{-qt} phi(d1)` is `scale *
+/// gaussian` with the scale at 0 and the gaussian factor finite: products of the plain
+/// factors gave NaN where the greek is a number). Overflow to inf where the greek does;
+/// NaN only where two infinite terms meet (theta, charm).
+#[cold]
+#[inline(never)]
+fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
+    const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
+    let theta_sign = if c.is_call { 1.0 } else { -1.0 };
+    let ln = |v: f64| ln_dd(Dd::from_f64(v));
+    let (ln_s, ln_k) = (ln(c.s), ln(c.k));
+    let ln_dividend = Dd::product(-c.q, c.t);
+    let ln_spot = ln_s + ln_dividend;
+    let ln_strike = ln_k + Dd::product(-c.r, c.t);
+    let d1 = su.h + su.tau;
+    let d2 = su.h - su.tau;
+    let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
+    let (ln_cdf_d1, ln_cdf_d2) = (ln_normal_cdf(signed_d1), ln_normal_cdf(signed_d2));
+    // ln(S e^{-qt} phi(d1)) = ln(scale) - (h^2 + tau^2)/2 - ln sqrt(2 pi)
+    let ln_scale = (ln_s + ln_k).mul_f64(0.5) + Dd::sum(c.r, c.q).mul_f64(-0.5 * c.t);
+    let exponent = if su.h.hi.abs() > 1e100 || su.tau.hi > 1e100 {
+        Dd::from_f64(f64::NEG_INFINITY)
+    } else {
+        (su.h.sqr() + su.tau.sqr()).mul_f64(-0.5)
+    };
+    let ln_vega_factor = ln_sum(&[ln_scale, exponent, -LN_SQRT_2PI]);
+    let s_total = su.total_vol.to_f64();
+    let (ln_total, ln_sqrt_t) = (ln_dd(su.total_vol), ln_dd(su.sqrt_t));
+    let delta_size = exp_of(ln_sum(&[ln_dividend, ln_cdf_d1]));
+    let vega = exp_of(ln_sum(&[ln_vega_factor, ln_sqrt_t]));
+    let ln_sigma = ln(c.sigma);
+    let charm_numerator =
+        (su.carry - su.log_spot_moneyness + su.total_vol.sqr().mul_f64(0.5)).to_f64();
+    let (d1f, d2f) = (d1.to_f64(), d2.to_f64());
+    let sign = |v: f64| if v == 0.0 { 0.0 } else { v.signum() };
+    GreekValues {
+        price,
+        delta: theta_sign * delta_size,
+        gamma: exp_of(ln_sum(&[ln_vega_factor, -ln_s, -ln_s, -ln_total])),
+        vega,
+        // sums whose terms may overflow together: the largest factored out
+        theta: signed_exp_sum(&[
+            (-1.0, ln_sum(&[ln_vega_factor, ln_total, -ln(2.0 * c.t)])),
+            (
+                theta_sign * sign(c.q),
+                ln_sum(&[ln(c.q.abs()), ln_spot, ln_cdf_d1]),
+            ),
+            (
+                -theta_sign * sign(c.r),
+                ln_sum(&[ln(c.r.abs()), ln_strike, ln_cdf_d2]),
+            ),
+        ]),
+        rho: theta_sign * c.t * exp_of(ln_sum(&[ln_strike, ln_cdf_d2])),
+        epsilon: -theta_sign * c.t * exp_of(ln_sum(&[ln_spot, ln_cdf_d1])),
+        // the last factors inside the logarithm too: d2 / sigma may be large where the rest
+        // is below the normal range
+        vanna: -sign(d2f) * exp_of(ln_sum(&[ln_vega_factor, -ln_s, ln(d2f.abs()), -ln_sigma])),
+        volga: sign(d1f * d2f)
+            * exp_of(ln_sum(&[
+                ln_vega_factor,
+                ln_sqrt_t,
+                ln(d1f.abs()),
+                ln(d2f.abs()),
+                -ln_sigma,
+            ])),
+        charm: signed_exp_sum(&[
+            (
+                theta_sign * sign(c.q),
+                ln_sum(&[ln(c.q.abs()), ln_dividend, ln_cdf_d1]),
+            ),
+            (
+                -sign(charm_numerator),
+                ln_sum(&[
+                    ln_vega_factor,
+                    -ln_s,
+                    ln(charm_numerator.abs()),
+                    -ln(2.0 * c.t * s_total),
+                ]),
+            ),
+        ]),
+    }
+}
+
+/// A sum of logarithms in double-double; a term of -inf (a factor of 0) gives -inf rather
+/// than the NaN double-double addition would make of it.
+fn ln_sum(terms: &[Dd]) -> Dd {
+    if terms.iter().any(|l| l.hi == f64::NEG_INFINITY) {
+        return Dd::from_f64(f64::NEG_INFINITY);
+    }
+    terms[1..].iter().fold(terms[0], |sum, &l| sum + l)
+}
+
+/// `e^l`, 0 for `l = -inf`.
+fn exp_of(l: Dd) -> f64 {
+    if l.hi == f64::NEG_INFINITY {
+        0.0
+    } else {
+        exp_dd(l)
     }
 }
 

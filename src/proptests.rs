@@ -161,14 +161,18 @@ fn far_contract() -> impl Strategy<Value = Contract> {
 
 proptest! {
     #[test]
-    fn far_prices_are_numbers_within_bounds_in_every_kernel(cs in proptest::collection::vec(far_contract(), 1..20)) {
+    fn far_prices_and_greeks_are_numbers_prices_within_bounds_in_every_kernel(cs in proptest::collection::vec(far_contract(), 1..20)) {
         let [chunk, vector] = kernel_prices(&cs);
         for (i, c) in cs.iter().enumerate() {
             let p = bsm_price(c);
             prop_assert!(p >= 0.0, "{c:?}: {p}"); // not NaN, not negative
             prop_assert_eq!(chunk[i].to_bits(), p.to_bits());
             prop_assert_eq!(vector[i].to_bits(), p.to_bits(), "{:?}", c);
-            prop_assert_eq!(bsm_greeks(c).price.to_bits(), p.to_bits());
+            let g = bsm_greeks(c);
+            prop_assert_eq!(g.price.to_bits(), p.to_bits());
+            for v in [g.delta, g.gamma, g.vega, g.theta, g.rho, g.epsilon, g.vanna, g.volga, g.charm] {
+                prop_assert!(!v.is_nan(), "{c:?}: {g:?}");
+            }
             let (lo, hi) = bounds(c);
             // (the f64 bounds themselves round to 0 below the normal range)
             if hi.is_finite() && hi > 1e-290 {

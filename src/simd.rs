@@ -397,6 +397,7 @@ mod tests {
         cols[0][7] = f64::NAN;
         cols[4][8] = 1e-200;
         cols[5][8] = 1e-200;
+        far_rows(&mut cols, 9);
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         let which = crate::batch::Greek::ALL;
         let kernels: [(&str, GreeksKernel); 3] = [
@@ -427,6 +428,26 @@ mod tests {
                         greek.pick(&want)
                     );
                 }
+            }
+        }
+    }
+
+    /// Rows `at..at + 5` set to contracts beyond the plain formulas' double range: S/K
+    /// overflows (its double-double quotient is NaN), `r t = 1500` (the scale underflows
+    /// while the intrinsic value overflows), `q t = -900` (e^{-qt} overflows), a spot of 1e200
+    /// deep out of the money (the gaussian factor underflows, the price does not), and
+    /// `r t = 900` with a put in the money.
+    fn far_rows(cols: &mut [Vec<f64>; 7], at: usize) {
+        let rows: [[f64; 7]; 5] = [
+            [1e200, 1e-200, 0.0, 0.0, 0.2, 1.0, 1.0],
+            [100.0, 90.0, 50.0, 0.0, 0.2, 30.0, 1.0],
+            [100.0, 50.0, 0.0, -30.0, 0.3, 30.0, -1.0],
+            [1e200, 1.5e200, 0.0, 0.0, 0.01, 1.0, 1.0],
+            [100.0, 150.0, 30.0, 30.0, 0.4, 30.0, -1.0],
+        ];
+        for (i, row) in rows.iter().enumerate() {
+            for (col, &v) in cols.iter_mut().zip(row) {
+                col[at + i] = v;
             }
         }
     }
@@ -494,6 +515,7 @@ mod tests {
                 cols[0][48] = -f64::NAN; // a NaN with the sign bit set (0/0 on x86)
                 cols[1][49] = -f64::NAN;
                 cols[0][50] = f64::NEG_INFINITY;
+                far_rows(&mut cols, 51);
             }
             let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
             let mut scalar = vec![0.0; n];

@@ -984,16 +984,17 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     let guards = or(
         or(
             any_nan,
-            or(
-                lt(ratio.hi, splat(f64::MIN_POSITIVE)),
-                ge(ratio.hi, splat(f64::INFINITY)),
-            ),
+            // (not-inside rather than outside: S/K = inf makes the quotient's high part NaN)
+            not(and(
+                ge(ratio.hi, splat(f64::MIN_POSITIVE)),
+                lt(ratio.hi, splat(f64::INFINITY)),
+            )),
         ),
         or(
-            or(
-                lt(sk.hi, splat(f64::MIN_POSITIVE)),
-                ge(sk.hi, splat(f64::INFINITY)),
-            ),
+            not(and(
+                gt(sk.hi, splat(f64::MIN_POSITIVE)),
+                lt(sk.hi, splat(f64::INFINITY)),
+            )),
             or(
                 or(gt(abs(h.hi), big), gt(tau.hi, big)),
                 lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
@@ -1171,7 +1172,18 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
             ),
         ),
     ];
-    (values, lanes(g.guards))
+    // `bsm_greeks_exact`'s cases for `greeks_far`, beyond the price's: lanes for the scalar
+    // code
+    let [far_min, far_max] = crate::black::FAR_SCALE;
+    let in_range = |v: V| and(ge(v, splat(far_min)), le(v, splat(far_max)));
+    let factors_in_range = and(
+        and(in_range(dividend_discount), in_range(rate_discount)),
+        and(
+            and(in_range(mul(g.s, dividend_discount)), in_range(mul(g.k, rate_discount))),
+            in_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
+        ),
+    );
+    (values, lanes(or(g.guards, not(factors_in_range))))
 }
 
 
