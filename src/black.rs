@@ -298,14 +298,12 @@ pub fn bsm_price_exact(c: &Contract) -> f64 {
 #[cold]
 #[inline(never)]
 pub(crate) fn price_far(c: &Contract) -> f64 {
-    use crate::normal::erfcx_dd;
-    use crate::normalised::{DIRECT_CDF_THRESHOLD, FRAC_1_SQRT_2, SMALL_TAU};
+    use crate::normalised::DIRECT_CDF_THRESHOLD;
     let su = Setup::new(c);
     let (x, h) = su.signed(c.is_call);
     let tau = su.tau;
     let plain = || su.scale * normalised_value(x, h, tau, su.gaussian_factor());
-    let ln_scale = (ln_dd(Dd::from_f64(c.s)) + ln_dd(Dd::from_f64(c.k))).mul_f64(0.5)
-        + Dd::sum(c.r, c.q).mul_f64(-0.5 * c.t);
+    let ln_scale = ln_scale(c.s, c.k, c.r, c.q, c.t);
     if !ln_scale.hi.is_finite() {
         return plain();
     }
@@ -323,9 +321,36 @@ pub(crate) fn price_far(c: &Contract) -> f64 {
         }
     } else if h.hi.abs() > 1e100 {
         return 0.0;
-    } else if (h + tau).hi > DIRECT_CDF_THRESHOLD {
-        // b = e^{x/2} (Phi(h + tau) - e^{-x} Phi(h - tau)), and as (h - tau)^2 = (h + tau)^2 - 2x,
-        // e^{-x} Phi(h - tau) = erfcx(-(h - tau)/sqrt 2) e^{-(h + tau)^2/2} / 2
+    } else {
+        if (h + tau).hi <= DIRECT_CDF_THRESHOLD {
+            // here b / gaussian <= erfcx(-(h + tau)/sqrt 2) / 2 < 1: nothing representable is
+            // left below this
+            let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
+            if (ln_scale + exponent).hi < -760.0 {
+                return 0.0;
+            }
+        }
+        ln_otm_value(x, h, tau)
+    };
+    exp_of(ln_sum(&[ln_scale, ln_value]))
+}
+
+/// `ln(sqrt(S K) e^{-(r+q)t/2})` in double-double: the logarithm of `Moneyness::scale`.
+pub(crate) fn ln_scale(s: f64, k: f64, r: f64, q: f64, t: f64) -> Dd {
+    (ln_dd(Dd::from_f64(s)) + ln_dd(Dd::from_f64(k))).mul_f64(0.5) + Dd::sum(r, q).mul_f64(-0.5 * t)
+}
+
+/// `ln b(x, s)` for `x <= 0`, `h = x/s`, `tau = s/2`, without forming `b` (which may lie far
+/// below the double range): where `h + tau > 0.85`, `b = e^{x/2} (Phi(h + tau) - e^{-x}
+/// Phi(h - tau))` with `e^{-x} Phi(h - tau) = erfcx(-(h - tau)/sqrt 2) e^{-(h + tau)^2/2} / 2`
+/// (as `(h - tau)^2 = (h + tau)^2 - 2x`); elsewhere the gaussian exponent `-(h^2 + tau^2)/2`
+/// plus the logarithm of `b / gaussian`, which the moment series and the difference of
+/// `erfcx` give with a unit factor. -inf where `b` is 0.
+pub(crate) fn ln_otm_value(x: Dd, h: Dd, tau: Dd) -> Dd {
+    use crate::normal::erfcx_dd;
+    use crate::normalised::{DIRECT_CDF_THRESHOLD, FRAC_1_SQRT_2, SMALL_TAU};
+    let neg_inf = Dd::from_f64(f64::NEG_INFINITY);
+    if (h + tau).hi > DIRECT_CDF_THRESHOLD {
         let d1 = h + tau;
         let lower = if d1.hi > 40.0 {
             0.0 // e^{-d1^2/2} underflows (and d1^2 may overflow)
@@ -334,26 +359,28 @@ pub(crate) fn price_far(c: &Contract) -> f64 {
         };
         let inner = normal_cdf_dd(d1) - lower;
         if inner <= 0.0 {
-            return 0.0;
+            return neg_inf;
         }
-        x.mul_f64(0.5) + ln_dd(Dd::from_f64(inner))
+        return x.mul_f64(0.5) + ln_dd(Dd::from_f64(inner));
+    }
+    if h.hi.abs() > 1e100 {
+        return neg_inf;
+    }
+    let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
+    if h.hi.abs() > 1e10 {
+        // b / gaussian is about 1/|h|^3 here: immaterial beside an exponent below -5e19 (and
+        // the moment recurrence would overflow)
+        return exponent;
+    }
+    let f = if tau.hi < SMALL_TAU {
+        Formula::MomentSeries
     } else {
-        let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
-        // here b / gaussian <= erfcx(-(h + tau)/sqrt 2) / 2 < 1: nothing representable is left
-        if (ln_scale + exponent).hi < -760.0 {
-            return 0.0;
-        }
-        let f = if tau.hi < SMALL_TAU {
-            Formula::MomentSeries
-        } else {
-            Formula::ErfcxDifference
-        };
-        ln_sum(&[
-            exponent,
-            ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0))),
-        ])
+        Formula::ErfcxDifference
     };
-    exp_of(ln_sum(&[ln_scale, ln_value]))
+    ln_sum(&[
+        exponent,
+        ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0))),
+    ])
 }
 
 /// Contracts per block of `bsm_price_chunk`'s two passes (its stack buffers' length).
@@ -612,7 +639,7 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
     let (ln_cdf_d1, ln_cdf_d2) = (ln_normal_cdf(signed_d1), ln_normal_cdf(signed_d2));
     // ln(S e^{-qt} phi(d1)) = ln(scale) - (h^2 + tau^2)/2 - ln sqrt(2 pi)
-    let ln_scale = (ln_s + ln_k).mul_f64(0.5) + Dd::sum(c.r, c.q).mul_f64(-0.5 * c.t);
+    let ln_scale = ln_scale(c.s, c.k, c.r, c.q, c.t);
     let exponent = if su.h.hi.abs() > 1e100 || su.tau.hi > 1e100 {
         Dd::from_f64(f64::NEG_INFINITY)
     } else {
@@ -678,7 +705,7 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
 
 /// A sum of logarithms in double-double; a term of -inf (a factor of 0) gives -inf rather
 /// than the NaN double-double addition would make of it.
-fn ln_sum(terms: &[Dd]) -> Dd {
+pub(crate) fn ln_sum(terms: &[Dd]) -> Dd {
     if terms.iter().any(|l| l.hi == f64::NEG_INFINITY) {
         return Dd::from_f64(f64::NEG_INFINITY);
     }
@@ -686,7 +713,7 @@ fn ln_sum(terms: &[Dd]) -> Dd {
 }
 
 /// `e^l`, 0 for `l = -inf`.
-fn exp_of(l: Dd) -> f64 {
+pub(crate) fn exp_of(l: Dd) -> f64 {
     if l.hi == f64::NEG_INFINITY {
         0.0
     } else {

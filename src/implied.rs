@@ -115,6 +115,13 @@ pub(crate) fn prepare(
         -m.log_moneyness
     };
     let normalised = price / m.scale;
+    if x_signed.hi <= 0.0 && normalised < FAR_TARGET && price > 0.0 {
+        let ln_beta = ln_dd(Dd::from_f64(price)) - crate::black::ln_scale(s, k, r, q, t);
+        return Prepared::Done(match far_total_vol(ln_beta, x_signed) {
+            Some(total) => (total / m.sqrt_t).to_f64(),
+            None => f64::NAN,
+        });
+    }
     let (x_otm, mut beta) = if x_signed.hi > 0.0 {
         (-x_signed, normalised - two_sinh_half(x_signed))
     } else {
@@ -148,6 +155,55 @@ pub(crate) fn prepare(
 pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
     let c = |j: usize| columns[j][m];
     prepare(c(0), c(1), c(2), c(3), c(4), c(5), c(6) > 0.0)
+}
+
+/// Below this normalised out-of-the-money price (`2^-1000`) the quotient `price / scale` has
+/// lost bits to the subnormal range, and so would `b` near the root: `far_total_vol` solves
+/// `ln b(x, s) = ln price - ln scale` instead (a price of 3e-302 with a scale of 4e20 gave
+/// sigma 0.0099999 for 0.01, and 2e-306 gave 0).
+pub(crate) const FAR_TARGET: f64 = f64::from_bits((1023 - 1000) << 52);
+
+/// The total volatility with `ln b(x, s) = ln_beta` for `x <= 0` and a `beta` below
+/// `FAR_TARGET` (so below the inflection point): the lower branch's objective `ln(b/beta)`
+/// formed as a difference of logarithms (`black::ln_otm_value`), iterated as `iterate` does.
+#[cold]
+#[inline(never)]
+fn far_total_vol(ln_beta: Dd, x: Dd) -> Option<Dd> {
+    use crate::black::{exp_of, ln_otm_value, ln_sum};
+    if ln_beta.hi.is_nan() || ln_beta.hi == f64::NEG_INFINITY {
+        return None;
+    }
+    if x.hi == 0.0 {
+        // at the money b(0, s) = 2 Phi(s/2) - 1 = s / sqrt(2 pi) (1 - s^2/24 + ...), and the
+        // correction is below 2^-2000 here
+        const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
+        return Some(Dd::from_f64(exp_of(ln_beta + LN_SQRT_2PI)));
+    }
+    let ax = -x.hi;
+    let s_c = (2.0 * ax).sqrt();
+    let mut start = lower_start_ln(ln_beta.hi, x.hi, s_c);
+    if !(start > 0.0 && start.is_finite()) {
+        start = s_c;
+    }
+    let objective = |s: f64| {
+        let sd = Dd::from_f64(s);
+        let h = x / sd;
+        let tau = Dd::from_f64(0.5 * s);
+        let ln_b = ln_otm_value(x, h, tau);
+        if ln_b.hi == f64::NEG_INFINITY {
+            // b underflows even in logarithms: s is far too small
+            return derivatives(f64::NEG_INFINITY, f64::INFINITY, x.hi, s);
+        }
+        let exponent = if h.hi.abs() > 1e100 {
+            Dd::from_f64(f64::NEG_INFINITY)
+        } else {
+            (h.sqr() + tau.sqr()).mul_f64(-0.5)
+        };
+        // L' = b'/b with b' = gaussian / sqrt(2 pi)
+        let p1 = FRAC_1_SQRT_2PI * exp_of(ln_sum(&[exponent, -ln_b]));
+        derivatives((ln_b - ln_beta).to_f64(), p1, x.hi, s)
+    };
+    Some(householder_iteration(objective, true, start).0)
 }
 
 /// Black-76 implied volatility: the BSM one with spot `f` and dividend yield `r`.
@@ -236,9 +292,15 @@ pub(crate) fn householder3(o: &Objective) -> f64 {
 /// by Newton's method.
 #[inline(always)]
 fn lower_start(beta: f64, x: f64, s_c: f64) -> f64 {
+    lower_start_ln(ln_any(beta), x, s_c)
+}
+
+/// `lower_start` from `ln beta`.
+#[inline(always)]
+fn lower_start_ln(ln_beta: f64, x: f64, s_c: f64) -> f64 {
     let x2 = x * x;
     // -x^2 u / 2 - 1.5 ln u - 1/(8u) = ln beta + ln(x^2 sqrt(2 pi)) =: a
-    let a = ln_any(beta) + ln_any(x2 * std::f64::consts::TAU.sqrt());
+    let a = ln_beta + ln_any(x2 * std::f64::consts::TAU.sqrt());
     let mut u = (-2.0 * a / x2).max(1.0 / (s_c * s_c));
     for _ in 0..START_NEWTON_STEPS {
         let f = -0.5 * x2 * u - 1.5 * ln_any(u) - 0.125 / u - a;
@@ -392,16 +454,32 @@ fn iterate(branch: Branch, x: Dd, target: f64, s: f64) -> Dd {
 /// `iterate`, and the number of exact objectives it took.
 #[inline(always)]
 fn iterate_counting(branch: Branch, x: Dd, target: f64, s: f64) -> (Dd, usize) {
-    let mut s = pre_steps(branch, x.hi, target, s);
+    let s = pre_steps(branch, x.hi, target, s);
+    householder_iteration(
+        |s| objective(branch, x, s, target),
+        branch == Branch::Value,
+        s,
+    )
+}
+
+/// Householder(3) steps from `s` on the objective `objective(s)` (which rises with `s` where
+/// `rising`), the bracket `(0, inf)` narrowed by its signs; the solution and the number of
+/// objectives evaluated.
+#[inline(always)]
+fn householder_iteration(
+    objective: impl Fn(f64) -> Objective,
+    rising: bool,
+    mut s: f64,
+) -> (Dd, usize) {
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let mut previous = f64::INFINITY;
     for evaluated in 1..=MAX_STEPS {
-        let o = objective(branch, x, s, target);
+        let o = objective(s);
         if o.value == 0.0 {
             return (Dd::from_f64(s), evaluated);
         }
         // b rises with s, its complement falls
-        let s_too_large = (o.value > 0.0) == (branch == Branch::Value);
+        let s_too_large = (o.value > 0.0) == rising;
         if s_too_large {
             hi = hi.min(s);
         } else {

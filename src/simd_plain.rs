@@ -1265,6 +1265,8 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     let x_signed = select_dd(is_call, x, dd_neg(x));
     let normalised = div(price, scale);
     let itm = gt(x_signed.hi, splat(0.0));
+    // out of the money below `implied::FAR_TARGET`: the scalar code's far inversion
+    ok = and(ok, or(itm, ge(normalised, splat(crate::implied::FAR_TARGET))));
     let x_otm = select_dd(itm, dd_neg(x_signed), x_signed);
     let beta = select(itm, sub(normalised, two_sinh_half(x_signed)), normalised);
     ok = and(ok, gt(beta, mul(splat(f64::EPSILON), normalised)));

@@ -134,3 +134,47 @@ def test_random_round_trips(sigma: float, t: float, moneyness: float, r: float, 
     # the price's own rounding, plus what the last bits of sigma move it by (sigma vega eps
     # per ulp of sigma: far out of the money that is hundreds of ulps of the price)
     assert abs(back - p) <= 64 * EPS * (p + sigma * vega)
+
+
+TINY_NORMALISED = [
+    # price / (sqrt(S K) e^{-(r+q)t/2}) below 2^-1000, the price itself normal: the
+    # normalised value loses bits in the subnormal range (sigma 0.0099999 and 0 came back
+    # for 0.01 before); the inversion then runs on logarithms
+    (12325020.750413068, 1e8, -1.0, -1.0, 0.01, 30.0, True),
+    (12157403.667967271, 1e8, -1.0, -1.0, 0.01, 30.0, True),
+    (1e8, 1.45827e8, 0.0, 0.0, 0.01, 1.0, True),
+    (1e8, 1.4e8, 0.0, 0.0, 0.0102, 1.0, True),
+    (1.45e8, 1e8, 0.0, 0.0, 0.0101, 1.0, False),
+    (5e7, 1e8, 0.5, 0.2, 0.025, 10.0, True),
+    (1e200, 1.5e200, 0.02, 0.0, 0.0095, 1.0, True),
+    (1e250, 0.7e250, 0.01, 0.0, 0.012, 1.0, False),
+]
+
+
+@pytest.mark.parametrize("contract", TINY_NORMALISED)
+def test_implied_vol_of_prices_whose_normalised_value_is_subnormal(contract: tuple[float, ...]) -> None:
+    """The 60-digit price rounded to a double inverts to sigma within 16 units of that
+    rounding, per point, in a 16-element array (the vector kernels' lanes) and as Black-76
+    on the forward."""
+    import mpmath as mp
+
+    s, k, r, q, sigma, t, call = contract
+    kind = "call" if call else "put"
+    with mp.workdps(60):
+        s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
+        total = v_ * mp.sqrt(t_)
+        d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
+        d2 = d1 - total
+        spot, strike = s_ * mp.exp(-q_ * t_), k_ * mp.exp(-r_ * t_)
+        exact = spot * mp.ncdf(d1) - strike * mp.ncdf(d2) if call else strike * mp.ncdf(-d2) - spot * mp.ncdf(-d1)
+        vega = float(spot * mp.npdf(d1) * mp.sqrt(t_))
+        forward = float(s_ * mp.exp((r_ - q_) * t_))
+    price = float(exact)
+    assert np.finfo(float).tiny < price < 1e300 and vega > 0.0
+    allowed = 16.0 * EPS * (sigma + price / vega)
+    found = pr.implied_vol(price, s, k, r, t, q=q, kind=kind)
+    assert abs(found - sigma) <= allowed, (found, sigma)
+    array = pr.implied_vol(np.full(16, price), s, k, r, t, q=q, kind=kind)
+    assert np.all(array == found)
+    if q == r:
+        assert pr.black76_implied_vol(price, forward, k, r, t, kind=kind) == pytest.approx(sigma, rel=1e-12)
