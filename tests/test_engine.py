@@ -10,6 +10,7 @@ import pytest
 from scipy.special import ndtr
 
 import pricer_rs as pr
+from mp_reference import mp_greeks, mp_price
 
 GREEKS = ("delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm")
 
@@ -205,22 +206,6 @@ def test_threads_setting() -> None:
         pr.set_num_threads(before)
 
 
-def mp_price(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> object:
-    """The textbook formula in 60-digit arithmetic (mpmath): the reference for inputs
-    beyond the reference table's."""
-    import mpmath as mp
-
-    with mp.workdps(60):
-        s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
-        total = v_ * mp.sqrt(t_)
-        d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
-        d2 = d1 - total
-        spot, strike = s_ * mp.exp(-q_ * t_), k_ * mp.exp(-r_ * t_)
-        if call:
-            return spot * mp.ncdf(d1) - strike * mp.ncdf(d2)
-        return strike * mp.ncdf(-d2) - spot * mp.ncdf(-d1)
-
-
 def mp_kappa(args: tuple[float, ...], call: bool) -> float:
     """sum over the six inputs of |x dP/dx| / P, by central differences in 60 digits."""
     import mpmath as mp
@@ -289,33 +274,6 @@ def test_extreme_scales_priced_to_the_condition_number() -> None:
     assert checked >= 20  # normal prices among them, not only 0 and inf
 
 
-def mp_greeks(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> dict[str, object]:
-    """The closed forms of the nine greeks in 60-digit arithmetic (charm = -d delta / dt)."""
-    import mpmath as mp
-
-    with mp.workdps(60):
-        s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
-        th = 1 if call else -1
-        total = v_ * mp.sqrt(t_)
-        d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
-        d2 = d1 - total
-        dq, dr, pdf = mp.exp(-q_ * t_), mp.exp(-r_ * t_), mp.npdf(d1)
-        cdf1, cdf2 = mp.ncdf(th * d1), mp.ncdf(th * d2)
-        vega = s_ * dq * pdf * mp.sqrt(t_)
-        return dict(
-            delta=th * dq * cdf1,
-            gamma=dq * pdf / (s_ * total),
-            vega=vega,
-            theta=-s_ * dq * pdf * v_ / (2 * mp.sqrt(t_)) + th * (q_ * s_ * dq * cdf1 - r_ * k_ * dr * cdf2),
-            rho=th * k_ * t_ * dr * cdf2,
-            epsilon=-th * s_ * t_ * dq * cdf1,
-            vanna=-dq * pdf * d2 / v_,
-            volga=vega * d1 * d2 / v_,
-            charm=th * q_ * dq * cdf1
-            - dq * pdf * ((r_ - q_) * t_ - mp.log(s_ / k_) + total**2 / 2) / (2 * t_ * total),
-        )
-
-
 GREEKS_BEYOND = EXTREME_SCALES + [
     # products of plain factors that under- or overflow while the greek does not (found by
     # an audit): gamma of a 1e-150 spot was 0, rho 0 and theta 24x off with r = q = -1,
@@ -344,7 +302,7 @@ def test_greeks_beyond_the_double_range_of_their_factors() -> None:
         for field in GREEKS:
             ours = getattr(one, field)
             assert np.array_equal(getattr(array, field), np.full(16, ours), equal_nan=True), field
-            exact = float(want[field])  # type: ignore[arg-type]
+            exact = float(want[field])
             where = (s, k, r, q, sigma, t, call, field, ours, exact)
             if exact == 0.0 or np.isinf(exact) or abs(exact) < 1e-290:
                 assert ours == exact or abs(ours) < 1e-290, where

@@ -1,0 +1,48 @@
+"""The textbook formulas in 60-digit arithmetic (mpmath): the reference for contracts beyond
+the reference table's, shared by the test modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def mp_price(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> Any:
+    """The discounted price of a call or put."""
+    import mpmath as mp
+
+    with mp.workdps(60):
+        s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
+        total = v_ * mp.sqrt(t_)
+        d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
+        d2 = d1 - total
+        spot, strike = s_ * mp.exp(-q_ * t_), k_ * mp.exp(-r_ * t_)
+        if call:
+            return spot * mp.ncdf(d1) - strike * mp.ncdf(d2)
+        return strike * mp.ncdf(-d2) - spot * mp.ncdf(-d1)
+
+
+def mp_greeks(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> dict[str, Any]:
+    """The closed forms of the nine greeks (charm = -d delta / dt)."""
+    import mpmath as mp
+
+    with mp.workdps(60):
+        s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
+        th = 1 if call else -1
+        total = v_ * mp.sqrt(t_)
+        d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
+        d2 = d1 - total
+        dq, dr, pdf = mp.exp(-q_ * t_), mp.exp(-r_ * t_), mp.npdf(d1)
+        cdf1, cdf2 = mp.ncdf(th * d1), mp.ncdf(th * d2)
+        vega = s_ * dq * pdf * mp.sqrt(t_)
+        return dict(
+            delta=th * dq * cdf1,
+            gamma=dq * pdf / (s_ * total),
+            vega=vega,
+            theta=-s_ * dq * pdf * v_ / (2 * mp.sqrt(t_)) + th * (q_ * s_ * dq * cdf1 - r_ * k_ * dr * cdf2),
+            rho=th * k_ * t_ * dr * cdf2,
+            epsilon=-th * s_ * t_ * dq * cdf1,
+            vanna=-dq * pdf * d2 / v_,
+            volga=vega * d1 * d2 / v_,
+            charm=th * q_ * dq * cdf1
+            - dq * pdf * ((r_ - q_) * t_ - mp.log(s_ / k_) + total**2 / 2) / (2 * t_ * total),
+        )
