@@ -77,11 +77,16 @@ impl Pool {
     }
 }
 
+/// The most threads a pool may have: each one is an OS thread with its own stack, and a
+/// pool of 2^34 aborted the process on its allocation while 50,000 took minutes to start
+/// and to stop. (pricer_rs/__init__.py warns about a larger PRICER_RS_NUM_THREADS.)
+pub const MAX_THREADS: usize = 1024;
+
 fn default_threads() -> usize {
     std::env::var("PRICER_RS_NUM_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0)
+        .filter(|&n| n > 0 && n <= MAX_THREADS)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
@@ -155,6 +160,11 @@ pub fn set_num_threads(n: usize) -> Result<()> {
         return Err(PricingError::InvalidArgument(
             "set_num_threads: n must be >= 1".to_string(),
         ));
+    }
+    if n > MAX_THREADS {
+        return Err(PricingError::InvalidArgument(format!(
+            "set_num_threads: n must be at most {MAX_THREADS}, got {n}"
+        )));
     }
     let p = build(n)?;
     let mut guard = POOL

@@ -140,6 +140,14 @@ def test_validation() -> None:
         surf.vol_error(np.ones(3))
     with pytest.raises(ValueError, match="not in"):
         surf.describe(quantiles=(0.5, 1.5))
+    # kind is checked with the first-order errors too (which do not need it)
+    for exact in (False, True):
+        with pytest.raises(ValueError, match="kind"):
+            surf.vol_error(0.001, kind="x", exact=exact)
+        with pytest.raises(ValueError, match="kind"):
+            surf.describe_error(0.001, kind=np.array(["call"] * 3), exact=exact)
+        with pytest.raises(TypeError, match="kind"):
+            surf.vol_error(0.001, kind=5, exact=exact)
 
 
 def test_to_dict_and_pandas() -> None:

@@ -150,6 +150,9 @@ def test_a_forked_child_gets_a_pool_of_its_own() -> None:
 
 @pytest.mark.parametrize(("value", "threads", "warns"), [
     ("3", 3, False), (" 1 ", 1, False), ("abc", None, True), ("0", None, True), ("-2", None, True),
+    # beyond 1,024 threads: ignored (18446744073709551615 raised a PanicException from the
+    # pool's allocation on the first call)
+    ("1025", None, True), ("18446744073709551615", None, True),
 ])
 def test_thread_count_from_the_environment(value: str, threads: int | None, warns: bool) -> None:
     code = (
@@ -159,6 +162,7 @@ def test_thread_count_from_the_environment(value: str, threads: int | None, warn
         "    import pricer_rs as pr\n"
         "print(pr.get_num_threads(), os.cpu_count(), len(caught))\n"
         "print(caught[0].message if caught else '')\n"
+        "assert pr.price(100.0, 100.0, 0.02, 0.2, [0.5] * 5000).shape == (5000,)\n"
     )
     env = {**os.environ, "PRICER_RS_NUM_THREADS": value}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
@@ -169,5 +173,6 @@ def test_thread_count_from_the_environment(value: str, threads: int | None, warn
     else:  # ignored: one thread per available core
         assert 1 <= got <= cores
     assert (warnings_seen == 1) == warns, out.stdout
+    assert "Panic" not in out.stderr
     if warns:
         assert "PRICER_RS_NUM_THREADS" in message and repr(value) in message

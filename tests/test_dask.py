@@ -89,3 +89,39 @@ def test_objects_pickle_for_workers() -> None:
     np.testing.assert_array_equal(back.charm, g.charm)
     surf = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [0.5, 1.0], [[0.2, 0.21], [0.22, 0.23]])
     assert pickle.loads(pickle.dumps(surf)) == surf
+
+
+def test_unknown_chunk_sizes_stay_lazy_and_which_is_checked_eagerly() -> None:
+    """Columns of a dask DataFrame and boolean-masked arrays have unknown chunk sizes: they
+    are priced block by block without computing anything first (a masked array crashed
+    with an unrelated TypeError, and DataFrame columns were computed at graph build).
+    `which` is checked as the eager function checks it, at graph build."""
+    import dask.dataframe as dd
+    import pandas as pd
+    from dask.callbacks import Callback
+
+    class Count(Callback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.runs = 0
+
+        def _start(self, dsk: object) -> None:
+            self.runs += 1
+
+    m = da.from_array(np.arange(1.0, 11.0) * 10, chunks=3)
+    masked = m[m > 30]
+    frame = pd.DataFrame({"s": np.linspace(50, 150, 1000), "sigma": 0.25})
+    ddf = dd.from_pandas(frame, npartitions=4)
+    with dask.config.set(scheduler="threads"), Count() as count:
+        lazy_masked = prd.price(masked, 100.0, 0.02, 0.2, 0.5)
+        lazy_frame = prd.greeks(ddf["s"], 100.0, 0.01, ddf["sigma"], 0.5, which=("delta", "vega"))
+        assert count.runs == 0
+        np.testing.assert_array_equal(
+            lazy_masked.compute(), pr.price(np.arange(40.0, 101.0, 10.0), 100.0, 0.02, 0.2, 0.5))
+        eager = pr.greeks(frame["s"].to_numpy(), 100.0, 0.01, 0.25, 0.5, which=("delta", "vega"))
+        np.testing.assert_array_equal(lazy_frame.delta.compute(), eager.delta)  # type: ignore[union-attr]
+    x = da.from_array(np.linspace(80, 120, 10), chunks=5)
+    with pytest.raises(ValueError, match="unknown greek 'foo'"):
+        prd.greeks(x, 100.0, 0.02, 0.2, 0.5, which=("delta", "foo"))
+    with pytest.raises(ValueError, match="which names no greek"):
+        prd.greeks(x, 100.0, 0.02, 0.2, 0.5, which=())

@@ -202,6 +202,11 @@ def test_threads_setting() -> None:
         np.testing.assert_array_equal(pr.price(x["s"], x["k"], x["r"], x["sigma"], x["t"]), one)
         with pytest.raises(ValueError, match="n must be >= 1"):
             pr.set_num_threads(0)
+        # a pool of 2**34 threads aborted the process; 50,000 took minutes
+        for too_many in (1025, 50_000, 2**34):
+            with pytest.raises(ValueError, match="n must be at most 1024"):
+                pr.set_num_threads(too_many)
+        assert pr.get_num_threads() == 2
     finally:
         pr.set_num_threads(before)
 
@@ -310,3 +315,14 @@ def test_greeks_beyond_the_double_range_of_their_factors() -> None:
             assert abs(ours - exact) <= 1e-13 * abs(exact), where
             checked += 1
     assert checked >= 120  # normal values among them, not only 0 and inf
+
+
+def test_equal_pricers_hash_equal() -> None:
+    """-0.0 == 0.0, so pricers built with either are equal and must hash alike (they did
+    not: a set kept both)."""
+    for a, b in [
+        (pr.BlackScholesPricer(0.0, 0.2), pr.BlackScholesPricer(-0.0, 0.2)),
+        (pr.BlackScholesPricer(0.01, 0.2, q=0.0), pr.BlackScholesPricer(0.01, 0.2, q=-0.0)),
+    ]:
+        assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert pr.BlackScholesPricer(0.01, 0.2) != pr.BlackScholesPricer(0.01, 0.21)

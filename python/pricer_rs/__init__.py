@@ -63,18 +63,18 @@ def _check_thread_setting() -> None:
     """Warn when PRICER_RS_NUM_THREADS is set to something the core ignores.
 
     The core reads it when the pool starts and falls back to the number of cores unless it
-    is a positive integer (digits, an optional '+', surrounding spaces); a typo should not
-    pass unnoticed.
+    is an integer from 1 to 1024 (digits, an optional '+', surrounding spaces); a typo should
+    not pass unnoticed.
     """
     raw = _os.environ.get("PRICER_RS_NUM_THREADS")
     if raw is None:
         return
     # Rust's trim: ASCII whitespace (Python's strip() would also drop \x1c-\x1f)
     match = _re.fullmatch(r"\s*\+?([0-9]+)\s*", raw, flags=_re.ASCII)
-    if match and 0 < int(match.group(1)) < 2**64:
+    if match and 0 < int(match.group(1)) <= 1024:
         return
     _warnings.warn(
-        f"PRICER_RS_NUM_THREADS={raw!r} is not a positive integer and is ignored: "
+        f"PRICER_RS_NUM_THREADS={raw!r} is not an integer from 1 to 1024 and is ignored: "
         "pricer_rs uses one thread per available core (set_num_threads(n) to choose)",
         RuntimeWarning,
         stacklevel=3,

@@ -19,6 +19,7 @@ persisted array.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dask
@@ -34,15 +35,33 @@ _GREEK_FIELDS = ("price", "delta", "gamma", "vega", "theta", "rho", "epsilon", "
 
 def _as_dask(value: Any) -> Any:
     if hasattr(value, "to_dask_array"):  # a dask DataFrame column (dask Series)
-        return value.to_dask_array(lengths=True)
+        # partition lengths unknown (counting them would compute the frame now)
+        return value.to_dask_array()
     if isinstance(value, str) or isinstance(value, bool):
         return value
     return da.asarray(value)
 
 
+def _unknown(a: Any) -> bool:
+    return any(math.isnan(n) for n in a.shape)
+
+
 def _aligned(*values: Any) -> list[Any]:
     arrays = [_as_dask(v) for v in values]
     dense = [a for a in arrays if isinstance(a, da.Array)]
+    if any(_unknown(a) for a in dense):
+        # chunk sizes unknown (columns of a dask DataFrame, a boolean-masked array): blocks
+        # pair one to one when every array is cut into the same blocks, and stay lazy;
+        # otherwise the sizes are computed (now) so that the arrays can be aligned
+        blocked = [a for a in dense if a.ndim > 0]
+        if all(a.ndim == blocked[0].ndim and a.numblocks == blocked[0].numblocks for a in blocked):
+            # scalars go to every block as they are
+            return [a if isinstance(a, da.Array) and a.ndim > 0 else
+                    (v if not isinstance(v, da.Array) and np.ndim(v) == 0 else a)
+                    for a, v in zip(arrays, values)]
+        arrays = [a.compute_chunk_sizes() if isinstance(a, da.Array) and _unknown(a) else a
+                  for a in arrays]
+        dense = [a for a in arrays if isinstance(a, da.Array)]
     shape = np.broadcast_shapes(*(a.shape for a in dense))
     broadcast = [da.broadcast_to(a, shape) if isinstance(a, da.Array) else a for a in arrays]
     dense = [a for a in broadcast if isinstance(a, da.Array)]
@@ -100,7 +119,10 @@ def greeks(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: An
            which: Any = None, progress: bool = False) -> _pr.Greeks:
     """Lazy `pricer_rs.greeks`: a `Greeks` whose fields are dask arrays, all computed by one
     pass over the blocks."""
-    fields = tuple(_GREEK_FIELDS if which is None else ((which,) if isinstance(which, str) else which))
+    # `which` checked as the eager function checks it (unknown names, none at all), on one
+    # contract: the fields it fills are the ones the blocks compute
+    probe = _pr.greeks(100.0, 100.0, 0.0, 0.2, 1.0, which=which)
+    fields = tuple(f for f in _GREEK_FIELDS if getattr(probe, f) is not None)
     args = _aligned(s, k, r, sigma, t, q, kind)
     stacked = da.map_blocks(_greeks_block, *args, fields, dtype=np.float64, new_axis=0,
                             chunks=((len(fields),), *next(a for a in args if isinstance(a, da.Array)).chunks))

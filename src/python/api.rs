@@ -937,7 +937,8 @@ fn black76_implied_vol<'py>(
     )
 }
 
-/// Use at most n threads for large array calls (also settable with PRICER_RS_NUM_THREADS).
+/// Use at most n threads for large array calls (1 <= n <= 1024; also settable with
+/// PRICER_RS_NUM_THREADS).
 #[pyfunction]
 #[pyo3(text_signature = "(n)")]
 fn set_num_threads(n: i64) -> PyResult<()> {

@@ -456,7 +456,9 @@ impl BlackScholesPricer {
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (self.r.to_bits(), self.sigma.to_bits(), self.q.to_bits()).hash(&mut h);
+        // the bits of values equal under ==: -0.0 hashes as 0.0 (adding 0.0 maps it there)
+        let bits = |v: f64| (v + 0.0).to_bits();
+        (bits(self.r), bits(self.sigma), bits(self.q)).hash(&mut h);
         h.finish()
     }
 }

@@ -139,9 +139,8 @@ impl ImpliedVolSurface {
         exact: bool,
     ) -> PyResult<Array2<f64>> {
         let errors = self.resolve_error(price_error)?;
-        if !exact {
-            return Ok(py.detach(|| self.inner.vol_error_first_order(errors.view())));
-        }
+        // checked whether or not the answer needs it (the first order is the same for
+        // calls and puts): kind='x' was accepted with exact=False
         let kind = kind_operand(kind.get())?;
         let shape = [self.inner.tenors().len(), self.inner.strikes().len()];
         let kv = kind.view();
@@ -155,6 +154,9 @@ impl ImpliedVolSurface {
             .mapv(|v| v > 0.0)
             .into_dimensionality::<ndarray::Ix2>()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if !exact {
+            return Ok(py.detach(|| self.inner.vol_error_first_order(errors.view())));
+        }
         Ok(py.detach(|| self.inner.vol_error_exact(errors.view(), calls.view())))
     }
 
