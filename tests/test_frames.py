@@ -115,3 +115,23 @@ def test_the_pricer_answers_frames_with_numpy() -> None:
     assert type(vols) is np.ndarray
     np.testing.assert_allclose(vols, 0.3, rtol=1e-13)
     assert isinstance(pr.implied_vol(pd.Series(prices, index=s.index), s, 100.0, 0.02, 0.5), pd.Series)
+
+
+def test_frames_found_by_an_audit() -> None:
+    # a DataFrame with nullable columns raised TypeError (object array); as a Series, pd.NA
+    # is NaN, and so it is in a DataFrame now
+    nullable = pd.DataFrame({"x": [90.0, None], "y": pd.array([1.0, 2.0], dtype="Float64")}, dtype="Float64")
+    out = pr.price(nullable, 100.0, 0.02, 0.2, 0.5)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["x", "y"]
+    plain = np.array([[90.0, 1.0], [np.nan, 2.0]])
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(plain, 100.0, 0.02, 0.2, 0.5))
+    # greeks of a DataFrame dropped its labels: a Greeks of DataFrames
+    frame = pd.DataFrame({"x": [90.0, 110.0]}, index=["a", "b"])
+    g = pr.greeks(frame, 100.0, 0.02, 0.2, 0.5)
+    assert isinstance(g.delta, pd.DataFrame) and list(g.delta.index) == ["a", "b"]
+    np.testing.assert_array_equal(g.vega.to_numpy(), pr.greeks(frame.to_numpy(), 100.0, 0.02, 0.2, 0.5).vega)
+    # polars: the answer's type did not depend on which Series came first
+    one, three = pl.Series([100.0]), pl.Series([90.0, 100.0, 110.0])
+    for args in ((one, three), (three, one)):
+        assert isinstance(pr.price(*args, 0.02, 0.2, 0.5), pl.Series)
+        assert isinstance(pr.greeks(*args, 0.02, 0.2, 0.5), pl.DataFrame)

@@ -5,8 +5,9 @@ when all arguments are scalars. Units: prices in currency, rates and yields cont
 compounded per year, volatility per sqrt(year), time in years. Greeks are exact partial
 derivatives per unit of each input (theta = -dV/dt per year). pandas and polars Series are
 accepted wherever arrays are; the module-level vectorised functions (price, the greeks,
-implied_vol, black76_*) give them back as Series (DataFrames for greeks, and for a pandas
-DataFrame input of the result's shape), the classes' methods as numpy arrays.
+implied_vol, black76_*) give them back as Series (greeks: a DataFrame of the fields), and
+a pandas DataFrame input of the result's shape as a DataFrame with its labels (greeks: a
+Greeks of such DataFrames); the classes' methods answer with numpy arrays.
 """
 
 import os as _os

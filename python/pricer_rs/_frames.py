@@ -45,16 +45,25 @@ def _as_numpy(value: object) -> object:
     array = value.to_numpy()  # type: ignore[attr-defined]
     if array.dtype.kind in "iub" and flavour == "polars" and getattr(value, "null_count", lambda: 0)():
         array = value.cast(float).to_numpy()  # type: ignore[attr-defined]  # nulls -> NaN
+    if array.dtype == object and flavour == "pandas" and getattr(value, "ndim", 1) == 2:
+        # a DataFrame with nullable numeric columns (Float64, Int64 with pd.NA) comes out
+        # as objects, where each Series alone gives floats: pd.NA -> NaN, as for a Series
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype  # type: ignore[import-untyped,unused-ignore]
+
+        dtypes = list(value.dtypes)  # type: ignore[attr-defined]
+        if dtypes and all(is_numeric_dtype(d) and not is_bool_dtype(d) for d in dtypes):
+            array = value.to_numpy(dtype=np.float64, na_value=np.nan)  # type: ignore[attr-defined]
     return array
 
 
 def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any:
     """The result in the inputs' library where its shape is theirs; numpy's otherwise.
 
-    A 1-D result as long as the inputs becomes a Series (greeks: a DataFrame) on their index;
-    a pandas DataFrame input of the result's 2-D shape gives a DataFrame with its index and
-    columns. Any other shape (a frame broadcast against a 2-D numpy array, say) is numpy's
-    result, as numpy broadcasting made it.
+    A 1-D result as long as the inputs becomes a Series (greeks: a DataFrame) on their index
+    (polars: as long as the longest input Series, which broadcasting may have stretched from
+    length 1); a pandas DataFrame input of the result's 2-D shape gives a DataFrame with its
+    index and columns (greeks: a Greeks of such DataFrames). Any other shape (a frame
+    broadcast against a 2-D numpy array, say) is numpy's result, as numpy broadcasting made it.
     """
     from ._native import Greeks
 
@@ -74,12 +83,15 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
                 return pd.DataFrame(fields, index=index)
             return pd.Series(array, index=index, name=name)
         tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
-        if tables and not isinstance(result, Greeks) and shape == tables[0].shape:
-            return pd.DataFrame(array, index=tables[0].index, columns=tables[0].columns)
+        if tables and shape == tables[0].shape:
+            labels = {"index": tables[0].index, "columns": tables[0].columns}
+            if isinstance(result, Greeks):
+                return Greeks(**{k: pd.DataFrame(v, **labels) for k, v in fields.items()})
+            return pd.DataFrame(array, **labels)
         return result
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
-    if series_like and shape == (len(series_like[0]),):
+    if series_like and shape == (max(len(f) for f in series_like),):
         if isinstance(result, Greeks):
             return pl.DataFrame(fields)
         return pl.Series(name, array)
