@@ -264,3 +264,28 @@ def test_out_sharing_memory_with_an_input_reads_the_input_first() -> None:
     assert pr.price(empty, K, R, SIG, T, out=empty) is empty
     separate = np.empty(10)
     assert pr.price(s, K, R, SIG, T, out=separate) is separate
+
+
+def test_scalar_arguments_of_the_classes_name_themselves() -> None:
+    """A wrong type for a class's scalar argument is a TypeError naming it (PyO3's own
+    message named neither the argument nor the type; quantiles='abc' gave an internal
+    'Can't extract str to Vec')."""
+    surf = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]])
+    cases = [
+        (lambda: pr.BlackScholesPricer(0.05, "0.2"), "sigma must be a real number, got str"),
+        (lambda: pr.BlackScholesPricer(None, 0.2), "r must be a real number, got NoneType"),
+        (lambda: pr.BlackScholesPricer(0.05, 0.2, q="x"), "q must be a real number, got str"),
+        (lambda: pr.BlackScholesPricer([0.05], 0.2), "r must be a real number, got list"),
+        (lambda: pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]], q="x"), "q must be a real number"),
+        (lambda: pr.ImpliedVolSurface.from_prices(100.0, [90.0], [1.0], [[12.0]], r="x"), "r must be a real number"),
+        (lambda: surf.with_spot("4"), "spot must be a real number, got str"),
+        (lambda: surf.describe(quantiles="abc"), "quantiles must be a sequence of real numbers, got str"),
+        (lambda: surf.describe_error(0.01, quantiles=5), "quantiles must be a sequence of real numbers, got int"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=message):
+            call()
+    # numpy scalars are real numbers
+    assert pr.BlackScholesPricer(np.float32(0.5), np.float64(0.2)).r == 0.5
+    assert surf.with_spot(np.float32(101.0)).spot == 101.0
+    assert list(surf.describe(quantiles=np.array([0.5])).quantile_levels) == [0.5]

@@ -206,3 +206,11 @@ def test_plot_returns_a_figure(surface: pr.ImpliedVolSurface, tmp_path: object) 
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3  # smiles, heatmap, colour bar
     assert len(fig.axes[0].lines) == 6
+
+
+def test_repr_of_a_surface_without_valid_nodes() -> None:
+    # every price above the bound: every node missing (the repr showed 'vols inf..-inf')
+    surf = pr.ImpliedVolSurface.from_prices(100.0, [90.0, 110.0], [1.0], [[500.0, 500.0]])
+    assert "vols all missing" in repr(surf) and "inf" not in repr(surf)
+    partly = pr.ImpliedVolSurface.from_prices(100.0, [90.0, 110.0], [1.0], [[500.0, 5.0]])
+    assert "(1 missing)" in repr(partly)

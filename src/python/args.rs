@@ -260,3 +260,15 @@ pub fn which_greeks(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crate::batch
     }
     Ok(out)
 }
+
+/// A real scalar argument (a Python or numpy number): `TypeError` naming `name` and the type
+/// it got otherwise (PyO3's own message names neither in a constructor).
+pub fn real_scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
+    obj.extract::<f64>().map_err(|_| {
+        let got = obj
+            .get_type()
+            .name()
+            .map_or_else(|_| "an object".to_string(), |n| n.to_string());
+        pyo3::exceptions::PyTypeError::new_err(format!("{name} must be a real number, got {got}"))
+    })
+}

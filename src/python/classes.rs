@@ -252,8 +252,15 @@ impl BlackScholesPricer {
 #[pymethods]
 impl BlackScholesPricer {
     #[new]
-    #[pyo3(signature = (r, sigma, q = 0.0))]
-    fn new(r: f64, sigma: f64, q: f64) -> PyResult<Self> {
+    #[pyo3(signature = (r, sigma, q = None), text_signature = "(r, sigma, q=0.0)")]
+    fn new(
+        r: &Bound<'_, PyAny>,
+        sigma: &Bound<'_, PyAny>,
+        q: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        use super::args::real_scalar;
+        let (r, sigma) = (real_scalar(r, "r")?, real_scalar(sigma, "sigma")?);
+        let q = q.map_or(Ok(0.0), |q| real_scalar(q, "q"))?;
         check_scalar("r", r, Domain::Finite)?;
         check_scalar("sigma", sigma, Domain::Positive)?;
         check_scalar("q", q, Domain::Finite)?;

@@ -50,10 +50,30 @@ fn as_2d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
     Ok(op)
 }
 
-fn scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
-    obj.extract::<f64>().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(format!("{name} must be a real number"))
-    })
+use super::args::real_scalar as scalar;
+
+/// The quantile levels argument: a sequence of reals, the default levels when not given.
+fn quantile_levels(quantiles: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
+    match quantiles {
+        None => Ok(vec![0.05, 0.25, 0.5, 0.75, 0.95]),
+        Some(obj) if obj.is_instance_of::<pyo3::types::PyString>() => {
+            Err(pyo3::exceptions::PyTypeError::new_err(
+                "quantiles must be a sequence of real numbers, got str",
+            ))
+        }
+        Some(obj) => obj.extract::<Vec<f64>>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "quantiles must be a sequence of real numbers, got {}",
+                type_name(obj)
+            ))
+        }),
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "an object".to_string(), |n| n.to_string())
 }
 
 fn pairs_array<'py>(py: Python<'py>, pairs: &[(usize, usize)]) -> Bound<'py, PyArray2<i64>> {
@@ -176,18 +196,22 @@ impl ImpliedVolSurface {
 #[pymethods]
 impl ImpliedVolSurface {
     #[new]
-    #[pyo3(signature = (spot, strikes, tenors, vols, r = 0.0, q = 0.0, price_error = None))]
+    #[pyo3(signature = (spot, strikes, tenors, vols, r = None, q = None, price_error = None),
+           text_signature = "(spot, strikes, tenors, vols, r=0.0, q=0.0, price_error=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         spot: &Bound<'_, PyAny>,
         strikes: &Bound<'_, PyAny>,
         tenors: &Bound<'_, PyAny>,
         vols: &Bound<'_, PyAny>,
-        r: f64,
-        q: f64,
+        r: Option<&Bound<'_, PyAny>>,
+        q: Option<&Bound<'_, PyAny>>,
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot = scalar(spot, "spot")?;
+        let real_or_zero =
+            |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0.0), |v| scalar(v, name));
+        let (r, q) = (real_or_zero(r, "r")?, real_or_zero(q, "q")?);
         let (strikes, tenors, vols) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -208,7 +232,7 @@ impl ImpliedVolSurface {
     /// price no volatility reproduces (or that are NaN) become missing (NaN) nodes. `kind` may
     /// be a 2-D array, e.g. puts below the forward and calls above.
     #[staticmethod]
-    #[pyo3(signature = (spot, strikes, tenors, prices, r = 0.0, q = 0.0, kind = Given::default(), price_error = None),
+    #[pyo3(signature = (spot, strikes, tenors, prices, r = None, q = None, kind = Given::default(), price_error = None),
            text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call', price_error=None)")]
     #[allow(clippy::too_many_arguments)]
     fn from_prices(
@@ -217,12 +241,15 @@ impl ImpliedVolSurface {
         strikes: &Bound<'_, PyAny>,
         tenors: &Bound<'_, PyAny>,
         prices: &Bound<'_, PyAny>,
-        r: f64,
-        q: f64,
+        r: Option<&Bound<'_, PyAny>>,
+        q: Option<&Bound<'_, PyAny>>,
         kind: Given<'_>,
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot_v = scalar(spot, "spot")?;
+        let real_or_zero =
+            |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0.0), |v| scalar(v, name));
+        let (r, q) = (real_or_zero(r, "r")?, real_or_zero(q, "q")?);
         let (strikes_op, tenors_op, prices_op) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -286,9 +313,14 @@ impl ImpliedVolSurface {
     /// forward), skew (d vol / d ln(K/F) there, from the interpolant), min, max, mean,
     /// quantiles (numpy's linear method; one column per level) and missing (NaN nodes).
     /// Missing nodes are skipped; a tenor with none valid gets NaN.
-    #[pyo3(signature = (quantiles = vec![0.05, 0.25, 0.5, 0.75, 0.95]),
+    #[pyo3(signature = (quantiles = None),
            text_signature = "(self, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
-    fn describe(&self, py: Python<'_>, quantiles: Vec<f64>) -> PyResult<SurfaceDescription> {
+    fn describe(
+        &self,
+        py: Python<'_>,
+        quantiles: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<SurfaceDescription> {
+        let quantiles = quantile_levels(quantiles)?;
         let d = py.detach(|| self.inner.describe_grid(self.inner.vols(), &quantiles))?;
         Ok(SurfaceDescription {
             inner: d,
@@ -318,7 +350,7 @@ impl ImpliedVolSurface {
     /// Per-tenor statistics (as `describe`) of `vol_error(price_error, kind=kind, exact=exact)`;
     /// its atm_vol and skew fields are the error's value and slope at the forward.
     #[pyo3(signature = (price_error = None, *, kind = Given::default(), exact = false,
-                        quantiles = vec![0.05, 0.25, 0.5, 0.75, 0.95]),
+                        quantiles = None),
            text_signature = "(self, price_error=None, *, kind='call', exact=False, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
     fn describe_error(
         &self,
@@ -326,8 +358,9 @@ impl ImpliedVolSurface {
         price_error: Option<&Bound<'_, PyAny>>,
         kind: Given<'_>,
         exact: bool,
-        quantiles: Vec<f64>,
+        quantiles: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SurfaceDescription> {
+        let quantiles = quantile_levels(quantiles)?;
         let grid = self.vol_error_grid(py, price_error, kind, exact)?;
         let d = py.detach(|| self.inner.describe_grid(grid.view(), &quantiles))?;
         Ok(SurfaceDescription {
@@ -503,7 +536,8 @@ impl ImpliedVolSurface {
     }
 
     /// A new surface with the same vol at each strike under another spot (sticky strike).
-    fn with_spot(&self, py: Python<'_>, spot: f64) -> PyResult<Self> {
+    fn with_spot(&self, py: Python<'_>, spot: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let spot = scalar(spot, "spot")?;
         Ok(ImpliedVolSurface {
             inner: py.detach(|| self.inner.with_spot(spot))?,
             price_error: self.price_error.clone(),
@@ -570,8 +604,21 @@ impl ImpliedVolSurface {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
                 (a.min(v), b.max(v))
             });
+        // no valid node at all: say so rather than print the fold's inf..-inf
+        let vols = if finite.is_empty() {
+            "vols all missing".to_string()
+        } else {
+            format!(
+                "vols {lo:.4}..{hi:.4}{}",
+                if missing > 0 {
+                    format!(" ({missing} missing)")
+                } else {
+                    String::new()
+                }
+            )
+        };
         format!(
-            "ImpliedVolSurface(spot={:?}, {} tenors {:?}..{:?}, {} strikes {:?}..{:?}, vols {:.4}..{:.4}{}, r={:?}, q={:?})",
+            "ImpliedVolSurface(spot={:?}, {} tenors {:?}..{:?}, {} strikes {:?}..{:?}, {vols}, r={:?}, q={:?})",
             s.spot(),
             t.len(),
             t[0],
@@ -579,13 +626,6 @@ impl ImpliedVolSurface {
             k.len(),
             k[0],
             k[k.len() - 1],
-            lo,
-            hi,
-            if missing > 0 {
-                format!(" ({missing} missing)")
-            } else {
-                String::new()
-            },
             s.r(),
             s.q()
         )
