@@ -25,3 +25,8 @@ def test_mistyped_code_is_rejected(root: Path) -> None:
     # every deliberate mistake is caught, each on its own line
     for line in (5, 6, 7, 8):
         assert f"mistyped.py:{line}: error" in res.stdout, res.stdout
+
+
+def test_results_are_typed_by_their_inputs(root: Path) -> None:
+    res = run_mypy(root / "tests" / "typing" / "results.py")
+    assert res.returncode == 0, res.stdout + res.stderr
