@@ -125,3 +125,16 @@ def test_unknown_chunk_sizes_stay_lazy_and_which_is_checked_eagerly() -> None:
         prd.greeks(x, 100.0, 0.02, 0.2, 0.5, which=("delta", "foo"))
     with pytest.raises(ValueError, match="which names no greek"):
         prd.greeks(x, 100.0, 0.02, 0.2, 0.5, which=())
+
+
+def test_domain_errors_name_the_whole_arrays_index() -> None:
+    """The eager function sees one block: its index was the block's (s[0] for s[4])."""
+    s = da.from_array(np.array([1.0, 2, 3, 4, -5, 6]) * 100, chunks=2)
+    sigma = da.from_array(np.where(np.arange(16).reshape(4, 4) == 13, -0.2, 0.2), chunks=2)
+    with dask.config.set(scheduler="sync"):
+        for lazy in (prd.price(s, 100.0, 0.02, 0.2, 0.5), prd.greeks(s, 100.0, 0.02, 0.2, 0.5).delta,
+                     prd.implied_vol(1.0, s, 100.0, 0.02, 0.5)):
+            with pytest.raises(ValueError, match=r"^s\[4\] = -500.0: s must be > 0"):
+                lazy.compute()  # type: ignore[union-attr]
+        with pytest.raises(ValueError, match=r"^sigma\[3, 1\] = -0.2"):
+            prd.price(np.full((4, 4), 100.0), 100.0, 0.02, sigma, 0.5).compute()

@@ -20,6 +20,7 @@ persisted array.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import dask
@@ -86,8 +87,31 @@ def _finish(result: Any, progress: bool) -> Any:
     return persisted
 
 
-def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any) -> Any:
-    return _pr.price(s, k, r, sigma, t, q=q, kind=kind)
+_INDEXED = re.compile(r"^(\w+)\[([0-9, ]+)\]")
+
+
+def _in_block(call: Any, block_info: Any) -> Any:
+    """`call()`, with a domain error's index (which the eager function gives within the block
+    it saw) moved to the whole array's: `s[4]`, not `s[0]` of the block starting at 4."""
+    try:
+        return call()
+    except ValueError as error:
+        message = str(error)
+        found = _INDEXED.match(message)
+        where = (block_info or {}).get(None, {}).get("array-location")
+        if found is None or not where:
+            raise
+        index = [int(i) for i in found.group(2).split(",")]
+        starts = [start for start, _ in where]
+        if len(index) != len(starts) or any(isinstance(v, float) and math.isnan(v) for v in starts):
+            raise
+        shifted = ", ".join(str(i + int(v)) for i, v in zip(index, starts))
+        raise ValueError(f"{found.group(1)}[{shifted}]{message[found.end():]}") from None
+
+
+def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any,
+                 block_info: Any = None) -> Any:
+    return _in_block(lambda: _pr.price(s, k, r, sigma, t, q=q, kind=kind), block_info)
 
 
 def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
@@ -98,8 +122,9 @@ def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any
     return _finish(result, progress)
 
 
-def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any) -> Any:
-    return _pr.implied_vol(p, s, k, r, t, q=q, kind=kind)
+def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any,
+                   block_info: Any = None) -> Any:
+    return _in_block(lambda: _pr.implied_vol(p, s, k, r, t, q=q, kind=kind), block_info)
 
 
 def implied_vol(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
@@ -110,8 +135,12 @@ def implied_vol(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0.0, kin
     return _finish(result, progress)
 
 
-def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, which: Any) -> Any:
-    g = _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which)
+def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, which: Any,
+                  block_info: Any = None) -> Any:
+    # (the block's location is the result's, which has the greeks' axis in front)
+    if block_info and None in block_info:
+        block_info = {None: {"array-location": block_info[None]["array-location"][1:]}}
+    g = _in_block(lambda: _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which), block_info)
     return np.stack([np.asarray(getattr(g, f)) for f in which])
 
 
