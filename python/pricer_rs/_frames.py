@@ -79,15 +79,17 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
 
         if series_like and shape == (len(series_like[0]),):
             index = series_like[0].index
+            # copy=False: the arrays were made for this result (pandas 3 copies by default,
+            # which doubled the peak memory of a call)
             if isinstance(result, Greeks):
-                return pd.DataFrame(fields, index=index)
-            return pd.Series(array, index=index, name=name)
+                return pd.DataFrame(fields, index=index, copy=False)
+            return pd.Series(array, index=index, name=name, copy=False)
         tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
         if tables and shape == tables[0].shape:
             labels = {"index": tables[0].index, "columns": tables[0].columns}
             if isinstance(result, Greeks):
-                return Greeks(**{k: pd.DataFrame(v, **labels) for k, v in fields.items()})
-            return pd.DataFrame(array, **labels)
+                return Greeks(**{k: pd.DataFrame(v, **labels, copy=False) for k, v in fields.items()})
+            return pd.DataFrame(array, **labels, copy=False)
         return result
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
