@@ -198,6 +198,9 @@ def test_kind_arrays_mix_calls_and_puts() -> None:
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=mixed), want)
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=["c", "put", "call", "P"]), want)
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=np.array(["c", "p", "c", "p"], dtype="S")), want)
+    # numpy 2's variable-width strings (refused as an array of dtype StringDType before)
+    strings = np.array(["call", "put", "c", "PUT"], dtype=np.dtypes.StringDType())
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=strings), want)
     # kind broadcasts like any other argument
     grid = pr.price(s[None, :], K, R, SIG, T, kind=np.array([[True], [False]]))
     np.testing.assert_array_equal(grid, np.stack([calls, puts]))

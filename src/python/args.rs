@@ -196,7 +196,8 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     let untyped = arr.cast::<numpy::PyUntypedArray>()?;
     let shape = untyped.shape().to_vec();
     let kind = untyped.dtype().kind();
-    if !matches!(kind, b'b' | b'U' | b'S' | b'O') {
+    // (b'T': numpy 2's variable-width StringDType)
+    if !matches!(kind, b'b' | b'U' | b'S' | b'O' | b'T') {
         return Err(PyTypeError::new_err(format!(
             "{KIND_RULE}; got an array of dtype {}",
             untyped.dtype().str()?
