@@ -22,3 +22,6 @@ assert_type(pricer.price_call(ones, 100.0, 0.25), Arr)
 assert_type(pricer.price_call(100.0, 100.0, 0.25), float)
 assert_type(pricer.implied_vol(ones, 100.0, 100.0, 0.25), Arr)
 print(pr.price(ones, 100.0, 0.05, 0.2, 0.25).sum())
+# numpy scalars are real numbers for the classes' scalar arguments too
+surface = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]], r=np.float32(0.01))
+assert_type(surface.with_spot(np.float32(101.0)), pr.ImpliedVolSurface)
