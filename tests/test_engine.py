@@ -120,6 +120,12 @@ def test_greeks_object_is_a_frozen_picklable_value() -> None:
     back = pickle.loads(pickle.dumps(g))
     for name in ("price", *GREEKS):
         np.testing.assert_array_equal(getattr(back, name), getattr(g, name))
+    # equal by value (a pickled copy compared unequal before), NaN equal to NaN
+    assert back == g
+    with_nan = pr.greeks(np.array([90.0, np.nan]), 100.0, 0.01, 0.2, 1.0)
+    assert with_nan == pickle.loads(pickle.dumps(with_nan))
+    assert g != with_nan and g != pr.greeks(np.array([90.0, 100.0]), 100.0, 0.01, 0.2, 1.0, which="delta")
+    assert g != g.to_dict()
     with pytest.raises(AttributeError):
         g.delta = 1.0  # type: ignore[misc]
     assert "delta=" in repr(g)

@@ -134,6 +134,32 @@ impl Greeks {
         Ok((slf.get_type().into_any(), PyTuple::new(py, args)?))
     }
 
+    /// Equal when the same fields are computed and each holds the same values (numpy's
+    /// array_equal, NaN equal to NaN: a pickled copy equals its original). Unhashable, as
+    /// its fields may be arrays.
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Ok(other) = other.cast::<Greeks>() else {
+            return Ok(false);
+        };
+        let other = other.get();
+        let np = super::args::numpy_module(py)?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("equal_nan", true)?;
+        for g in Greek::ALL {
+            match (self.field(py, g), other.field(py, g)) {
+                (None, None) => {}
+                (Some(a), Some(b)) => {
+                    let equal = np.call_method("array_equal", (a, b), Some(&kwargs))?;
+                    if !equal.is_truthy()? {
+                        return Ok(false);
+                    }
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut parts = Vec::new();
         for g in Greek::ALL {
