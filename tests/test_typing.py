@@ -30,3 +30,10 @@ def test_mistyped_code_is_rejected(root: Path) -> None:
 def test_results_are_typed_by_their_inputs(root: Path) -> None:
     res = run_mypy(root / "tests" / "typing" / "results.py")
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_frames_are_accepted_by_the_stubs(root: Path) -> None:
+    # polars Series were refused ("No overload variant matches"), pr.greeks(frame) was typed
+    # Greeks while it answers with a DataFrame
+    res = run_mypy(root / "tests" / "typing" / "frames.py")
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -145,9 +145,10 @@ def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any,
 
 
 def greeks(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
-           which: Any = None, progress: bool = False) -> _pr.Greeks:
+           which: Any = None, progress: bool = False) -> Any:
     """Lazy `pricer_rs.greeks`: a `Greeks` whose fields are dask arrays, all computed by one
-    pass over the blocks."""
+    pass over the blocks. (Typed Any: the `Greeks` stub types its fields as numpy results,
+    and `result.delta.compute()` must typecheck.)"""
     # `which` checked as the eager function checks it (unknown names, none at all), on one
     # contract: the fields it fills are the ones the blocks compute
     probe = _pr.greeks(100.0, 100.0, 0.0, 0.2, 1.0, which=which)
