@@ -155,3 +155,17 @@ def test_pandas_results_are_not_copied() -> None:
     output = 8 * len(s)
     assert price_peak < 1.5 * output, price_peak
     assert greeks_peak < 1.5 * 10 * output, greeks_peak
+
+
+def test_polars_dataframes_like_pandas_ones() -> None:
+    # a polars DataFrame came back as an unlabelled (n, 1) or (n, m) ndarray
+    frame = pl.DataFrame({"a": [90.0, 100.0], "b": [110.0, 120.0]})
+    out = pr.price(frame, 100.0, 0.02, 0.2, 0.5)
+    assert isinstance(out, pl.DataFrame) and out.columns == ["a", "b"]
+    np.testing.assert_array_equal(out.to_numpy(), pr.price(frame.to_numpy(), 100.0, 0.02, 0.2, 0.5))
+    g = pr.greeks(frame, 100.0, 0.02, 0.2, 0.5)
+    assert isinstance(g.vega, pl.DataFrame) and g.vega.columns == ["a", "b"]
+    with pytest.raises(ValueError, match="Series mixed with a DataFrame"):
+        pr.price(frame, pl.Series([1.0, 2.0]), 0.02, 0.2, 0.5)
+    with pytest.raises(ValueError, match="different columns"):
+        pr.price(frame, frame.rename({"a": "c"}), 0.02, 0.2, 0.5)

@@ -56,6 +56,11 @@ def _as_numpy(value: object) -> object:
     return array
 
 
+def _is_series(frame: Any) -> bool:
+    # a pandas Series has ndim 1, a DataFrame 2; a polars DataFrame has no ndim but a width
+    return getattr(frame, "ndim", 1) == 1 and not hasattr(frame, "width")
+
+
 def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any:
     """The result in the inputs' library where its shape is theirs; numpy's otherwise.
 
@@ -73,7 +78,7 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
     else:
         array = np.asarray(result)
         shape = array.shape
-    series_like = [f for f in frames if getattr(f, "ndim", 1) == 1]
+    series_like = [f for f in frames if _is_series(f)]
     if flavour == "pandas":
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
@@ -93,6 +98,12 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
         return result
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
+    tables = [f for f in frames if not _is_series(f)]
+    if tables and shape == tables[0].shape:
+        columns = tables[0].columns
+        if isinstance(result, Greeks):
+            return Greeks(**{k: pl.DataFrame(v, schema=columns, orient="row") for k, v in fields.items()})
+        return pl.DataFrame(array, schema=columns, orient="row")
     if series_like and shape == (max(len(f) for f in series_like),):
         if isinstance(result, Greeks):
             return pl.DataFrame(fields)
@@ -109,19 +120,21 @@ def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
         raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
     flavour = flavours[0]
     frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
+    tables = [f for f in frames if not _is_series(f)]
+    if tables and len(tables) < len(frames):
+        raise ValueError(
+            f"{name}: a {flavour} Series mixed with a DataFrame (numpy broadcasting would pair "
+            "the Series with the columns, not the rows); pass one kind, or numpy arrays"
+        )
     if flavour == "pandas":
-        tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
-        if tables and len(tables) < len(frames):
-            raise ValueError(
-                f"{name}: a pandas Series mixed with a DataFrame (numpy broadcasting would pair "
-                "the Series with the columns, not the index); pass one kind, or numpy arrays"
-            )
         index = frames[0].index
         for other in frames[1:]:
             if not index.equals(other.index):
                 raise ValueError(f"{name}: pandas inputs have different indexes; align them first")
             if tables and not frames[0].columns.equals(other.columns):
                 raise ValueError(f"{name}: DataFrames have different columns; align them first")
+    elif any(list(t.columns) != list(tables[0].columns) for t in tables[1:]):
+        raise ValueError(f"{name}: DataFrames have different columns; align them first")
     if kwargs.get("out") is not None:
         raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
     result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
