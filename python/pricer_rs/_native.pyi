@@ -582,7 +582,8 @@ class ImpliedVolSurface:
 
 @final
 class ArbitrageReport:
-    """Nodes (tenor index, strike index) where a surface admits arbitrage."""
+    """Nodes (tenor index, strike index) where a surface admits arbitrage; true in a boolean
+    context when any were found (the opposite of `ok`)."""
 
     @property
     def calendar(self) -> npt.NDArray[np.int64]: ...

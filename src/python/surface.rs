@@ -896,7 +896,8 @@ impl SurfaceDescription {
     }
 }
 
-/// Nodes where a surface admits arbitrage, as (tenor index, strike index) rows.
+/// Nodes where a surface admits arbitrage, as (tenor index, strike index) rows. True in a
+/// boolean context when any were found (the opposite of `ok`).
 #[pyclass(frozen, module = "pricer_rs", name = "ArbitrageReport")]
 pub struct ArbitrageReport {
     inner: CoreReport,
@@ -934,6 +935,8 @@ impl ArbitrageReport {
     fn ok(&self) -> bool {
         self.inner == CoreReport::default()
     }
+    /// True when there is something to report (`if surf.check_arbitrage(): ...` acts on
+    /// arbitrage found), like a non-empty container: the opposite of `ok`.
     fn __bool__(&self) -> bool {
         !self.ok()
     }
