@@ -102,7 +102,10 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
     if tables and shape == tables[0].shape:
         columns = tables[0].columns
         if isinstance(result, Greeks):
-            return Greeks(**{k: pl.DataFrame(v, schema=columns, orient="row") for k, v in fields.items()})
+            frames_by_field: dict[str, Any] = {
+                k: pl.DataFrame(v, schema=columns, orient="row") for k, v in fields.items()
+            }
+            return Greeks(**frames_by_field)
         return pl.DataFrame(array, schema=columns, orient="row")
     if series_like and shape == (max(len(f) for f in series_like),):
         if isinstance(result, Greeks):
