@@ -120,6 +120,11 @@ def test_unknown_chunk_sizes_stay_lazy_and_which_is_checked_eagerly() -> None:
             lazy_masked.compute(), pr.price(np.arange(40.0, 101.0, 10.0), 100.0, 0.02, 0.2, 0.5))
         eager = pr.greeks(frame["s"].to_numpy(), 100.0, 0.01, 0.25, 0.5, which=("delta", "vega"))
         np.testing.assert_array_equal(lazy_frame.delta.compute(), eager.delta)  # type: ignore[union-attr]
+    # a 0-d dask array ahead of the masked one: the blocks' layout is the masked array's
+    with dask.config.set(scheduler="sync"):
+        np.testing.assert_array_equal(
+            prd.greeks(da.asarray(100.0), masked, 0.02, 0.2, 0.5).delta.compute(),  # type: ignore[union-attr]
+            pr.greeks(100.0, np.arange(40.0, 101.0, 10.0), 0.02, 0.2, 0.5).delta)
     x = da.from_array(np.linspace(80, 120, 10), chunks=5)
     with pytest.raises(ValueError, match="unknown greek 'foo'"):
         prd.greeks(x, 100.0, 0.02, 0.2, 0.5, which=("delta", "foo"))

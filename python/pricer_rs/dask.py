@@ -154,8 +154,11 @@ def greeks(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: An
     probe = _pr.greeks(100.0, 100.0, 0.0, 0.2, 1.0, which=which)
     fields = tuple(f for f in _GREEK_FIELDS if getattr(probe, f) is not None)
     args = _aligned(s, k, r, sigma, t, q, kind)
+    # the blocks' layout: the first array's that has axes (a 0-d one may come first)
+    dense = [a for a in args if isinstance(a, da.Array)]
+    layout = next((a for a in dense if a.ndim > 0), dense[0])
     stacked = da.map_blocks(_greeks_block, *args, fields, dtype=np.float64, new_axis=0,
-                            chunks=((len(fields),), *next(a for a in args if isinstance(a, da.Array)).chunks))
+                            chunks=((len(fields),), *layout.chunks))
     stacked = _finish(stacked, progress)
     return _pr.Greeks(**{f: stacked[i] for i, f in enumerate(fields)})
 
