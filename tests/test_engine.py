@@ -126,6 +126,12 @@ def test_greeks_object_is_a_frozen_picklable_value() -> None:
     assert with_nan == pickle.loads(pickle.dumps(with_nan))
     assert g != with_nan and g != pr.greeks(np.array([90.0, 100.0]), 100.0, 0.01, 0.2, 1.0, which="delta")
     assert g != g.to_dict()
+    # built by hand: one shape, numbers (both were accepted)
+    with pytest.raises(ValueError, match="fields of different shapes: price \\(2,\\), delta \\(3,\\)"):
+        pr.Greeks(price=np.ones(2), delta=np.ones(3))
+    with pytest.raises(TypeError, match="price must be a number or an array of numbers, got str"):
+        pr.Greeks(price="abc")
+    assert pr.Greeks(price=1.0, delta=0.5).delta == 0.5
     with pytest.raises(AttributeError):
         g.delta = 1.0  # type: ignore[misc]
     assert "delta=" in repr(g)

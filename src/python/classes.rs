@@ -35,6 +35,51 @@ impl Greeks {
     }
 }
 
+/// The constructor's rule: each given field a number or an array (not text), all of one
+/// shape (numpy's, which DataFrames and dask arrays report too; a dask array of unknown
+/// chunk sizes, NaN in its shape, is not compared). `Greeks(price=np.ones(2),
+/// delta=np.ones(3))` and `Greeks(price='abc')` were accepted.
+fn check_fields(py: Python<'_>, fields: &[Option<Py<PyAny>>; 10]) -> PyResult<()> {
+    let np = super::args::numpy_module(py)?;
+    let mut first: Option<(&str, Bound<'_, PyAny>)> = None;
+    for (greek, field) in Greek::ALL.iter().zip(fields) {
+        let Some(field) = field else { continue };
+        let value = field.bind(py);
+        if value.is_instance_of::<pyo3::types::PyString>()
+            || value.is_instance_of::<pyo3::types::PyBytes>()
+        {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "Greeks: {} must be a number or an array of numbers, got {}",
+                greek.name(),
+                value.get_type().name()?
+            )));
+        }
+        let shape = np.call_method1("shape", (value,))?;
+        let unknown = |shape: &Bound<'_, PyAny>| -> PyResult<bool> {
+            for n in shape.try_iter()? {
+                if n?.extract::<f64>().is_ok_and(f64::is_nan) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        match &first {
+            None => first = Some((greek.name(), shape)),
+            Some((name, seen)) => {
+                if !shape.eq(seen)? && !unknown(&shape)? && !unknown(seen)? {
+                    return Err(PyValueError::new_err(format!(
+                        "Greeks: fields of different shapes: {name} {}, {} {}",
+                        seen.repr()?,
+                        greek.name(),
+                        shape.repr()?
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[pymethods]
 impl Greeks {
     #[new]
@@ -52,12 +97,13 @@ impl Greeks {
         vanna: Option<Py<PyAny>>,
         volga: Option<Py<PyAny>>,
         charm: Option<Py<PyAny>>,
-    ) -> Greeks {
-        Greeks {
-            fields: [
-                price, delta, gamma, vega, theta, rho, epsilon, vanna, volga, charm,
-            ],
-        }
+        py: Python<'_>,
+    ) -> PyResult<Greeks> {
+        let fields = [
+            price, delta, gamma, vega, theta, rho, epsilon, vanna, volga, charm,
+        ];
+        check_fields(py, &fields)?;
+        Ok(Greeks { fields })
     }
 
     /// Discounted price.
