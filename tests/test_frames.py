@@ -60,10 +60,17 @@ def test_polars_series_in_series_out() -> None:
     assert isinstance(g, pl.DataFrame) and g.columns[:2] == ["price", "delta"] and g.height == 3
 
 
-def test_polars_nulls_become_nan() -> None:
+def test_polars_nulls_stay_null() -> None:
+    # the core sees NaN where a Series is null; the answer is null there again (it was NaN,
+    # which polars keeps apart from null: drop_nulls kept it)
     s = pl.Series("s", [100.0, None, 110.0])
     out = pr.price(s, 100.0, 0.0, 0.2, 1.0)
-    assert np.isnan(out.to_numpy()[1]) and np.isfinite(out.to_numpy()[0])
+    assert out.null_count() == 1 and out.is_null().to_list() == [False, True, False]
+    assert np.isfinite(out.to_numpy()[[0, 2]]).all()
+    g = pr.greeks(s, 100.0, 0.0, pl.Series([0.2, 0.3, float("nan")]), 1.0)
+    assert g["delta"].is_null().to_list() == [False, True, False]
+    assert np.isnan(g["delta"][2])  # a NaN input stays NaN, not null
+    assert pr.price(pl.Series([None], dtype=pl.Float64), s.fill_null(90.0), 0.0, 0.2, 1.0).null_count() == 3
 
 
 def test_mixing_pandas_and_polars_is_refused() -> None:

@@ -7,7 +7,8 @@ is a pandas or polars Series
 as numpy arrays (zero-copy where the data is contiguous float64 without nulls) and the
 result comes back in the caller's type where it has the inputs' shape: a pandas Series (or
 a DataFrame for greeks) with the inputs' index, a DataFrame with a DataFrame input's index
-and columns, or a polars Series (or DataFrame); any other shape (a Series broadcast against
+and columns, or a polars Series (or DataFrame; null where an input Series was null, where
+the core saw NaN); any other shape (a Series broadcast against
 a 2-D numpy array) as numpy's array. pandas inputs must carry the same labels: numpy
 broadcasting pairs by position, so different indexes, different columns, or a Series mixed
 with a DataFrame (numpy would pair the Series with the columns, not the index) are refused
@@ -141,4 +142,32 @@ def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     if kwargs.get("out") is not None:
         raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
     result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
-    return _wrap_result(result, flavour, frames, name)
+    wrapped = _wrap_result(result, flavour, frames, name)
+    if flavour == "polars":
+        wrapped = _nulls_back(wrapped, frames)
+    return wrapped
+
+
+def _nulls_back(result: Any, frames: list[Any]) -> Any:
+    """A polars answer with null where an input Series was null (the core saw NaN there and
+    answered NaN; polars keeps the two apart, and drop_nulls or fill_null would miss NaN)."""
+    import polars as pl  # type: ignore[import-not-found,unused-ignore]
+
+    if not isinstance(result, (pl.Series, pl.DataFrame)):
+        return result
+    rows = len(result)
+    missing = np.zeros(rows, dtype=bool)
+    for frame in frames:
+        if not _is_series(frame) or not frame.null_count():
+            continue
+        nulls = frame.is_null().to_numpy()
+        if len(nulls) == rows:
+            missing |= nulls
+        elif len(nulls) == 1 and nulls[0]:  # a length-1 Series broadcast
+            missing[:] = True
+    if not missing.any():
+        return result
+    where = np.flatnonzero(missing)
+    if isinstance(result, pl.Series):
+        return result.scatter(where, None)
+    return result.with_columns([result[c].scatter(where, None) for c in result.columns])
