@@ -21,7 +21,7 @@ use crate::dd::{Dd, LN_2};
 use crate::elementary::two_sinh_half;
 use crate::elementary::{exp_dd, ln_dd};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
-use crate::normalised::{Formula, formula, normalised_value, otm_call_by};
+use crate::normalised::{Formula, formula, gaussian_exponent, normalised_value, otm_call_by};
 
 /// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price
 /// and `h = x/s` would overflow: the option is priced at its intrinsic value.
@@ -42,6 +42,12 @@ pub(crate) const FAR_LOG_MONEYNESS: f64 = 1400.0;
 /// the factor is scaled for the greeks, and the price would round into the subnormal
 /// range, or to 0, before the scale brings it back). Beyond these `price_far` answers.
 pub(crate) const FAR_EXPONENT: f64 = -700.0;
+
+/// Inside `FAR_SCALE` (NaN is not); `simd_plain::in_far_range` lane by lane.
+#[inline(always)]
+fn in_far_range(v: f64) -> bool {
+    (FAR_SCALE[0]..=FAR_SCALE[1]).contains(&v)
+}
 
 /// One European option's inputs. `is_call` selects the payoff.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -206,10 +212,10 @@ impl Setup {
     /// flushing to zero on the way.
     #[inline(always)]
     fn gaussian_factor_scaled(&self) -> (f64, f64) {
-        if self.h.hi.abs() > 1e100 || self.tau.hi > 1e100 {
+        let exponent = gaussian_exponent(self.h, self.tau);
+        if exponent.hi == f64::NEG_INFINITY {
             return (0.0, 1.0);
         }
-        let exponent = (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5);
         if exponent.hi > FAR_EXPONENT {
             (exp_dd(exponent), 1.0)
         } else {
@@ -226,7 +232,7 @@ impl Setup {
     #[inline(always)]
     fn is_far(&self, x_signed: Dd, h_signed: Dd) -> bool {
         use crate::normalised::DIRECT_CDF_THRESHOLD;
-        let scale_in_range = self.scale >= FAR_SCALE[0] && self.scale <= FAR_SCALE[1];
+        let scale_in_range = in_far_range(self.scale);
         let value_in_range = if x_signed.hi > 0.0 || (h_signed + self.tau).hi > DIRECT_CDF_THRESHOLD
         {
             // in the money, or out of it with b about e^{-|x|/2} Phi(h + tau)
@@ -240,10 +246,7 @@ impl Setup {
     /// The gaussian exponent at or below `FAR_EXPONENT` (or beyond the squares' range).
     #[inline(always)]
     fn deep(&self) -> bool {
-        if self.h.hi.abs() > 1e100 || self.tau.hi > 1e100 {
-            return true;
-        }
-        (self.h.sqr() + self.tau.sqr()).mul_f64(-0.5).hi <= FAR_EXPONENT
+        gaussian_exponent(self.h, self.tau).hi <= FAR_EXPONENT
     }
 
     /// `(theta x, theta h)`: log-moneyness and `h` seen from the option's own side.
@@ -325,7 +328,7 @@ pub(crate) fn price_far(c: &Contract) -> f64 {
         if (h + tau).hi <= DIRECT_CDF_THRESHOLD {
             // here b / gaussian <= erfcx(-(h + tau)/sqrt 2) / 2 < 1: nothing representable is
             // left below this
-            let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
+            let exponent = gaussian_exponent(h, tau);
             if (ln_scale + exponent).hi < -760.0 {
                 return 0.0;
             }
@@ -363,13 +366,10 @@ pub(crate) fn ln_otm_value(x: Dd, h: Dd, tau: Dd) -> Dd {
         }
         return x.mul_f64(0.5) + ln_dd(Dd::from_f64(inner));
     }
-    if h.hi.abs() > 1e100 {
-        return neg_inf;
-    }
-    let exponent = (h.sqr() + tau.sqr()).mul_f64(-0.5);
+    let exponent = gaussian_exponent(h, tau);
     if h.hi.abs() > 1e10 {
         // b / gaussian is about 1/|h|^3 here: immaterial beside an exponent below -5e19 (and
-        // the moment recurrence would overflow)
+        // the moment recurrence would overflow); -inf past 1e100
         return exponent;
     }
     let f = if tau.hi < SMALL_TAU {
@@ -539,12 +539,11 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
     // ratio to S^2, is a number): the greeks in logarithms. `simd_plain::exact_greeks4`
     // sends the same lanes here.
-    let in_range = |v: f64| (FAR_SCALE[0]..=FAR_SCALE[1]).contains(&v);
-    let factors_in_range = in_range(dividend_discount)
-        && in_range(rate_discount)
-        && in_range(c.s * dividend_discount)
-        && in_range(c.k * rate_discount)
-        && in_range(su.scale * gaussian * unscale);
+    let factors_in_range = in_far_range(dividend_discount)
+        && in_far_range(rate_discount)
+        && in_far_range(c.s * dividend_discount)
+        && in_far_range(c.k * rate_discount)
+        && in_far_range(su.scale * gaussian * unscale);
     if far_price || !factors_in_range {
         return greeks_far(c, &su, price);
     }
@@ -627,7 +626,7 @@ fn ln_normal_cdf(z: Dd) -> Dd {
 #[cold]
 #[inline(never)]
 fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
-    const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
+    use crate::normal::LN_SQRT_2PI;
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let ln = |v: f64| ln_dd(Dd::from_f64(v));
     let (ln_s, ln_k) = (ln(c.s), ln(c.k));
@@ -640,11 +639,7 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
     let (ln_cdf_d1, ln_cdf_d2) = (ln_normal_cdf(signed_d1), ln_normal_cdf(signed_d2));
     // ln(S e^{-qt} phi(d1)) = ln(scale) - (h^2 + tau^2)/2 - ln sqrt(2 pi)
     let ln_scale = ln_scale(c.s, c.k, c.r, c.q, c.t);
-    let exponent = if su.h.hi.abs() > 1e100 || su.tau.hi > 1e100 {
-        Dd::from_f64(f64::NEG_INFINITY)
-    } else {
-        (su.h.sqr() + su.tau.sqr()).mul_f64(-0.5)
-    };
+    let exponent = gaussian_exponent(su.h, su.tau);
     let ln_vega_factor = ln_sum(&[ln_scale, exponent, -LN_SQRT_2PI]);
     let s_total = su.total_vol.to_f64();
     let (ln_total, ln_sqrt_t) = (ln_dd(su.total_vol), ln_dd(su.sqrt_t));

@@ -176,8 +176,7 @@ fn far_total_vol(ln_beta: Dd, x: Dd) -> Option<Dd> {
     if x.hi == 0.0 {
         // at the money b(0, s) = 2 Phi(s/2) - 1 = s / sqrt(2 pi) (1 - s^2/24 + ...), and the
         // correction is below 2^-2000 here
-        const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
-        return Some(Dd::from_f64(exp_of(ln_beta + LN_SQRT_2PI)));
+        return Some(Dd::from_f64(exp_of(ln_beta + crate::normal::LN_SQRT_2PI)));
     }
     let ax = -x.hi;
     let s_c = (2.0 * ax).sqrt();
@@ -194,11 +193,7 @@ fn far_total_vol(ln_beta: Dd, x: Dd) -> Option<Dd> {
             // b underflows even in logarithms: s is far too small
             return derivatives(f64::NEG_INFINITY, f64::INFINITY, x.hi, s);
         }
-        let exponent = if h.hi.abs() > 1e100 {
-            Dd::from_f64(f64::NEG_INFINITY)
-        } else {
-            (h.sqr() + tau.sqr()).mul_f64(-0.5)
-        };
+        let exponent = crate::normalised::gaussian_exponent(h, tau);
         // L' = b'/b with b' = gaussian / sqrt(2 pi)
         let p1 = FRAC_1_SQRT_2PI * exp_of(ln_sum(&[exponent, -ln_b]));
         derivatives((ln_b - ln_beta).to_f64(), p1, x.hi, s)

@@ -77,14 +77,22 @@ pub(crate) const INVERSE_FACTORIALS: [f64; SERIES_ORDER + 1] = [
     1.0 / 355_687_428_096_000.0,
 ];
 
+/// The gaussian exponent `-(h^2 + tau^2)/2` in double-double; -inf far past any underflow
+/// (`|h|` or `tau` above 1e100), where squaring would overflow and turn the double-double
+/// into NaN.
+#[inline(always)]
+pub(crate) fn gaussian_exponent(h: Dd, tau: Dd) -> Dd {
+    if h.hi.abs() > 1e100 || tau.hi > 1e100 {
+        return Dd::from_f64(f64::NEG_INFINITY);
+    }
+    (h.sqr() + tau.sqr()).mul_f64(-0.5)
+}
+
 /// `exp(-(h^2 + tau^2)/2)`, the exponent formed in double-double.
 #[inline(always)]
 pub fn gaussian_factor(h: Dd, tau: Dd) -> f64 {
-    if h.hi.abs() > 1e100 || tau.hi > 1e100 {
-        // far past underflow; squaring would overflow and turn the double-double into NaN
-        return 0.0;
-    }
-    exp_dd((h.sqr() + tau.sqr()).mul_f64(-0.5))
+    // (exp_dd is 0 for -inf)
+    exp_dd(gaussian_exponent(h, tau))
 }
 
 /// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`.

@@ -612,6 +612,12 @@ vfn! {
 
     fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
 
+    /// `black::in_far_range`, lane by lane
+    fn in_far_range(v: V) -> V {
+        let [low, high] = crate::black::FAR_SCALE;
+        and(ge(v, splat(low)), le(v, splat(high)))
+    }
+
     /// `fast::price` for `W` contracts: the prices, and the mask of lanes it answers for
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
@@ -1002,8 +1008,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
         ),
     );
     // `Setup::is_far`: these lanes are priced by `black::price_far`, through the scalar code
-    let [far_min, far_max] = crate::black::FAR_SCALE;
-    let scale_in_range = and(ge(scale, splat(far_min)), le(scale, splat(far_max)));
+    let scale_in_range = in_far_range(scale);
     let direct = gt(
         dd_add(h_otm, tau).hi,
         splat(crate::normalised::DIRECT_CDF_THRESHOLD),
@@ -1174,13 +1179,14 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
     ];
     // `bsm_greeks_exact`'s cases for `greeks_far`, beyond the price's: lanes for the scalar
     // code
-    let [far_min, far_max] = crate::black::FAR_SCALE;
-    let in_range = |v: V| and(ge(v, splat(far_min)), le(v, splat(far_max)));
     let factors_in_range = and(
-        and(in_range(dividend_discount), in_range(rate_discount)),
+        and(in_far_range(dividend_discount), in_far_range(rate_discount)),
         and(
-            and(in_range(mul(g.s, dividend_discount)), in_range(mul(g.k, rate_discount))),
-            in_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
+            and(
+                in_far_range(mul(g.s, dividend_discount)),
+                in_far_range(mul(g.k, rate_discount)),
+            ),
+            in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
         ),
     );
     (values, lanes(or(g.guards, not(factors_in_range))))
