@@ -46,7 +46,7 @@ def _as_numpy(value: object) -> object:
     array = value.to_numpy()  # type: ignore[attr-defined]
     if array.dtype.kind in "iub" and flavour == "polars" and getattr(value, "null_count", lambda: 0)():
         array = value.cast(float).to_numpy()  # type: ignore[attr-defined]  # nulls -> NaN
-    if array.dtype == object and flavour == "pandas" and getattr(value, "ndim", 1) == 2:
+    if array.dtype == object and flavour == "pandas" and not _is_series(value):
         # a DataFrame with nullable numeric columns (Float64, Int64 with pd.NA) comes out
         # as objects, where each Series alone gives floats: pd.NA -> NaN, as for a Series
         from pandas.api.types import is_bool_dtype, is_numeric_dtype  # type: ignore[import-untyped,unused-ignore]
@@ -80,38 +80,39 @@ def _wrap_result(result: Any, flavour: str, frames: list[Any], name: str) -> Any
         array = np.asarray(result)
         shape = array.shape
     series_like = [f for f in frames if _is_series(f)]
+    tables = [f for f in frames if not _is_series(f)]
+    # copy=False: the arrays were made for this result (pandas 3 copies by default, which
+    # doubled the peak memory of a call)
     if flavour == "pandas":
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
-        if series_like and shape == (len(series_like[0]),):
-            index = series_like[0].index
-            # copy=False: the arrays were made for this result (pandas 3 copies by default,
-            # which doubled the peak memory of a call)
-            if isinstance(result, Greeks):
-                return pd.DataFrame(fields, index=index, copy=False)
-            return pd.Series(array, index=index, name=name, copy=False)
-        tables = [f for f in frames if getattr(f, "ndim", 1) == 2]
-        if tables and shape == tables[0].shape:
-            labels = {"index": tables[0].index, "columns": tables[0].columns}
-            if isinstance(result, Greeks):
-                return Greeks(**{k: pd.DataFrame(v, **labels, copy=False) for k, v in fields.items()})
-            return pd.DataFrame(array, **labels, copy=False)
-        return result
-    import polars as pl  # type: ignore[import-not-found,unused-ignore]
+        def table(values: Any) -> Any:
+            return pd.DataFrame(values, index=tables[0].index, columns=tables[0].columns, copy=False)
 
-    tables = [f for f in frames if not _is_series(f)]
+        def series(values: Any) -> Any:
+            return pd.Series(values, index=series_like[0].index, name=name, copy=False)
+
+        def field_table(values: Any) -> Any:
+            return pd.DataFrame(values, index=series_like[0].index, copy=False)
+    else:
+        import polars as pl  # type: ignore[import-not-found,unused-ignore]
+
+        def table(values: Any) -> Any:
+            return pl.DataFrame(values, schema=tables[0].columns, orient="row")
+
+        def series(values: Any) -> Any:
+            return pl.Series(name, values)
+
+        def field_table(values: Any) -> Any:
+            return pl.DataFrame(values)
+
     if tables and shape == tables[0].shape:
-        columns = tables[0].columns
         if isinstance(result, Greeks):
-            frames_by_field: dict[str, Any] = {
-                k: pl.DataFrame(v, schema=columns, orient="row") for k, v in fields.items()
-            }
-            return Greeks(**frames_by_field)
-        return pl.DataFrame(array, schema=columns, orient="row")
+            by_field: dict[str, Any] = {k: table(v) for k, v in fields.items()}
+            return Greeks(**by_field)
+        return table(array)
     if series_like and shape == (max(len(f) for f in series_like),):
-        if isinstance(result, Greeks):
-            return pl.DataFrame(fields)
-        return pl.Series(name, array)
+        return field_table(fields) if isinstance(result, Greeks) else series(array)
     return result
 
 

@@ -56,9 +56,8 @@ def _aligned(*values: Any) -> list[Any]:
         # otherwise the sizes are computed (now) so that the arrays can be aligned
         blocked = [a for a in dense if a.ndim > 0]
         if all(a.ndim == blocked[0].ndim and a.numblocks == blocked[0].numblocks for a in blocked):
-            # scalars go to every block as they are
-            return [a if isinstance(a, da.Array) and a.ndim > 0 else
-                    (v if not isinstance(v, da.Array) and np.ndim(v) == 0 else a)
+            # scalars given as such go to every block as they are
+            return [v if np.ndim(v) == 0 and not isinstance(v, da.Array) else a
                     for a, v in zip(arrays, values)]
         arrays = [a.compute_chunk_sizes() if isinstance(a, da.Array) and _unknown(a) else a
                   for a in arrays]
