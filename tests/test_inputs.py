@@ -284,6 +284,10 @@ def test_scalar_arguments_of_the_classes_name_themselves() -> None:
         (lambda: surf.with_spot("4"), "spot must be a real number, got str"),
         (lambda: surf.describe(quantiles="abc"), "quantiles must be a sequence of real numbers, got str"),
         (lambda: surf.describe_error(0.01, quantiles=5), "quantiles must be a sequence of real numbers, got int"),
+        # an explicit None is a value like any other (`Given`), not the default
+        (lambda: pr.BlackScholesPricer(0.05, 0.2, q=None), "q must be a real number, got NoneType"),
+        (lambda: pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]], r=None), "r must be a real number"),
+        (lambda: surf.describe(quantiles=None), "quantiles must be a sequence of real numbers, got NoneType"),
     ]
     for call, message in cases:
         with pytest.raises(TypeError, match=message):

@@ -43,7 +43,7 @@ impl<'py> Operand<'py> {
     }
 }
 
-fn describe_type(obj: &Bound<'_, PyAny>) -> String {
+pub fn describe_type(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
         .map(|n| n.to_string())
@@ -266,10 +266,15 @@ pub fn which_greeks(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crate::batch
 /// it got otherwise (PyO3's own message names neither in a constructor).
 pub fn real_scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     obj.extract::<f64>().map_err(|_| {
-        let got = obj
-            .get_type()
-            .name()
-            .map_or_else(|_| "an object".to_string(), |n| n.to_string());
-        pyo3::exceptions::PyTypeError::new_err(format!("{name} must be a real number, got {got}"))
+        PyTypeError::new_err(format!(
+            "{name} must be a real number, got {}",
+            describe_type(obj)
+        ))
     })
+}
+
+/// `real_scalar` of an optional argument, `default` when it was left out (an explicit None
+/// is refused, as `Given` has it).
+pub fn real_scalar_or(given: &Given<'_>, name: &str, default: f64) -> PyResult<f64> {
+    given.get().map_or(Ok(default), |v| real_scalar(v, name))
 }

@@ -324,15 +324,11 @@ impl BlackScholesPricer {
 #[pymethods]
 impl BlackScholesPricer {
     #[new]
-    #[pyo3(signature = (r, sigma, q = None), text_signature = "(r, sigma, q=0.0)")]
-    fn new(
-        r: &Bound<'_, PyAny>,
-        sigma: &Bound<'_, PyAny>,
-        q: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        use super::args::real_scalar;
+    #[pyo3(signature = (r, sigma, q = Given::default()), text_signature = "(r, sigma, q=0.0)")]
+    fn new(r: &Bound<'_, PyAny>, sigma: &Bound<'_, PyAny>, q: Given<'_>) -> PyResult<Self> {
+        use super::args::{real_scalar, real_scalar_or};
         let (r, sigma) = (real_scalar(r, "r")?, real_scalar(sigma, "sigma")?);
-        let q = q.map_or(Ok(0.0), |q| real_scalar(q, "q"))?;
+        let q = real_scalar_or(&q, "q", 0.0)?;
         check_scalar("r", r, Domain::Finite)?;
         check_scalar("sigma", sigma, Domain::Positive)?;
         check_scalar("q", q, Domain::Finite)?;

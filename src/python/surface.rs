@@ -50,11 +50,11 @@ fn as_2d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
     Ok(op)
 }
 
-use super::args::real_scalar as scalar;
+use super::args::{describe_type, real_scalar as scalar, real_scalar_or};
 
 /// The quantile levels argument: a sequence of reals, the default levels when not given.
-fn quantile_levels(quantiles: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
-    match quantiles {
+fn quantile_levels(quantiles: Given<'_>) -> PyResult<Vec<f64>> {
+    match quantiles.get() {
         None => Ok(vec![0.05, 0.25, 0.5, 0.75, 0.95]),
         Some(obj) if obj.is_instance_of::<pyo3::types::PyString>() => {
             Err(pyo3::exceptions::PyTypeError::new_err(
@@ -64,16 +64,10 @@ fn quantile_levels(quantiles: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
         Some(obj) => obj.extract::<Vec<f64>>().map_err(|_| {
             pyo3::exceptions::PyTypeError::new_err(format!(
                 "quantiles must be a sequence of real numbers, got {}",
-                type_name(obj)
+                describe_type(obj)
             ))
         }),
     }
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map_or_else(|_| "an object".to_string(), |n| n.to_string())
 }
 
 fn pairs_array<'py>(py: Python<'py>, pairs: &[(usize, usize)]) -> Bound<'py, PyArray2<i64>> {
@@ -196,7 +190,7 @@ impl ImpliedVolSurface {
 #[pymethods]
 impl ImpliedVolSurface {
     #[new]
-    #[pyo3(signature = (spot, strikes, tenors, vols, r = None, q = None, price_error = None),
+    #[pyo3(signature = (spot, strikes, tenors, vols, r = Given::default(), q = Given::default(), price_error = None),
            text_signature = "(spot, strikes, tenors, vols, r=0.0, q=0.0, price_error=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -204,14 +198,12 @@ impl ImpliedVolSurface {
         strikes: &Bound<'_, PyAny>,
         tenors: &Bound<'_, PyAny>,
         vols: &Bound<'_, PyAny>,
-        r: Option<&Bound<'_, PyAny>>,
-        q: Option<&Bound<'_, PyAny>>,
+        r: Given<'_>,
+        q: Given<'_>,
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot = scalar(spot, "spot")?;
-        let real_or_zero =
-            |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0.0), |v| scalar(v, name));
-        let (r, q) = (real_or_zero(r, "r")?, real_or_zero(q, "q")?);
+        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, real_scalar_or(&q, "q", 0.0)?);
         let (strikes, tenors, vols) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -232,7 +224,7 @@ impl ImpliedVolSurface {
     /// price no volatility reproduces (or that are NaN) become missing (NaN) nodes. `kind` may
     /// be a 2-D array, e.g. puts below the forward and calls above.
     #[staticmethod]
-    #[pyo3(signature = (spot, strikes, tenors, prices, r = None, q = None, kind = Given::default(), price_error = None),
+    #[pyo3(signature = (spot, strikes, tenors, prices, r = Given::default(), q = Given::default(), kind = Given::default(), price_error = None),
            text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call', price_error=None)")]
     #[allow(clippy::too_many_arguments)]
     fn from_prices(
@@ -241,15 +233,13 @@ impl ImpliedVolSurface {
         strikes: &Bound<'_, PyAny>,
         tenors: &Bound<'_, PyAny>,
         prices: &Bound<'_, PyAny>,
-        r: Option<&Bound<'_, PyAny>>,
-        q: Option<&Bound<'_, PyAny>>,
+        r: Given<'_>,
+        q: Given<'_>,
         kind: Given<'_>,
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot_v = scalar(spot, "spot")?;
-        let real_or_zero =
-            |v: Option<&Bound<'_, PyAny>>, name| v.map_or(Ok(0.0), |v| scalar(v, name));
-        let (r, q) = (real_or_zero(r, "r")?, real_or_zero(q, "q")?);
+        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, real_scalar_or(&q, "q", 0.0)?);
         let (strikes_op, tenors_op, prices_op) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -313,13 +303,9 @@ impl ImpliedVolSurface {
     /// forward), skew (d vol / d ln(K/F) there, from the interpolant), min, max, mean,
     /// quantiles (numpy's linear method; one column per level) and missing (NaN nodes).
     /// Missing nodes are skipped; a tenor with none valid gets NaN.
-    #[pyo3(signature = (quantiles = None),
+    #[pyo3(signature = (quantiles = Given::default()),
            text_signature = "(self, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
-    fn describe(
-        &self,
-        py: Python<'_>,
-        quantiles: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<SurfaceDescription> {
+    fn describe(&self, py: Python<'_>, quantiles: Given<'_>) -> PyResult<SurfaceDescription> {
         let quantiles = quantile_levels(quantiles)?;
         let d = py.detach(|| self.inner.describe_grid(self.inner.vols(), &quantiles))?;
         Ok(SurfaceDescription {
@@ -350,7 +336,7 @@ impl ImpliedVolSurface {
     /// Per-tenor statistics (as `describe`) of `vol_error(price_error, kind=kind, exact=exact)`;
     /// its atm_vol and skew fields are the error's value and slope at the forward.
     #[pyo3(signature = (price_error = None, *, kind = Given::default(), exact = false,
-                        quantiles = None),
+                        quantiles = Given::default()),
            text_signature = "(self, price_error=None, *, kind='call', exact=False, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95))")]
     fn describe_error(
         &self,
@@ -358,7 +344,7 @@ impl ImpliedVolSurface {
         price_error: Option<&Bound<'_, PyAny>>,
         kind: Given<'_>,
         exact: bool,
-        quantiles: Option<&Bound<'_, PyAny>>,
+        quantiles: Given<'_>,
     ) -> PyResult<SurfaceDescription> {
         let quantiles = quantile_levels(quantiles)?;
         let grid = self.vol_error_grid(py, price_error, kind, exact)?;
