@@ -157,6 +157,18 @@ impl Greeks {
         self.field(py, Greek::Charm)
     }
 
+    /// `Greeks[float]`, `Greeks[numpy.ndarray]`: the stubs type Greeks by its fields' type,
+    /// and annotations evaluated at run time (dataclasses, pydantic) subscript the class.
+    #[classmethod]
+    #[pyo3(signature = (item, /))]
+    fn __class_getitem__<'py>(
+        cls: &Bound<'py, pyo3::types::PyType>,
+        item: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let alias = cls.py().import("types")?.getattr("GenericAlias")?;
+        alias.call1((cls, item))
+    }
+
     /// The computed fields as a dict, name -> value (fields that are None are left out).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -168,6 +180,7 @@ impl Greeks {
         Ok(d)
     }
 
+    /// Pickling (multiprocessing, Dask results): the fields, rebuilt by the constructor.
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
@@ -506,6 +519,7 @@ impl BlackScholesPricer {
         super::api::implied_vol_any(py, price, s, k, &r, t, q, kind, None)
     }
 
+    /// Pickling (multiprocessing, Dask results): rebuilt from (r, sigma, q).
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyAny>, (f64, f64, f64)) {
         let p = slf.get();
         (slf.get_type().into_any(), (p.r, p.sigma, p.q))

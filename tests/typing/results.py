@@ -25,3 +25,27 @@ print(pr.price(ones, 100.0, 0.05, 0.2, 0.25).sum())
 # numpy scalars are real numbers for the classes' scalar arguments too
 surface = pr.ImpliedVolSurface(100.0, [90.0, 110.0], [1.0], [[0.2, 0.2]], r=np.float32(0.01))
 assert_type(surface.with_spot(np.float32(101.0)), pr.ImpliedVolSurface)
+# q and kind choose the result's type as the positional arguments do (typed arrays: mypy
+# answers Any for np.array([...]) of an inferred dtype[Any] wherever overloads differ)
+calls: npt.NDArray[np.bool_] = np.array([True, False])
+assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, q=ones), Arr)
+assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=["c", "p"]), Arr)
+assert_type(pr.delta(100.0, 100.0, 0.05, 0.2, 0.25, kind=calls), Arr)
+kind_name: str = "put"
+assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=kind_name), float)
+assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=np.True_), float)
+assert_type(pricer.price(100.0, 100.0, 0.25, ["call", "put"]), Arr)
+# Greeks by its fields: floats for scalars, arrays for arrays, None-able with which=
+g = pr.greeks(100.0, 100.0, 0.05, 0.2, 0.25)
+assert_type(g, pr.Greeks[float])
+delta_in_shares: float = g.delta * 100.0
+assert_type(pr.greeks(ones, 100.0, 0.05, 0.2, 0.25).vega, Arr)
+assert_type(pr.greeks(100.0, 100.0, 0.05, 0.2, 0.25, which=("delta", "vega")).delta, float | None)
+wanted = ["delta", "vega"]  # list[str] to mypy
+assert_type(pr.greeks(ones, 100.0, 0.05, 0.2, 0.25, which=wanted).vega, Arr | None)
+assert_type(pricer.greeks(100.0, 100.0, 0.25).gamma, float)
+assert_type(pricer.greeks_surface(100.0, [90.0, 110.0], [0.5, 1.0]).theta, Arr)
+assert_type(surface.greeks(which=("vega",)).vega, Arr | None)
+print(np.sum(surface.greeks().vega) / 100.0)
+assert_type(surface.describe(quantiles=np.array([0.1, 0.9])), pr.SurfaceDescription)
+assert_type(pr.Greeks(price=1.0, delta=0.5), pr.Greeks[float | None])
