@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -41,11 +42,12 @@ def numpy_call(
     return out
 
 
-def best_of(fn: object, repeats: int) -> float:
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` calls of `fn`, in seconds."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
 
@@ -58,8 +60,8 @@ def main() -> int:
     print("pricing with pricer_rs and with numpy + scipy.special.ndtr ...", flush=True)
     ours = pr.price(s, k, R, sigma, t)
     theirs = numpy_call(s, k, R, sigma, t)
-    t_ours = best_of(lambda: pr.price(s, k, R, sigma, t), 5)
-    t_numpy = best_of(lambda: numpy_call(s, k, R, sigma, t), 5)
+    t_ours = median_time(lambda: pr.price(s, k, R, sigma, t), 5)
+    t_numpy = median_time(lambda: numpy_call(s, k, R, sigma, t), 5)
 
     scale = np.maximum(np.abs(theirs), 1e-300)
     agree = np.nanmax(np.abs(ours - theirs) / np.maximum(scale, 1e-12 * s))

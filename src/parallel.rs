@@ -85,9 +85,21 @@ pub const MAX_THREADS: usize = 1024;
 fn default_threads() -> usize {
     std::env::var("PRICER_RS_NUM_THREADS")
         .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&n| n > 0 && n <= MAX_THREADS)
+        .and_then(|v| thread_count_setting(&v))
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The thread count a `PRICER_RS_NUM_THREADS` value asks for: an integer from 1 to
+/// `MAX_THREADS` (digits, an optional '+'), ASCII whitespace around it allowed. The same rule
+/// as the import-time warning in `pricer_rs/__init__.py`, which cannot see Unicode spaces the
+/// way `str::trim` does (a no-break space before the digits was honoured without a word
+/// while the warning called the value ignored).
+fn thread_count_setting(value: &str) -> Option<usize> {
+    value
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0 && n <= MAX_THREADS)
 }
 
 fn build(n: usize) -> Result<Arc<Pool>> {
@@ -310,6 +322,16 @@ impl Drop for Closer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_count_settings_follow_the_documented_rule() {
+        assert_eq!(thread_count_setting("3"), Some(3));
+        assert_eq!(thread_count_setting(" +4\t\n"), Some(4));
+        assert_eq!(thread_count_setting("1024"), Some(MAX_THREADS));
+        for ignored in ["", "0", "-2", "1025", "abc", "3.0", "\u{a0}3", "3\u{2003}"] {
+            assert_eq!(thread_count_setting(ignored), None, "{ignored:?}");
+        }
+    }
 
     #[test]
     fn resize_and_reject_zero() {

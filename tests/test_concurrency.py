@@ -153,6 +153,9 @@ def test_a_forked_child_gets_a_pool_of_its_own() -> None:
     # beyond 1,024 threads: ignored (18446744073709551615 raised a PanicException from the
     # pool's allocation on the first call)
     ("1025", None, True), ("18446744073709551615", None, True),
+    # the core and the import-time warning share one rule: ASCII spaces around the digits;
+    # a no-break space was honoured by the core while the warning called the value ignored
+    ("\t+2\n", 2, False), ("\u00a03", None, True), ("\x0b3", None, True),
 ])
 def test_thread_count_from_the_environment(value: str, threads: int | None, warns: bool) -> None:
     code = (

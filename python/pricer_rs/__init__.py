@@ -70,8 +70,9 @@ def _check_thread_setting() -> None:
     raw = _os.environ.get("PRICER_RS_NUM_THREADS")
     if raw is None:
         return
-    # Rust's trim: ASCII whitespace (Python's strip() would also drop \x1c-\x1f)
-    match = _re.fullmatch(r"\s*\+?([0-9]+)\s*", raw, flags=_re.ASCII)
+    # the core's rule (parallel::thread_count_setting): ASCII whitespace as Rust's
+    # is_ascii_whitespace has it (no vertical tab), never Unicode spaces
+    match = _re.fullmatch(r"[ \t\n\f\r]*\+?([0-9]+)[ \t\n\f\r]*", raw)
     if match and 0 < int(match.group(1)) <= 1024:
         return
     _warnings.warn(

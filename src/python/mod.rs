@@ -24,6 +24,10 @@ impl From<PricingError> for PyErr {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.setattr(
+        "__doc__",
+        "The compiled core of pricer_rs; import pricer_rs, which re-exports it.",
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     api::register(m)?;
     classes::register(m)?;

@@ -18,13 +18,21 @@ use crate::surface::{ArbitrageReport as CoreReport, Surface};
 /// `tenors[j]`, `strikes[i]` (NaN marks a missing node). Immutable: every method returns
 /// arrays or a new surface.
 ///
+/// `ImpliedVolSurface(spot, strikes, tenors, vols, r=0.0, q=0.0, price_error=None)`: strikes
+/// and tenors strictly increasing and positive, vols of shape (len(tenors), len(strikes)),
+/// positive or NaN; `price_error` (a scalar or a grid, e.g. half the bid-ask spread) is kept
+/// for `vol_error` and `describe_error`.
+///
 /// Interpolation (`vol`, `price_at`): linear in vol against log-moneyness ln(k/F(t)) along
 /// strike (flat beyond the outer nodes), linear in total variance sigma^2 t along tenor
 /// (constant vol before the first and after the last tenor); nodes are reproduced exactly.
+/// Missing nodes are skipped: a smile interpolates between the valid nodes around one, and
+/// a tenor without any valid node is left out; `price` and `greeks` give NaN at them.
 #[pyclass(frozen, module = "pricer_rs", name = "ImpliedVolSurface")]
 pub struct ImpliedVolSurface {
     inner: Surface,
-    /// quoted-price uncertainty per node, kept from `from_prices(..., price_error=...)`
+    /// quoted-price uncertainty per node, kept from the constructor's or `from_prices`'
+    /// `price_error`
     price_error: Option<Array2<f64>>,
 }
 
@@ -222,7 +230,9 @@ impl ImpliedVolSurface {
 
     /// Invert a (len(tenors), len(strikes)) grid of option prices into a surface. Nodes whose
     /// price no volatility reproduces (or that are NaN) become missing (NaN) nodes. `kind` may
-    /// be a 2-D array, e.g. puts below the forward and calls above.
+    /// be a 2-D array, e.g. puts below the forward and calls above. `price_error` (a scalar
+    /// or a grid: the quotes' uncertainty, e.g. half the bid-ask spread) is kept for
+    /// `vol_error` and `describe_error`.
     #[staticmethod]
     #[pyo3(signature = (spot, strikes, tenors, prices, r = Given::default(), q = Given::default(), kind = Given::default(), price_error = None),
            text_signature = "(spot, strikes, tenors, prices, r=0.0, q=0.0, kind='call', price_error=None)")]
@@ -290,8 +300,8 @@ impl ImpliedVolSurface {
         Ok(surface)
     }
 
-    /// The quoted-price uncertainty per node kept from `from_prices(..., price_error=...)`
-    /// (a copy), or None.
+    /// The quoted-price uncertainty per node kept from the constructor's or `from_prices`'
+    /// `price_error=` (a copy, of the surface's shape), or None.
     #[getter]
     fn price_error<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray2<f64>>> {
         self.price_error
@@ -315,7 +325,7 @@ impl ImpliedVolSurface {
     }
 
     /// Implied-vol uncertainty per node caused by a price uncertainty (a scalar or a grid,
-    /// e.g. half the bid-ask spread; default: the one kept by from_prices). exact=False:
+    /// e.g. half the bid-ask spread; default: the one the surface was built with). exact=False:
     /// price_error / vega. exact=True: half the distance between the vols re-inverted from
     /// the node's price moved down and up by the error (NaN where one leaves the attainable
     /// range); `kind` says which option each node's price is.
@@ -537,6 +547,8 @@ impl ImpliedVolSurface {
         }
     }
 
+    /// Pickling (multiprocessing, Dask results): spot, axes, vols, r, q and price_error,
+    /// bit for bit.
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
@@ -617,6 +629,7 @@ impl ImpliedVolSurface {
         )
     }
 
+    /// Jupyter's rich display: an HTML table of the grid (tenors down, strikes across).
     fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
         Self::helper(slf, "repr_html", PyTuple::empty(slf.py()))?.extract()
     }
