@@ -249,6 +249,19 @@ impl Setup {
         gaussian_exponent(self.h, self.tau).hi <= FAR_EXPONENT
     }
 
+    /// `(d1, d2) = (h + tau, h - tau)`; `h` itself where it is infinite (a total volatility
+    /// under `VANISHING_TOTAL_VOL`), where the double-double sums would make the low parts
+    /// NaN (delta, rho and theta of `sigma = 1e-300` were NaN, or 0 where a NaN term was
+    /// dropped).
+    #[inline(always)]
+    fn d1_d2(&self) -> (Dd, Dd) {
+        if self.h.hi.is_infinite() {
+            (self.h, self.h)
+        } else {
+            (self.h + self.tau, self.h - self.tau)
+        }
+    }
+
     /// `(theta x, theta h)`: log-moneyness and `h` seen from the option's own side.
     #[inline(always)]
     fn signed(&self, is_call: bool) -> (Dd, Dd) {
@@ -528,8 +541,7 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
         su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
     };
 
-    let d1 = su.h + su.tau;
-    let d2 = su.h - su.tau;
+    let (d1, d2) = su.d1_d2();
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
     let cdf_d1 = normal_cdf_dd(signed_d1);
     let cdf_d2 = normal_cdf_dd(signed_d2);
@@ -574,31 +586,37 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
         epsilon: -theta_sign * c.t * spot_leg,
         vanna: -vega_factor / c.s * d2f / c.sigma * unscale,
         volga: vega_factor * sqrt_t * d1f * d2f / c.sigma * unscale,
+        // (2t and s_total divided one by one: their product underflowed for t = 1e-300)
         charm: theta_sign * c.q * dividend_discount * cdf_d1
-            - vega_factor / c.s * charm_numerator / (2.0 * c.t * s_total) * unscale,
+            - vega_factor / c.s * charm_numerator / (2.0 * c.t) / s_total * unscale,
     }
 }
 
 /// `sum sign_i e^{l_i}` with the largest `e^{l_i}` factored out, so that terms which
 /// overflow on their own still give the sum's sign and size (inf only when the sum is).
-/// Zero signs drop their term.
+/// Zero signs and terms of `-inf` drop out; a NaN term makes the sum NaN. The largest term
+/// is factored out whole, low part included: the exponent of a contract with `h` near
+/// 1e11 is about -5e21 with a low part of 1e5, and `e^{lo}` alone overflowed (theta NaN).
 fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
     let live = || {
         terms
             .iter()
-            .filter(|(sign, l)| *sign != 0.0 && l.hi > f64::NEG_INFINITY)
+            .filter(|(sign, l)| *sign != 0.0 && l.hi != f64::NEG_INFINITY)
     };
-    let top = live().map(|(_, l)| l.hi).fold(f64::NEG_INFINITY, f64::max);
-    if top == f64::NEG_INFINITY {
-        return 0.0;
+    if live().any(|(_, l)| l.hi.is_nan()) {
+        return f64::NAN;
     }
-    let rest: f64 = live()
-        .map(|(sign, l)| sign * exp_dd(*l - Dd::from_f64(top)))
-        .sum();
+    let Some(top) = live()
+        .map(|&(_, l)| l)
+        .reduce(|a, b| if b.hi > a.hi { b } else { a })
+    else {
+        return 0.0;
+    };
+    let rest: f64 = live().map(|(sign, l)| sign * exp_dd(*l - top)).sum();
     if rest == 0.0 || rest.is_nan() {
         return rest;
     }
-    rest.signum() * exp_dd(ln_dd(Dd::from_f64(rest.abs())) + Dd::from_f64(top))
+    rest.signum() * exp_dd(ln_dd(Dd::from_f64(rest.abs())) + top)
 }
 
 /// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
@@ -633,15 +651,13 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
     let ln_dividend = Dd::product(-c.q, c.t);
     let ln_spot = ln_s + ln_dividend;
     let ln_strike = ln_k + Dd::product(-c.r, c.t);
-    let d1 = su.h + su.tau;
-    let d2 = su.h - su.tau;
+    let (d1, d2) = su.d1_d2();
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
     let (ln_cdf_d1, ln_cdf_d2) = (ln_normal_cdf(signed_d1), ln_normal_cdf(signed_d2));
     // ln(S e^{-qt} phi(d1)) = ln(scale) - (h^2 + tau^2)/2 - ln sqrt(2 pi)
     let ln_scale = ln_scale(c.s, c.k, c.r, c.q, c.t);
     let exponent = gaussian_exponent(su.h, su.tau);
     let ln_vega_factor = ln_sum(&[ln_scale, exponent, -LN_SQRT_2PI]);
-    let s_total = su.total_vol.to_f64();
     let (ln_total, ln_sqrt_t) = (ln_dd(su.total_vol), ln_dd(su.sqrt_t));
     let delta_size = exp_of(ln_sum(&[ln_dividend, ln_cdf_d1]));
     let vega = exp_of(ln_sum(&[ln_vega_factor, ln_sqrt_t]));
@@ -691,7 +707,8 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
                     ln_vega_factor,
                     -ln_s,
                     ln(charm_numerator.abs()),
-                    -ln(2.0 * c.t * s_total),
+                    -ln(2.0 * c.t),
+                    -ln_total,
                 ]),
             ),
         ]),

@@ -108,6 +108,10 @@ pub fn normal_cdf_dd(z: Dd) -> f64 {
     if z.hi.is_nan() {
         return f64::NAN;
     }
+    if z.hi.is_infinite() {
+        // the limits (the double-double product with an infinity has a NaN low part)
+        return if z.hi > 0.0 { 1.0 } else { 0.0 };
+    }
     if z.hi <= 0.0 {
         lower_tail(-z * FRAC_1_SQRT_2)
     } else {

@@ -1170,8 +1170,8 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
             mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
             mul(
                 div(
-                    mul(div(vega_factor, g.s), charm_numerator),
-                    mul(two_t, s_total),
+                    div(mul(div(vega_factor, g.s), charm_numerator), two_t),
+                    s_total,
                 ),
                 u,
             ),

@@ -21,6 +21,16 @@ def mp_price(s: float, k: float, r: float, q: float, sigma: float, t: float, cal
         return strike * mp.ncdf(-d2) - spot * mp.ncdf(-d1)
 
 
+def ncdf(z: Any) -> Any:
+    """mpmath's normal cdf, with its limits where |z| > 1e6 (mpmath's erfc overflows a float
+    near 1e150; the tail there, e^{-5e11}, is far below anything a double can scale up)."""
+    import mpmath as mp
+
+    if abs(z) > 1e6:
+        return mp.mpf(1 if z > 0 else 0)
+    return mp.ncdf(z)
+
+
 def mp_greeks(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> dict[str, Any]:
     """The closed forms of the nine greeks (charm = -d delta / dt)."""
     import mpmath as mp
@@ -32,7 +42,7 @@ def mp_greeks(s: float, k: float, r: float, q: float, sigma: float, t: float, ca
         d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
         d2 = d1 - total
         dq, dr, pdf = mp.exp(-q_ * t_), mp.exp(-r_ * t_), mp.npdf(d1)
-        cdf1, cdf2 = mp.ncdf(th * d1), mp.ncdf(th * d2)
+        cdf1, cdf2 = ncdf(th * d1), ncdf(th * d2)
         vega = s_ * dq * pdf * mp.sqrt(t_)
         return dict(
             delta=th * dq * cdf1,

@@ -302,6 +302,19 @@ GREEKS_BEYOND = EXTREME_SCALES + [
     (1.88802e37, 1.77797e40, 0.05977, -0.5655, 0.0431, 24.17, False),
     (1.0, 1e100, -0.5, 0.0, 1.0, 1000.0, True),
     (1.0, 1e200, -0.5, -0.5, 1.0, 1000.0, True),
+    # vanishing total volatility and time (a second audit): theta and charm were NaN where
+    # the gaussian exponent's low part alone overflowed (h near 1e11), delta, rho, epsilon,
+    # vanna, volga NaN and theta 0 (for -4.756) with sigma = 1e-300, charm -inf where 2 t s
+    # underflowed with t = 1e-300
+    (100.0, 90.0, 0.0, 0.0, 1e-12, 1.0, True),
+    (100.0, 90.0, 0.0, 0.0, 1e-12, 1.0, False),
+    (100.0, 90.0, 0.0, 0.0, 0.2, 1e-22, True),
+    (100.0, 90.0, 0.03, 0.02, 1e-9, 2.0, True),
+    (100.0, 100.0, 0.05, 0.0, 1e-300, 1.0, True),
+    (100.0, 100.0, 0.05, 0.0, 1e-300, 1.0, False),
+    (100.0, 90.0, 0.03, 0.02, 1e-300, 2.0, False),
+    (100.0, 100.0, 0.05, 0.0, 0.2, 1e-300, True),
+    (100.0, 100.0, 0.05, 0.01, 0.2, 1e-300, False),
 ]
 
 
