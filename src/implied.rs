@@ -35,7 +35,8 @@ pub(crate) const CONVERGED: f64 = 1e-6;
 
 /// Implied Black-Scholes-Merton volatility of a European option price, or NaN when no
 /// volatility reproduces it (below intrinsic value, at or above the upper bound, negative,
-/// infinite). A zero price gives 0; an in-the-money price within rounding of its intrinsic
+/// infinite, zero: no volatility > 0 prices an option at 0, and a zero quote is no quote,
+/// as `ImpliedVolSurface.from_prices` has it); an in-the-money price within rounding of its intrinsic
 /// value gives the volatility whose time value is one ulp of it. Inputs `s, k, t > 0` and finite
 /// `r, q` are assumed (checked by the batch layer).
 #[inline(always)]
@@ -315,7 +316,7 @@ fn upper_start(complement: f64, x: f64, s_c: f64) -> f64 {
 }
 
 /// The total volatility `s` with `b(x, s) = beta` for `x <= 0`, as a double-double, or None
-/// when `beta` is outside `[0, e^{x/2})`.
+/// when `beta` is outside `(0, e^{x/2})`.
 #[inline(always)]
 pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
     match problem(beta, x) {
@@ -329,11 +330,10 @@ pub fn total_vol(beta: f64, x: Dd) -> Option<Dd> {
 #[inline(always)]
 fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
     let b_max = exp_dd(x.mul_f64(0.5));
-    if beta.is_nan() || beta < 0.0 || beta >= b_max {
+    // beta = 0 is the limit s -> 0, outside the domain: it answered 0.0, a volatility the
+    // pricer refuses (a round trip of prices that had underflowed to 0 raised for the batch)
+    if beta.is_nan() || beta <= 0.0 || beta >= b_max {
         return Err(None);
-    }
-    if beta == 0.0 {
-        return Err(Some(Dd::from_f64(0.0)));
     }
     let ax = -x.hi;
     let s_c = (2.0 * ax).sqrt();
@@ -585,7 +585,9 @@ mod tests {
         assert!(implied_vol(f64::INFINITY, s, k, r, q, t, true).is_nan());
         assert!(implied_vol(f64::NAN, s, k, r, q, t, true).is_nan());
         assert!(implied_vol(k * (-r * t).exp(), s, k, r, q, t, false).is_nan());
-        assert_eq!(implied_vol(0.0, s, 200.0, r, q, t, true), 0.0);
+        // zero: the limit of a vanishing volatility, not a volatility
+        assert!(implied_vol(0.0, s, 200.0, r, q, t, true).is_nan());
+        assert!(total_vol(0.0, Dd::from_f64(-0.5)).is_none());
     }
 }
 

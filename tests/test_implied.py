@@ -59,6 +59,28 @@ def test_prices_no_volatility_reproduces_give_nan(kind: str) -> None:
     assert np.all(np.isnan(vols[1:]))
 
 
+def test_a_zero_price_is_no_volatility() -> None:
+    """A zero price is the limit sigma -> 0, which no volatility > 0 reaches: NaN (it was
+    0.0, which the pricer refuses, so a round trip of prices that had underflowed to 0
+    raised for the whole batch), per point, in arrays, from the class and for Black-76, as
+    from_prices makes such a node missing."""
+    k = np.array([150.0, 100.0, 60.0])  # out of the money, at the money (calls and puts)
+    kinds = np.array([["call"], ["put"]])
+    zero = np.zeros((2, 3))
+    assert np.all(np.isnan(pr.implied_vol(zero, 100.0, k, 0.0, 1.0, kind=kinds)))
+    assert np.all(np.isnan(pr.implied_vol(np.zeros(40), 100.0, 150.0, 0.01, 1.0)))
+    assert math.isnan(pr.implied_vol(0.0, 100.0, 150.0, 0.0, 1.0))
+    assert math.isnan(pr.BlackScholesPricer(0.0, 0.2).implied_vol(0.0, 100.0, 100.0, 1.0))
+    assert math.isnan(pr.black76_implied_vol(0.0, 100.0, 150.0, 0.0, 1.0))
+    assert np.isnan(pr.ImpliedVolSurface.from_prices(100.0, [100.0, 150.0], [1.0], [[5.0, 0.0]]).vols[0, 1])
+    # prices of tiny vols that underflowed to 0 give NaN, which prices back to NaN
+    sigma = np.array([0.01, 0.2])
+    p = pr.price(100.0, 160.0, 0.0, sigma, 0.05)
+    assert p[0] == 0.0 and p[1] > 0.0
+    back = pr.price(100.0, 160.0, 0.0, pr.implied_vol(p, 100.0, 160.0, 0.0, 0.05), 0.05)
+    assert np.isnan(back[0]) and back[1] == pytest.approx(p[1], rel=1e-12)
+
+
 def test_domain_errors_and_scalars() -> None:
     assert isinstance(pr.implied_vol(4.6149971296028625, 100.0, 100.0, 0.05, 0.25), float)
     assert pr.implied_vol(4.6149971296028625, 100.0, 100.0, 0.05, 0.25) == pytest.approx(0.2, rel=1e-15)

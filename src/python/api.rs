@@ -807,7 +807,7 @@ fn price_european_call_batch<'py>(
 }
 
 /// Implied volatility of European option prices; NaN where no volatility reproduces the
-/// price (below intrinsic value, at or above the upper bound, negative). Arguments
+/// price (below intrinsic value, at or above the upper bound, negative, zero). Arguments
 /// broadcast like `price`; returns a float for scalar inputs, else an ndarray (or `out`).
 #[pyfunction]
 #[pyo3(signature = (price, s, k, r, t, *, q = Given::default(), kind = Given::default(), out = None),
@@ -885,7 +885,8 @@ pub(crate) fn implied_vol_any<'py>(
     )
 }
 
-/// Black-76 implied volatility of prices of options on a forward or futures price f.
+/// Black-76 implied volatility of prices of options on a forward or futures price f; NaN
+/// where no volatility reproduces the price, as for `implied_vol`.
 #[pyfunction]
 #[pyo3(signature = (price, f, k, r, t, *, kind = Given::default(), out = None),
        text_signature = "(price, f, k, r, t, *, kind='call', out=None)")]
