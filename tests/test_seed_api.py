@@ -54,6 +54,16 @@ def test_batch_positional_and_errors() -> None:
     # the batch function's own argument name, not the engine's
     with pytest.raises(ValueError, match=r"^s_array\[1\] = -1.0"):
         pr.price_european_call_batch(np.array([1.0, -1.0]), 100.0, 0.05, 0.2, 0.25)
+    # one price per spot: per-spot strikes broadcast, a strike column does not widen it
+    np.testing.assert_array_equal(
+        pr.price_european_call_batch(spots, np.array([95.0, 105.0]), 0.05, 0.2, 0.25),
+        pr.price(spots, np.array([95.0, 105.0]), 0.05, 0.2, 0.25),
+    )
+    with pytest.raises(ValueError, match=r"s_array's shape \(2,\), not widen it to \(2, 2\)"):
+        pr.price_european_call_batch(spots, np.array([[95.0], [105.0]]), 0.05, 0.2, 0.25)
+    with pytest.raises(ValueError, match=r"^shapes \(2,\), \(\), \(\), \(\), \(3,\) cannot be broadcast "
+                                         r"together \(s_array, k, r, sigma, t\)$"):
+        pr.price_european_call_batch(spots, 100.0, 0.05, 0.2, np.ones(3))
 
 
 def test_batch_reads_input_in_place_and_allocates_only_the_output() -> None:

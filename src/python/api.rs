@@ -799,7 +799,20 @@ fn price_european_call_batch<'py>(
         t: operand(t, "t")?,
         kind: Operand::scalar(1.0),
     };
-    let shape = ops.shape()?;
+    // 1-D in, 1-D out: the other arguments broadcast to the spots' shape, never widen it
+    // (a (2, 1) strike column gave a (2, n) grid, and errors named `q` and `kind`)
+    let shape = broadcast_operands(
+        &[&ops.s, &ops.k, &ops.r, &ops.sigma, &ops.t],
+        &["s_array", "k", "r", "sigma", "t"],
+    )?;
+    if shape != ops.s.shape() {
+        return Err(PyValueError::new_err(format!(
+            "price_european_call_batch returns one price per spot: k, r, sigma and t must \
+             broadcast to s_array's shape {}, not widen it to {}",
+            format_shape(&ops.s.shape()),
+            format_shape(&shape)
+        )));
+    }
     let arrays = ops.arrays();
     fill_one(py, &shape, None, &[], |buf| {
         batch::price_into(&arrays, &shape, buf, true)
