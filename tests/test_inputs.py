@@ -201,6 +201,10 @@ def test_kind_arrays_mix_calls_and_puts() -> None:
     # numpy 2's variable-width strings (refused as an array of dtype StringDType before)
     strings = np.array(["call", "put", "c", "PUT"], dtype=np.dtypes.StringDType())
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=strings), want)
+    # object arrays: Python's and numpy's booleans alike (np.True_ in an object array, as a
+    # pandas object column holds them, was refused while a scalar np.True_ was taken)
+    objects = np.array([np.True_, False, True, np.False_], dtype=object)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=objects), want)
     # kind broadcasts like any other argument
     grid = pr.price(s[None, :], K, R, SIG, T, kind=np.array([[True], [False]]))
     np.testing.assert_array_equal(grid, np.stack([calls, puts]))

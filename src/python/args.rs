@@ -204,11 +204,16 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
         )));
     }
     let flat = arr.call_method0("ravel")?.call_method0("tolist")?;
+    // an object array's tolist() keeps numpy's own booleans (a pandas object column of
+    // np.True_ was refused while a scalar np.True_ was taken)
+    let numpy_bool = numpy_module(py)?.getattr("bool_")?;
     let mut values = Vec::with_capacity(shape.iter().product());
     for (i, item) in flat.try_iter()?.enumerate() {
         let item = item?;
         let v = if let Ok(b) = item.cast::<PyBool>() {
             Some(if b.is_true() { 1.0 } else { -1.0 })
+        } else if item.is_instance(&numpy_bool)? {
+            Some(if item.is_truthy()? { 1.0 } else { -1.0 })
         } else if let Ok(s) = item.extract::<String>() {
             parse_kind_str(&s)
         } else if let Ok(bytes) = item.extract::<Vec<u8>>() {
