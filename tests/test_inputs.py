@@ -133,6 +133,19 @@ def test_domain_error_on_nd_and_scalar_arguments() -> None:
         pr.price(np.ones(3), K, R, SIG, -1.0)
 
 
+def test_domain_errors_name_the_first_offender_in_c_order_whatever_the_layout() -> None:
+    # layouts other than C order are scanned in memory order or row by row first (an
+    # element-by-element walk cost ~20 ns per element and input); the error still names the
+    # first offender in C order, which memory order would not find first
+    sig = np.full((4, 5), 0.2)
+    sig[3, 0], sig[1, 4] = -0.5, -0.7  # memory order (Fortran) meets [3, 0] first
+    for layout in (np.asfortranarray(sig), sig[::-1][::-1], np.repeat(sig, 2, axis=1)[:, ::2]):
+        with pytest.raises(ValueError, match=r"^sigma\[1, 4\] = -0.7: sigma must be > 0$"):
+            pr.price(S, K, R, layout, T)
+    fine = np.asfortranarray(np.full((4, 5), 0.2))
+    np.testing.assert_array_equal(pr.price(S, K, R, fine, T), pr.price(S, K, R, 0.2, T) * np.ones((4, 5)))
+
+
 def test_nothing_is_half_written_on_error() -> None:
     out = np.full(4, 7.0)
     with pytest.raises(ValueError):
@@ -205,6 +218,11 @@ def test_kind_arrays_mix_calls_and_puts() -> None:
     # pandas object column holds them, was refused while a scalar np.True_ was taken)
     objects = np.array([np.True_, False, True, np.False_], dtype=object)
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=objects), want)
+    # string arrays of a few distinct spellings are read by numpy's comparisons, more by
+    # the element-by-element reading: the same answer either way
+    many = np.array(["c", "put", "Call", " P ", "CALL", "p", "call", "Put"])
+    np.testing.assert_array_equal(pr.price(np.tile(s, 2), K, R, SIG, T, kind=many), np.tile(want, 2))
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=np.array(["c", "put", "c", "put"])), want)
     # kind broadcasts like any other argument
     grid = pr.price(s[None, :], K, R, SIG, T, kind=np.array([[True], [False]]))
     np.testing.assert_array_equal(grid, np.stack([calls, puts]))
@@ -217,6 +235,11 @@ def test_bad_kind() -> None:
         pr.price(S, K, R, SIG, T, kind=["call", "x"])
     with pytest.raises(TypeError, match="kind must be"):
         pr.price(S, K, R, SIG, T, kind=np.array([1.0, 2.0]))
+    # the wrong type is a TypeError, as for the numeric arguments (None was a ValueError)
+    with pytest.raises(TypeError, match=r"^kind = None: kind must be"):
+        pr.price(S, K, R, SIG, T, kind=None)
+    with pytest.raises(TypeError, match=r"^kind\[1\] = 1: kind must be"):
+        pr.price(S, K, R, SIG, T, kind=np.array(["call", 1], dtype=object))
 
 
 def test_inputs_are_not_modified() -> None:
