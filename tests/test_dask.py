@@ -143,3 +143,20 @@ def test_domain_errors_name_the_whole_arrays_index() -> None:
                 lazy.compute()  # type: ignore[union-attr]
         with pytest.raises(ValueError, match=r"^sigma\[3, 1\] = -0.2"):
             prd.price(np.full((4, 4), 100.0), 100.0, 0.02, sigma, 0.5).compute()
+
+
+def test_scalars_go_to_every_block_unbroadcast() -> None:
+    """A scalar argument was a 0-d dask array broadcast and rechunked to every block (one
+    full-size block of 0.02s per block: a .sum() of 2 M prices peaked at 15x a block): the
+    graph now holds the inputs' tasks and one task per block, and the scalars as values."""
+    s = da.from_array(np.linspace(50.0, 150.0, 1000), chunks=100)
+    prices = prd.price(s, 100.0, 0.02, 0.2, 0.5, q=0.01, kind="put")
+    assert len(prices.__dask_graph__()) == len(s.__dask_graph__()) + s.numblocks[0]
+    want = pr.price(np.linspace(50.0, 150.0, 1000), 100.0, 0.02, 0.2, 0.5, q=0.01, kind="put")
+    np.testing.assert_array_equal(prices.compute(), want)
+    # numpy scalars and 0-d arrays are scalars too; all-scalar calls stay lazy (0-d)
+    assert len(prd.price(s, np.float64(100.0), np.array(0.02), 0.2, 0.5).__dask_graph__()) == 20
+    lazy = prd.price(100.0, 100.0, 0.02, 0.2, 0.5)
+    assert isinstance(lazy, da.Array) and lazy.compute() == pr.price(100.0, 100.0, 0.02, 0.2, 0.5)
+    g = prd.greeks(s, 100.0, 0.02, 0.2, 0.5)
+    np.testing.assert_array_equal(g.vega.compute(), pr.greeks(s.compute(), 100.0, 0.02, 0.2, 0.5).vega)

@@ -38,7 +38,11 @@ def _as_dask(value: Any) -> Any:
     if hasattr(value, "to_dask_array"):  # a dask DataFrame column (dask Series)
         # partition lengths unknown (counting them would compute the frame now)
         return value.to_dask_array()
-    if isinstance(value, str) or isinstance(value, bool):
+    if isinstance(value, da.Array):
+        return value
+    if isinstance(value, (str, bool)) or np.ndim(value) == 0:
+        # scalars go to every block as they are: as 0-d dask arrays they were broadcast and
+        # rechunked into one full-size block per block (a .sum() peaked at 15x a block)
         return value
     return da.asarray(value)
 
@@ -49,6 +53,8 @@ def _unknown(a: Any) -> bool:
 
 def _aligned(*values: Any) -> list[Any]:
     arrays = [_as_dask(v) for v in values]
+    if not any(isinstance(a, da.Array) for a in arrays):
+        arrays[0] = da.asarray(arrays[0])  # all scalars: still a (0-d) lazy result
     dense = [a for a in arrays if isinstance(a, da.Array)]
     if any(_unknown(a) for a in dense):
         # chunk sizes unknown (columns of a dask DataFrame, a boolean-masked array): blocks
