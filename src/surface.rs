@@ -11,8 +11,6 @@
 
 use ndarray::{Array2, ArrayD, ArrayView1, ArrayView2, Axis, arr0};
 use ndarray_stats::QuantileExt;
-use ndarray_stats::interpolate::Linear;
-use noisy_float::types::n64;
 
 use crate::batch::{self, BsmArrays, Greek, ImpliedArrays};
 use crate::error::{PricingError, Result, format_index};
@@ -381,7 +379,13 @@ fn linear_quantile(sorted: &[f64], q: f64) -> f64 {
     if fraction == 0.0 {
         return sorted[lower]; // on a value: no interpolation (and no inf - inf)
     }
-    sorted[lower] + fraction * (sorted[higher] - sorted[lower])
+    let (a, b) = (sorted[lower], sorted[higher]);
+    let diff = b - a;
+    if fraction >= 0.5 && diff.is_finite() {
+        b - diff * (1.0 - fraction) // numpy's lerp from the nearer end, bit for bit
+    } else {
+        a + diff * fraction
+    }
 }
 
 /// Value and slope at `y` of the piecewise-linear line through `(ys[i], values[i])` for the
@@ -427,8 +431,8 @@ fn line_at(ys: ArrayView1<f64>, values: ArrayView1<f64>, nodes: &[usize], y: f64
 }
 
 impl Surface {
-    /// The statistics of `grid` (shape of the surface) per tenor: extrema, mean and
-    /// quantiles (numpy's linear method) over its non-NaN nodes by ndarray-stats, and its
+    /// The statistics of `grid` (shape of the surface) per tenor: extrema (ndarray-stats),
+    /// mean and quantiles (numpy's linear method) over its non-NaN nodes, and its
     /// smile's value and slope at the forward. A tenor with no valid node gets NaN.
     pub fn describe_grid(&self, grid: ArrayView2<f64>, quantiles: &[f64]) -> Result<Description> {
         for &q in quantiles {
@@ -443,34 +447,18 @@ impl Surface {
                 grid.dim()
             )));
         }
-        // ndarray-stats interpolates in N64, which refuses the NaN of inf - inf: a row holding
-        // an infinite value (a vol error where vega underflowed) is set aside and takes the
-        // same linear method in plain f64 below, which gives numpy's inf or NaN there
-        let infinite_rows: Vec<bool> = grid
-            .rows()
-            .into_iter()
-            .map(|r| r.iter().any(|v| v.is_infinite()))
-            .collect();
-        let mut work = grid.to_owned();
-        for (j, row) in work.rows_mut().into_iter().enumerate() {
-            if infinite_rows[j] {
-                row.into_iter().for_each(|v| *v = f64::NAN);
-            }
-        }
+        // each row's valid values sorted once, every quantile read off them: ndarray-stats'
+        // quantile_axis_skipnan_mut selects by a quickselect that recurses once per value
+        // equal to its pivot (rust-ndarray/ndarray-stats#86), so a flat smile took quadratic
+        // time (a 40,000-strike one ~1 s) and from ~50,000 equal values overflowed the stack
         let mut table = Array2::from_elem((nt, quantiles.len()), f64::NAN);
-        for (c, &q) in quantiles.iter().enumerate() {
-            let column = work
-                .quantile_axis_skipnan_mut(Axis(1), n64(q), &Linear)
-                .map_err(|e| invalid(format!("quantiles: {e}")))?;
-            table.column_mut(c).assign(&column);
-        }
+        let mut valid = Vec::with_capacity(nk);
         for (j, row) in grid.rows().into_iter().enumerate() {
-            if infinite_rows[j] {
-                let mut valid: Vec<f64> = row.iter().copied().filter(|v| !v.is_nan()).collect();
-                valid.sort_by(f64::total_cmp);
-                for (c, &q) in quantiles.iter().enumerate() {
-                    table[[j, c]] = linear_quantile(&valid, q);
-                }
+            valid.clear();
+            valid.extend(row.iter().copied().filter(|v| !v.is_nan()));
+            valid.sort_unstable_by(f64::total_cmp);
+            for (c, &q) in quantiles.iter().enumerate() {
+                table[[j, c]] = linear_quantile(&valid, q);
             }
         }
         let mut d = Description {
@@ -670,6 +658,38 @@ mod tests {
         assert_eq!(d.quantiles[[0, 1]], 0.01);
         assert_eq!(d.max[0], f64::INFINITY);
         assert_eq!(d.quantiles[[2, 1]], 0.01);
+    }
+
+    #[test]
+    fn many_equal_values_neither_overflow_the_stack_nor_take_quadratic_time() {
+        // ndarray-stats' quickselect recursed once per equal value: a flat 60,000-strike
+        // smile crashed the process on an 8 MB stack, 2,000 on a 256 KB one
+        let n = 100_000;
+        let strikes: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+        let surface = Surface::new(
+            50_000.0,
+            ArrayView1::from(&strikes[..]),
+            ArrayView1::from(&[0.5][..]),
+            Array2::from_elem((1, n), 0.2).view(),
+            0.0,
+            0.0,
+        )
+        .unwrap();
+        let d = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let mut grid = Array2::from_elem((1, n), 0.2);
+                grid[[0, 7]] = 0.1; // two values: quantiles interpolate between them
+                surface.describe_grid(grid.view(), &[0.0, 1e-5, 0.5, 1.0])
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        let want = [0.1, 0.1 + 0.1 * (1e-5 * (n - 1) as f64), 0.2, 0.2];
+        for (got, want) in d.quantiles.row(0).iter().zip(want) {
+            assert!((got - want).abs() <= 1e-15, "{got} {want}");
+        }
     }
 
     #[test]

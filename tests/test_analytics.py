@@ -224,3 +224,15 @@ def test_results_pickle_and_compare() -> None:
     assert isinstance(again, pr.ArbitrageReport) and again == report and again.counts == report.counts
     np.testing.assert_array_equal(again.calendar, report.calendar)
     assert again != surf.check_arbitrage()
+
+
+def test_describe_of_a_flat_smile_with_many_strikes() -> None:
+    """A flat 60,000-strike smile crashed the process (ndarray-stats' quickselect recursed
+    once per equal value; describe_error(0.0) made every value equal on any surface) and
+    took quadratic time below that; the quantiles now come from each row sorted once."""
+    n = 60_000
+    surf = pr.ImpliedVolSurface(100.0, np.linspace(50.0, 150.0, n), [0.5, 1.0], np.full((2, n), 0.2))
+    d = surf.describe(quantiles=(0.0, 0.3, 1.0))
+    np.testing.assert_array_equal(d.quantiles, np.full((2, 3), 0.2))
+    e = surf.describe_error(0.0)
+    assert np.all(e.quantiles == 0.0) and np.all(e.max == 0.0)
