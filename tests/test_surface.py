@@ -129,6 +129,19 @@ def test_injected_violations_are_reported_at_exactly_those_nodes() -> None:
     assert "calendar=1" in repr(report)
 
 
+def test_flat_surfaces_with_calls_far_above_spot_are_clean() -> None:
+    # with q = -0.3 and t = 50 call prices reach 3e6 spot, and their roundings exceeded the
+    # price tolerance of 1e-11 spot: a flat surface showed 138 butterflies and 109 vertical
+    # spreads (surface audit); the tolerance follows the calls' level S e^{-qt}
+    flat = pr.ImpliedVolSurface(100.0, np.linspace(1.0, 400.0, 400), [1.0, 50.0],
+                                np.full((2, 400), 0.2), r=0.0, q=-0.3)
+    assert flat.check_arbitrage().counts == {"calendar": 0, "butterfly": 0, "vertical": 0}
+    # a real violation is still seen (at the money of the first tenor: F = 135)
+    vols = np.full((2, 400), 0.2)
+    vols[0, 134] = 0.3
+    assert flat.shifted(vols - 0.2).check_arbitrage().butterfly.tolist() == [[0, 134]]
+
+
 def test_shifted_and_with_spot_return_new_surfaces(surface: pr.ImpliedVolSurface) -> None:
     up = surface.shifted(0.01)
     np.testing.assert_allclose(up.vols, surface.vols + 0.01, rtol=0, atol=1e-16)
