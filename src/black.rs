@@ -49,6 +49,30 @@ fn in_far_range(v: f64) -> bool {
     (FAR_SCALE[0]..=FAR_SCALE[1]).contains(&v)
 }
 
+/// Where the gaussian factor is kept scaled (`Setup::gaussian_factor_scaled`: an exponent
+/// at or below `FAR_EXPONENT`, `unscale = 2^-1000`), the closed forms of `bsm_greeks_exact`
+/// still hold every product in the normal range, and round once at the final `* unscale`,
+/// when spot, strike, time, vol and total vol lie in `MODERATE` (a product of four such
+/// factors stays within `2^+-240`), the scale in `MODERATE_SCALE`, `|d1|`, `|d2|` and the
+/// charm numerator under `MODERATE[1]`, and `Phi(d1)`, `Phi(d2)` are 0 or above
+/// `FAR_SCALE[0]`. Where the scaled factor itself is 0, every greek built on it is below
+/// `2^100 2^-2075 2^240`, 0 as well. Such contracts (a deep in-the-money option with a day
+/// to run, a vol of 1e-5, or one of 60) went to `greeks_far`, 14-30 times a common one.
+pub(crate) const MODERATE: [f64; 2] = [
+    f64::from_bits((1023 - 60) << 52),
+    f64::from_bits((1023 + 60) << 52),
+];
+pub(crate) const MODERATE_SCALE: [f64; 2] = [
+    f64::from_bits((1023 - 100) << 52),
+    f64::from_bits((1023 + 100) << 52),
+];
+
+/// Inside `MODERATE` (NaN is not).
+#[inline(always)]
+fn moderate(v: f64) -> bool {
+    (MODERATE[0]..=MODERATE[1]).contains(&v)
+}
+
 /// One European option's inputs. `is_call` selects the payoff.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Contract {
@@ -547,33 +571,44 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let cdf_d2 = normal_cdf_dd(signed_d2);
     let dividend_discount = exp_dd(Dd::product(-c.q, c.t));
     let rate_discount = exp_dd(Dd::product(-c.r, c.t));
-    // the factors below leave the range where their products stay normal (e^{-rt} or K e^{-rt}
-    // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
-    // ratio to S^2, is a number): the greeks in logarithms. `simd_plain::exact_greeks4`
-    // sends the same lanes here.
-    let factors_in_range = in_far_range(dividend_discount)
-        && in_far_range(rate_discount)
-        && in_far_range(c.s * dividend_discount)
-        && in_far_range(c.k * rate_discount)
-        && in_far_range(su.scale * gaussian * unscale);
-    if far_price || !factors_in_range {
-        return greeks_far(c, &su, price);
-    }
-    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential;
-    // every product with it is multiplied by `unscale` last
-    let vega_factor = su.scale * gaussian * FRAC_1_SQRT_2PI;
-    let s_total = su.total_vol.to_f64();
-    let sqrt_t = su.sqrt_t.to_f64();
-
-    // S e^{-qt} Phi(theta d1) and K e^{-rt} Phi(theta d2)
-    let spot_leg = c.s * dividend_discount * cdf_d1;
-    let strike_leg = c.k * rate_discount * cdf_d2;
-
     // -dDelta/dt numerator: 2(r-q)t - d2 s = (r-q)t - ln(S/K) + s^2/2, formed in dd
     let charm_numerator =
         (su.carry - su.log_spot_moneyness + su.total_vol.sqr().mul_f64(0.5)).to_f64();
     let d1f = d1.to_f64();
     let d2f = d2.to_f64();
+    let s_total = su.total_vol.to_f64();
+    // the factors below leave the range where their products stay normal (e^{-rt} or K e^{-rt}
+    // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
+    // ratio to S^2, is a number): the greeks in logarithms, unless the gaussian factor is
+    // kept scaled and the rest is moderate (`MODERATE`). `simd_plain::exact_greeks4` sends
+    // the same lanes here.
+    let scaled_in_range = unscale != 1.0
+        && [c.s, c.k, c.t, c.sigma, s_total].into_iter().all(moderate)
+        && (MODERATE_SCALE[0]..=MODERATE_SCALE[1]).contains(&su.scale)
+        && [d1f, d2f, charm_numerator]
+            .into_iter()
+            .all(|v| v.abs() <= MODERATE[1])
+        && [cdf_d1, cdf_d2]
+            .into_iter()
+            .all(|p| p == 0.0 || p >= FAR_SCALE[0]);
+    let factors_in_range = in_far_range(dividend_discount)
+        && in_far_range(rate_discount)
+        && in_far_range(c.s * dividend_discount)
+        && in_far_range(c.k * rate_discount)
+        && (in_far_range(su.scale * gaussian * unscale) || scaled_in_range);
+    // (a far price with the factor kept scaled and the rest moderate is a deep
+    // out-of-the-money one: its greeks are the formulas' below, most of them 0)
+    if !factors_in_range || (far_price && !scaled_in_range) {
+        return greeks_far(c, &su, price);
+    }
+    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential;
+    // every product with it is multiplied by `unscale` last
+    let vega_factor = su.scale * gaussian * FRAC_1_SQRT_2PI;
+    let sqrt_t = su.sqrt_t.to_f64();
+
+    // S e^{-qt} Phi(theta d1) and K e^{-rt} Phi(theta d2)
+    let spot_leg = c.s * dividend_discount * cdf_d1;
+    let strike_leg = c.k * rate_discount * cdf_d2;
 
     GreekValues {
         price,
@@ -783,6 +818,55 @@ mod tests {
             5.009_768_171_834_424e-86,
             max_relative = 400.0 * f64::EPSILON
         );
+    }
+
+    #[test]
+    fn scaled_gaussian_formulas_agree_with_the_logarithms() {
+        // contracts whose gaussian factor is kept scaled (exponent <= FAR_EXPONENT) with
+        // moderate inputs take the closed forms now; greeks_far (every factor in logarithms)
+        // is the reference they left
+        let mut rnd = crate::testing::xorshift(11);
+        let mut compared = 0;
+        for _ in 0..20_000 {
+            let s = 1.0 + 999.0 * rnd();
+            let moneyness = if rnd() < 0.5 {
+                0.2 + 0.5 * rnd()
+            } else {
+                1.5 + 3.0 * rnd()
+            };
+            let c = Contract {
+                s,
+                k: s * moneyness,
+                r: 0.1 * rnd() - 0.03,
+                q: 0.08 * rnd() - 0.02,
+                sigma: 0.05 + 0.5 * rnd(),
+                t: (1.0 + 4.0 * rnd()) / 365.0,
+                is_call: rnd() < 0.5,
+            };
+            let su = Setup::new(&c);
+            if gaussian_exponent(su.h, su.tau).hi > FAR_EXPONENT {
+                continue;
+            }
+            let got = bsm_greeks_exact(&c);
+            let want = greeks_far(&c, &su, got.price);
+            for (name, a, b) in [
+                ("delta", got.delta, want.delta),
+                ("gamma", got.gamma, want.gamma),
+                ("vega", got.vega, want.vega),
+                ("theta", got.theta, want.theta),
+                ("rho", got.rho, want.rho),
+                ("epsilon", got.epsilon, want.epsilon),
+                ("vanna", got.vanna, want.vanna),
+                ("volga", got.volga, want.volga),
+                ("charm", got.charm, want.charm),
+            ] {
+                let close =
+                    (a - b).abs() <= 1e-13 * b.abs() || (a.abs() < 1e-290 && b.abs() < 1e-290);
+                assert!(close, "{name}: {a:e} vs {b:e} for {c:?}");
+            }
+            compared += 1;
+        }
+        assert!(compared > 5_000, "{compared}");
     }
 
     #[test]

@@ -1200,10 +1200,34 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
                 in_far_range(mul(g.s, dividend_discount)),
                 in_far_range(mul(g.k, rate_discount)),
             ),
-            in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
+            or(
+                in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
+                scaled_in_range(&g, [d1f, d2f, charm_numerator], [cdf_d1, cdf_d2], s_total),
+            ),
         ),
     );
     (values, lanes(or(g.guards, not(factors_in_range))))
+}
+
+/// `black::bsm_greeks_exact`'s `scaled_in_range`, lane by lane: the gaussian factor kept
+/// scaled, and the rest moderate (`black::MODERATE`).
+fn scaled_in_range(g: &Group, small: [V; 3], cdfs: [V; 2], s_total: V) -> V {
+    use crate::black::{FAR_SCALE, MODERATE, MODERATE_SCALE};
+    let within = |v: V, [low, high]: [f64; 2]| and(ge(v, splat(low)), le(v, splat(high)));
+    let mut ok = and(
+        lt(g.unscale, splat(1.0)),
+        within(g.scale, MODERATE_SCALE),
+    );
+    for v in [g.s, g.k, g.t, g.sigma, s_total] {
+        ok = and(ok, within(v, MODERATE));
+    }
+    for v in small {
+        ok = and(ok, le(abs(v), splat(MODERATE[1])));
+    }
+    for p in cdfs {
+        ok = and(ok, or(eq(p, splat(0.0)), ge(p, splat(FAR_SCALE[0]))));
+    }
+    ok
 }
 
 

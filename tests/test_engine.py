@@ -315,6 +315,15 @@ GREEKS_BEYOND = EXTREME_SCALES + [
     (100.0, 90.0, 0.03, 0.02, 1e-300, 2.0, False),
     (100.0, 100.0, 0.05, 0.0, 0.2, 1e-300, True),
     (100.0, 100.0, 0.05, 0.01, 0.2, 1e-300, False),
+    # the gaussian factor kept scaled, the rest moderate: the vector formulas instead of the
+    # logarithms (a day to run deep in the money, a vol of 1e-5; 14-30x a common contract)
+    (100.0, 60.0, 0.02, 0.0, 0.2, 1 / 365, True),
+    (50.0, 80.0, 0.02, 0.0, 0.25, 1 / 365, False),
+    (4.0, 2.5, 0.03, 0.01, 0.35, 2 / 365, True),
+    (100.0, 100.0, 0.02, 0.0, 1e-5, 1.0, True),
+    (100.0, 100.0, 0.02, 0.01, 1e-5, 1.0, False),
+    (100.0, 60.0, 0.02, 0.01, 0.2, 1 / 365, False),
+    (1e15, 6e14, 0.02, 0.0, 0.2, 1 / 365, True),
 ]
 
 
