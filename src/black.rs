@@ -54,10 +54,10 @@ fn in_far_range(v: f64) -> bool {
 /// still hold every product in the normal range, and round once at the final `* unscale`,
 /// when spot, strike, time, vol and total vol lie in `MODERATE` (a product of four such
 /// factors stays within `2^+-240`), the scale in `MODERATE_SCALE`, `|d1|`, `|d2|` and the
-/// charm numerator under `MODERATE[1]`, and `Phi(d1)`, `Phi(d2)` are 0 or above
-/// `FAR_SCALE[0]`. Where the scaled factor itself is 0, every greek built on it is below
+/// charm numerator under `MODERATE[1]` (and the legs as everywhere, `leg_in_range`). Where
+/// the scaled factor itself is 0, every greek built on it is below
 /// `2^100 2^-2075 2^240`, 0 as well. Such contracts (a deep in-the-money option with a day
-/// to run, a vol of 1e-5, or one of 60) went to `greeks_far`, 14-30 times a common one.
+/// to run, a vol of 1e-5) went to `greeks_far`, 14-30 times a common one.
 pub(crate) const MODERATE: [f64; 2] = [
     f64::from_bits((1023 - 60) << 52),
     f64::from_bits((1023 + 60) << 52),
@@ -72,6 +72,20 @@ pub(crate) const MODERATE_SCALE: [f64; 2] = [
 fn moderate(v: f64) -> bool {
     (MODERATE[0]..=MODERATE[1]).contains(&v)
 }
+
+/// Whether a leg `spot e^{-qt} Phi(theta d1)` (or `K e^{-rt} Phi(theta d2)`) and the greeks
+/// built on it (times t, q or r) can be formed from `Phi` as a double: `Phi` normal, or
+/// the factors so small that what a subnormal or vanished `Phi` leaves out is under
+/// 2^-972 (1e-293). A put with S = K = 1, q = -5.65, t = 100 has e^{-qt} = 2^815 and
+/// Phi(-d1) = 0: delta, epsilon and rho came out 0 for -2e-281, 2e-279, ... (review).
+#[inline(always)]
+fn leg_in_range(cdf: f64, discount: f64, amount: f64, t: f64, rate: f64) -> bool {
+    cdf >= f64::MIN_POSITIVE
+        || discount * amount.max(1.0) * t.max(rate.abs()).max(1.0) <= LEG_FACTOR
+}
+
+/// `leg_in_range`'s bound on the factors of a subnormal or vanished `Phi`: 2^50.
+pub(crate) const LEG_FACTOR: f64 = f64::from_bits((1023 + 50) << 52);
 
 /// One European option's inputs. `is_call` selects the payoff.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -587,14 +601,14 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
         && (MODERATE_SCALE[0]..=MODERATE_SCALE[1]).contains(&su.scale)
         && [d1f, d2f, charm_numerator]
             .into_iter()
-            .all(|v| v.abs() <= MODERATE[1])
-        && [cdf_d1, cdf_d2]
-            .into_iter()
-            .all(|p| p == 0.0 || p >= FAR_SCALE[0]);
+            .all(|v| v.abs() <= MODERATE[1]);
+    let legs_in_range = leg_in_range(cdf_d1, dividend_discount, c.s, c.t, c.q)
+        && leg_in_range(cdf_d2, rate_discount, c.k, c.t, c.r);
     let factors_in_range = in_far_range(dividend_discount)
         && in_far_range(rate_discount)
         && in_far_range(c.s * dividend_discount)
         && in_far_range(c.k * rate_discount)
+        && legs_in_range
         && (in_far_range(su.scale * gaussian * unscale) || scaled_in_range);
     // (a far price with the factor kept scaled and the rest moderate is a deep
     // out-of-the-money one: its greeks are the formulas' below, most of them 0)
@@ -660,7 +674,8 @@ fn ln_normal_cdf(z: Dd) -> Dd {
     use crate::normal::erfcx_dd;
     use crate::normalised::FRAC_1_SQRT_2;
     if z.hi < -1.0 {
-        if z.hi.is_infinite() {
+        if z.hi < -crate::normal::HUGE_ARGUMENT {
+            // ln Phi ~ -z^2/2, below -5e199 (and the square overflows further out)
             return Dd::from_f64(f64::NEG_INFINITY);
         }
         ln_dd(Dd::from_f64(0.5 * erfcx_dd(-z * FRAC_1_SQRT_2))) + z.sqr().mul_f64(-0.5)
@@ -825,22 +840,33 @@ mod tests {
         // contracts whose gaussian factor is kept scaled (exponent <= FAR_EXPONENT) with
         // moderate inputs take the closed forms now; greeks_far (every factor in logarithms)
         // is the reference they left
+        // (half of them with |r t|, |q t| in the hundreds: a vanished Phi(d) times a discount
+        // factor near 2^800 is a number, which the closed forms gave as 0; review)
         let mut rnd = crate::testing::xorshift(11);
         let mut compared = 0;
-        for _ in 0..20_000 {
-            let s = 1.0 + 999.0 * rnd();
+        for i in 0..40_000 {
+            let s = 10f64.powf(12.0 * rnd() - 6.0);
             let moneyness = if rnd() < 0.5 {
                 0.2 + 0.5 * rnd()
             } else {
                 1.5 + 3.0 * rnd()
             };
+            let (r, q, t) = if i % 2 == 0 {
+                (
+                    0.1 * rnd() - 0.03,
+                    0.08 * rnd() - 0.02,
+                    (1.0 + 4.0 * rnd()) / 365.0,
+                )
+            } else {
+                (12.0 * rnd() - 6.0, 12.0 * rnd() - 6.0, 50.0 + 250.0 * rnd())
+            };
             let c = Contract {
                 s,
                 k: s * moneyness,
-                r: 0.1 * rnd() - 0.03,
-                q: 0.08 * rnd() - 0.02,
-                sigma: 0.05 + 0.5 * rnd(),
-                t: (1.0 + 4.0 * rnd()) / 365.0,
+                r,
+                q,
+                sigma: 0.05 + 3.0 * rnd(),
+                t,
                 is_call: rnd() < 0.5,
             };
             let su = Setup::new(&c);
@@ -860,13 +886,14 @@ mod tests {
                 ("volga", got.volga, want.volga),
                 ("charm", got.charm, want.charm),
             ] {
-                let close =
-                    (a - b).abs() <= 1e-13 * b.abs() || (a.abs() < 1e-290 && b.abs() < 1e-290);
+                let close = a == b
+                    || (a - b).abs() <= 1e-13 * b.abs()
+                    || (a.abs() < 1e-290 && b.abs() < 1e-290);
                 assert!(close, "{name}: {a:e} vs {b:e} for {c:?}");
             }
             compared += 1;
         }
-        assert!(compared > 5_000, "{compared}");
+        assert!(compared > 10_000, "{compared}");
     }
 
     #[test]

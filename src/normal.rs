@@ -102,14 +102,19 @@ pub fn normal_cdf(z: f64) -> f64 {
     normal_cdf_dd(Dd::from_f64(z))
 }
 
+/// Beyond this `|z|` the normal cdf is its limit, 0 or 1, in doubles (already from 40).
+pub(crate) const HUGE_ARGUMENT: f64 = 1e100;
+
 /// `Phi` of a double-double argument, relative error of a few ulps in both tails.
 #[inline(always)]
 pub fn normal_cdf_dd(z: Dd) -> f64 {
     if z.hi.is_nan() {
         return f64::NAN;
     }
-    if z.hi.is_infinite() {
-        // the limits (the double-double product with an infinity has a NaN low part)
+    if z.hi.abs() > HUGE_ARGUMENT {
+        // the limits, which Phi has long reached (Phi(-40) is below the subnormals): the
+        // square would overflow on the way (h near 1e200, a vol of 1e-200: NaN), and the
+        // double-double product with an infinity has a NaN low part
         return if z.hi > 0.0 { 1.0 } else { 0.0 };
     }
     if z.hi <= 0.0 {

@@ -1058,9 +1058,6 @@ fn group_price(g: &Group) -> V {
     mul(g.scale, value)
 }
 
-/// Rows `rows` (one to `W` of them) of the seven input columns, as `W`-element columns;
-/// fewer rows than `W` are padded by repeating the last (a vector group with a repeated
-/// lane costs less than the scalar exact kernel for a lane or two).
 /// Whether row `m` has a NaN among its numeric inputs (the kind column aside), as
 /// `black::has_nan` sees a contract: NaN out for it, without a trip through the exact
 /// kernel's vector group and its guard to the scalar code (90 % NaN inputs cost 2.9x a
@@ -1069,6 +1066,9 @@ fn row_has_nan(inputs: &[&[f64]; 7], m: usize) -> bool {
     inputs[..6].iter().any(|column| column[m].is_nan())
 }
 
+/// Rows `rows` (one to `W` of them) of the seven input columns, as `W`-element columns;
+/// fewer rows than `W` are padded by repeating the last (a vector group with a repeated
+/// lane costs less than the scalar exact kernel for a lane or two).
 fn gather_rows(inputs: &[&[f64]; 7], rows: &[usize]) -> [[f64; W]; 7] {
     let last = rows.len() - 1;
     std::array::from_fn(|j| std::array::from_fn(|l| inputs[j][rows[l.min(last)]]))
@@ -1200,19 +1200,37 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
                 in_far_range(mul(g.s, dividend_discount)),
                 in_far_range(mul(g.k, rate_discount)),
             ),
-            or(
-                in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
-                scaled_in_range(&g, [d1f, d2f, charm_numerator], [cdf_d1, cdf_d2], s_total),
+            and(
+                and(
+                    leg_in_range(cdf_d1, dividend_discount, g.s, g.t, g.q),
+                    leg_in_range(cdf_d2, rate_discount, g.k, g.t, g.r),
+                ),
+                or(
+                    in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
+                    scaled_in_range(&g, [d1f, d2f, charm_numerator], s_total),
+                ),
             ),
         ),
     );
     (values, lanes(or(g.guards, not(factors_in_range))))
 }
 
+/// `black::leg_in_range`, lane by lane.
+fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
+    let factor = mul(
+        mul(discount, max(amount, splat(1.0))),
+        max(max(t, abs(rate)), splat(1.0)),
+    );
+    or(
+        ge(cdf, splat(f64::MIN_POSITIVE)),
+        le(factor, splat(crate::black::LEG_FACTOR)),
+    )
+}
+
 /// `black::bsm_greeks_exact`'s `scaled_in_range`, lane by lane: the gaussian factor kept
 /// scaled, and the rest moderate (`black::MODERATE`).
-fn scaled_in_range(g: &Group, small: [V; 3], cdfs: [V; 2], s_total: V) -> V {
-    use crate::black::{FAR_SCALE, MODERATE, MODERATE_SCALE};
+fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
+    use crate::black::{MODERATE, MODERATE_SCALE};
     let within = |v: V, [low, high]: [f64; 2]| and(ge(v, splat(low)), le(v, splat(high)));
     let mut ok = and(
         lt(g.unscale, splat(1.0)),
@@ -1223,9 +1241,6 @@ fn scaled_in_range(g: &Group, small: [V; 3], cdfs: [V; 2], s_total: V) -> V {
     }
     for v in small {
         ok = and(ok, le(abs(v), splat(MODERATE[1])));
-    }
-    for p in cdfs {
-        ok = and(ok, or(eq(p, splat(0.0)), ge(p, splat(FAR_SCALE[0]))));
     }
     ok
 }

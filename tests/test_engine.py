@@ -324,6 +324,13 @@ GREEKS_BEYOND = EXTREME_SCALES + [
     (100.0, 100.0, 0.02, 0.01, 1e-5, 1.0, False),
     (100.0, 60.0, 0.02, 0.01, 0.2, 1 / 365, False),
     (1e15, 6e14, 0.02, 0.0, 0.2, 1 / 365, True),
+    # a vanished Phi(d) times a discount factor near 2^800 is a number (review): delta,
+    # epsilon, rho 0 and theta's sign wrong; h near 1e200 made Phi NaN (theta, charm NaN)
+    (1.0, 1.0, 4.35, -5.65, 2.88, 100.0, False),
+    (1.0, 1.0, 4.35, -5.65, 6.7, 100.0, False),
+    (2.55e-7, 1.35e-9, -0.614, 0.076, 0.304, 287.0, True),
+    (100.0, 90.0, 0.03, 0.02, 1e-200, 1.0, False),
+    (100.0, 90.0, 0.03, 0.02, 1e-200, 1.0, True),
 ]
 
 
