@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 STUB = Path(__file__).resolve().parent.parent / "python" / "pricer_rs" / "_native.pyi"
@@ -58,8 +59,10 @@ SURFACE = [
 DEFAULTS = {"_Float", "_FloatOrArray", "_KindScalar", "_Kind"}
 
 
-def signature(c: Callable, types: dict[str, str], out: str | None, which: str | None) -> str:
-    """The parameter list with `types` for the array-capable arguments."""
+def signature(c: Callable, types: dict[str, str], out: str | None, which: str | None,
+              which_positional: bool = False) -> str:
+    """The parameter list with `types` for the array-capable arguments (a method's `which`
+    after a required `kind` where `which_positional`)."""
     params = ["self"] if c.method else []
     params += [f"{p}: {types[p]}" for p in c.positional]
     keywords = []
@@ -67,14 +70,15 @@ def signature(c: Callable, types: dict[str, str], out: str | None, which: str | 
     # in one of them requires it
     if c.q:
         keywords.append(f"q: {types['q']}" + (" = 0.0" if types["q"] in DEFAULTS else ""))
-    kind = f"kind: {types['kind']}" + (' = "call"' if types["kind"] in DEFAULTS else "")
+    has_default = types["kind"] in DEFAULTS and not which_positional
+    kind = f"kind: {types['kind']}" + (' = "call"' if has_default else "")
     if c.kind == "keyword":
         keywords.append(kind)
     elif c.kind == "positional":
         params.append(kind)
     if c.greeks and which is not None:
         # a method's which= is positional too, but one without a default cannot follow kind's
-        positional = c.method and "=" in which
+        positional = c.method and ("=" in which or which_positional)
         (params if positional else keywords).append(which)
     elif c.out and out is not None:
         keywords.append(out)
@@ -90,7 +94,8 @@ def overloads(c: Callable) -> list[str]:
     array_of = {p: "_ArrayLike" for p in arrays} | {"kind": "_KindArray"}
     no_out = "out: None = None"
     any_out = "out: _Out = None"
-    sets: list[tuple[dict[str, str], str | None, str | None, str]] = []
+    # (argument types, out=, which=, result[, which positional])
+    sets: list[tuple[Any, ...]] = []
     if c.greeks:
         given = "which: _WhichGiven"
         none = "which: None = None"
@@ -100,7 +105,12 @@ def overloads(c: Callable) -> list[str]:
             sets += [(wide | {p: "_Frame"}, None, "which: _Which = None", "Any") for p in arrays]
         for which, wrap in ((none, str), (given, optional)):
             sets += [(wide | {p: _array_or_frame(c, array_of[p])}, None, which, wrap(array_t)) for p in arrays]
-        sets.append((wide, None, "which: _Which = None", f"Greeks[Union[float, {ARRAY}, None]]"))
+        # what is left (inputs typed float | ndarray): fields None-able only with which=
+        either, maybe = f"Greeks[Union[float, {ARRAY}]]", f"Greeks[Union[float, {ARRAY}, None]]"
+        sets += [(wide, None, none, either), (wide, None, given, maybe)]
+        if c.method:  # which= given positionally, after kind
+            sets.append((wide, None, given, maybe, True))
+        sets.append((wide, None, "which: _Which = None", maybe))
     else:
         sets.append((scalar, no_out, None, "float"))
         if not c.method:  # (the methods' frames are typed with the arrays)
@@ -109,7 +119,8 @@ def overloads(c: Callable) -> list[str]:
         if c.out:
             sets.append((wide, f"out: {ARRAY}", None, ARRAY))
         sets.append((wide, any_out, None, "_Result"))
-    return [f"@overload\ndef {c.name}({signature(c, t, o, w)}) -> {r}: ..." for t, o, w, r in sets]
+    return [f"@overload\ndef {c.name}({signature(c, *entry[:3], *entry[4:])}) -> {entry[3]}: ..."
+            for entry in sets]
 
 
 def optional(greeks_type: str) -> str:

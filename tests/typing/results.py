@@ -49,3 +49,11 @@ assert_type(surface.greeks(which=("vega",)).vega, Arr | None)
 print(np.sum(surface.greeks().vega) / 100.0)
 assert_type(surface.describe(quantiles=np.array([0.1, 0.9])), pr.SurfaceDescription)
 assert_type(pr.Greeks(price=1.0, delta=0.5), pr.Greeks[float | None])
+
+
+def scaled(s: float | npt.NDArray[np.float64]) -> float | npt.NDArray[np.float64]:
+    # an input typed float | ndarray: fields None-able only with which= (review)
+    return pr.greeks(s, 100.0, 0.02, 0.2, 0.5).delta * 100.0
+
+
+assert_type(pricer.greeks(100.0, 100.0, 0.5, "call", ("delta",)).delta, float | Arr | None)
