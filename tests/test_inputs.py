@@ -323,3 +323,20 @@ def test_scalar_arguments_of_the_classes_name_themselves() -> None:
     assert pr.BlackScholesPricer(np.float32(0.5), np.float64(0.2)).r == 0.5
     assert surf.with_spot(np.float32(101.0)).spot == 101.0
     assert list(surf.describe(quantiles=np.array([0.5])).quantile_levels) == [0.5]
+
+
+def test_broadcast_kind_views_are_not_materialised() -> None:
+    # np.where on a broadcast kind (stride 0) built the full array: 32 MB here beside the
+    # 32 MB output; DESIGN: broadcast inputs are never materialised
+    import tracemalloc
+
+    calls = np.broadcast_to(np.array([True, False] * 1000), (2000, 2000))
+    names = np.broadcast_to(np.array(["call", "put"] * 1000), (2000, 2000))
+    want = pr.price(100.0, 100.0, 0.02, 0.2, 0.5, kind=np.array([True, False] * 1000)[None, :] & np.ones((2000, 1), bool))
+    for kind in (calls, names):
+        tracemalloc.start()
+        got = pr.price(100.0, 100.0, 0.02, 0.2, 0.5, kind=kind)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        np.testing.assert_array_equal(got, want)
+        assert peak < 1.2 * got.nbytes, (kind.dtype, peak, got.nbytes)

@@ -8,7 +8,7 @@ use numpy::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyFloat, PyInt, PySlice, PyString, PyTuple};
 
 static NUMPY: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -203,8 +203,27 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
             untyped.dtype().str()?
         )));
     }
-    if let Some(values) = kind_values_vectorised(&arr, kind)? {
-        return operand(&values, "kind");
+    // a broadcast view (stride 0 along an axis) is read once along that axis and its values
+    // broadcast back as a view: broadcast inputs are never materialised, kind included
+    let strides = untyped.strides().to_vec();
+    let repeated = |axis: usize| strides[axis] == 0 && shape[axis] > 1;
+    let compact = if (0..shape.len()).any(repeated) {
+        let index: Vec<Bound<'py, PySlice>> = (0..shape.len())
+            .map(|axis| {
+                if repeated(axis) {
+                    PySlice::new(py, 0, 1, 1)
+                } else {
+                    PySlice::full(py)
+                }
+            })
+            .collect();
+        arr.get_item(PyTuple::new(py, index)?)?
+    } else {
+        arr.clone()
+    };
+    if let Some(values) = kind_values_vectorised(&compact, kind)? {
+        let full = numpy_module(py)?.call_method1("broadcast_to", (values, shape.clone()))?;
+        return operand(&full, "kind");
     }
     let flat = arr.call_method0("ravel")?.call_method0("tolist")?;
     // an object array's tolist() keeps numpy's own booleans (a pandas object column of
