@@ -678,6 +678,12 @@ fn ln_normal_cdf(z: Dd) -> Dd {
             // ln Phi ~ -z^2/2, below -5e199 (and the square overflows further out)
             return Dd::from_f64(f64::NEG_INFINITY);
         }
+        if z.hi < -1e8 {
+            // Phi(z) = phi(z)/|z| (1 - 1/z^2 + ...): the series' correction is under 1e-16
+            // of 1 here, and erfcx_dd of arguments near 1e69 gave NaN (a vol of 1e-71 made
+            // delta, theta, rho, epsilon, charm NaN; sweep against mpmath)
+            return z.sqr().mul_f64(-0.5) - ln_dd(-z) - crate::normal::LN_SQRT_2PI;
+        }
         ln_dd(Dd::from_f64(0.5 * erfcx_dd(-z * FRAC_1_SQRT_2))) + z.sqr().mul_f64(-0.5)
     } else {
         ln_dd(Dd::from_f64(normal_cdf_dd(z)))
