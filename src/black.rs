@@ -43,10 +43,16 @@ pub(crate) const FAR_LOG_MONEYNESS: f64 = 1400.0;
 /// range, or to 0, before the scale brings it back). Beyond these `price_far` answers.
 pub(crate) const FAR_EXPONENT: f64 = -700.0;
 
-/// Inside `FAR_SCALE` (NaN is not); `simd_plain::in_far_range` lane by lane.
+/// `low <= v <= high` (NaN is not); `simd_plain::within` lane by lane.
+#[inline(always)]
+fn within(v: f64, [low, high]: [f64; 2]) -> bool {
+    (low..=high).contains(&v)
+}
+
+/// Inside `FAR_SCALE`.
 #[inline(always)]
 fn in_far_range(v: f64) -> bool {
-    (FAR_SCALE[0]..=FAR_SCALE[1]).contains(&v)
+    within(v, FAR_SCALE)
 }
 
 /// Where the gaussian factor is kept scaled (`Setup::gaussian_factor_scaled`: an exponent
@@ -66,12 +72,6 @@ pub(crate) const MODERATE_SCALE: [f64; 2] = [
     f64::from_bits((1023 - 100) << 52),
     f64::from_bits((1023 + 100) << 52),
 ];
-
-/// Inside `MODERATE` (NaN is not).
-#[inline(always)]
-fn moderate(v: f64) -> bool {
-    (MODERATE[0]..=MODERATE[1]).contains(&v)
-}
 
 /// Whether a leg `spot e^{-qt} Phi(theta d1)` (or `K e^{-rt} Phi(theta d2)`) and the greeks
 /// built on it (times t, q or r) can be formed from `Phi` as a double: `Phi` normal, or
@@ -285,6 +285,13 @@ impl Setup {
     #[inline(always)]
     fn deep(&self) -> bool {
         gaussian_exponent(self.h, self.tau).hi <= FAR_EXPONENT
+    }
+
+    /// The numerator of charm's gaussian term, `-dDelta/dt` scaled: `2(r-q)t - d2 s = (r-q)t
+    /// - ln(S/K) + s^2/2`, formed in double-double.
+    #[inline(always)]
+    fn charm_numerator(&self) -> f64 {
+        (self.carry - self.log_spot_moneyness + self.total_vol.sqr().mul_f64(0.5)).to_f64()
     }
 
     /// `(d1, d2) = (h + tau, h - tau)`; `h` itself where it is infinite (a total volatility
@@ -585,9 +592,7 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let cdf_d2 = normal_cdf_dd(signed_d2);
     let dividend_discount = exp_dd(Dd::product(-c.q, c.t));
     let rate_discount = exp_dd(Dd::product(-c.r, c.t));
-    // -dDelta/dt numerator: 2(r-q)t - d2 s = (r-q)t - ln(S/K) + s^2/2, formed in dd
-    let charm_numerator =
-        (su.carry - su.log_spot_moneyness + su.total_vol.sqr().mul_f64(0.5)).to_f64();
+    let charm_numerator = su.charm_numerator();
     let d1f = d1.to_f64();
     let d2f = d2.to_f64();
     let s_total = su.total_vol.to_f64();
@@ -597,8 +602,10 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     // kept scaled and the rest is moderate (`MODERATE`). `simd_plain::exact_greeks4` sends
     // the same lanes here.
     let scaled_in_range = unscale != 1.0
-        && [c.s, c.k, c.t, c.sigma, s_total].into_iter().all(moderate)
-        && (MODERATE_SCALE[0]..=MODERATE_SCALE[1]).contains(&su.scale)
+        && [c.s, c.k, c.t, c.sigma, s_total]
+            .into_iter()
+            .all(|v| within(v, MODERATE))
+        && within(su.scale, MODERATE_SCALE)
         && [d1f, d2f, charm_numerator]
             .into_iter()
             .all(|v| v.abs() <= MODERATE[1]);
@@ -718,8 +725,7 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
     let delta_size = exp_of(ln_sum(&[ln_dividend, ln_cdf_d1]));
     let vega = exp_of(ln_sum(&[ln_vega_factor, ln_sqrt_t]));
     let ln_sigma = ln(c.sigma);
-    let charm_numerator =
-        (su.carry - su.log_spot_moneyness + su.total_vol.sqr().mul_f64(0.5)).to_f64();
+    let charm_numerator = su.charm_numerator();
     let (d1f, d2f) = (d1.to_f64(), d2.to_f64());
     let sign = |v: f64| if v == 0.0 { 0.0 } else { v.signum() };
     GreekValues {

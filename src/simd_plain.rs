@@ -612,10 +612,14 @@ vfn! {
 
     fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
 
+    /// `black::within`, lane by lane
+    fn within(v: V, bounds: [f64; 2]) -> V {
+        and(ge(v, splat(bounds[0])), le(v, splat(bounds[1])))
+    }
+
     /// `black::in_far_range`, lane by lane
     fn in_far_range(v: V) -> V {
-        let [low, high] = crate::black::FAR_SCALE;
-        and(ge(v, splat(low)), le(v, splat(high)))
+        within(v, crate::black::FAR_SCALE)
     }
 
     /// `fast::price` for `W` contracts: the prices, and the mask of lanes it answers for
@@ -931,11 +935,14 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
             let handled = lanes(fast_ok);
             if handled != ALL {
                 for lane in 0..W {
-                    if handled & (1 << lane) == 0 && row_has_nan(inputs, i + lane) {
+                    if handled & (1 << lane) != 0 {
+                        continue;
+                    }
+                    if row_has_nan(inputs, i + lane) {
                         for slot in outs.iter_mut() {
                             slot[i + lane] = f64::NAN;
                         }
-                    } else if handled & (1 << lane) == 0 {
+                    } else {
                         rows[count] = i + lane;
                         count += 1;
                         if count == W {
@@ -1231,7 +1238,6 @@ fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
 /// scaled, and the rest moderate (`black::MODERATE`).
 fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
     use crate::black::{MODERATE, MODERATE_SCALE};
-    let within = |v: V, [low, high]: [f64; 2]| and(ge(v, splat(low)), le(v, splat(high)));
     let mut ok = and(
         lt(g.unscale, splat(1.0)),
         within(g.scale, MODERATE_SCALE),

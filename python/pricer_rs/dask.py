@@ -40,7 +40,7 @@ def _as_dask(value: Any) -> Any:
         return value.to_dask_array()
     if isinstance(value, da.Array):
         return value
-    if isinstance(value, (str, bool)) or np.ndim(value) == 0:
+    if np.ndim(value) == 0:
         # scalars go to every block as they are: as 0-d dask arrays they were broadcast and
         # rechunked into one full-size block per block (a .sum() peaked at 15x a block)
         return value
@@ -62,9 +62,7 @@ def _aligned(*values: Any) -> list[Any]:
         # otherwise the sizes are computed (now) so that the arrays can be aligned
         blocked = [a for a in dense if a.ndim > 0]
         if all(a.ndim == blocked[0].ndim and a.numblocks == blocked[0].numblocks for a in blocked):
-            # scalars given as such go to every block as they are
-            return [v if np.ndim(v) == 0 and not isinstance(v, da.Array) else a
-                    for a, v in zip(arrays, values)]
+            return arrays  # (scalars stayed values in _as_dask)
         arrays = [a.compute_chunk_sizes() if isinstance(a, da.Array) and _unknown(a) else a
                   for a in arrays]
         dense = [a for a in arrays if isinstance(a, da.Array)]

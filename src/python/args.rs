@@ -238,15 +238,11 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
             Ok(if b.is_true() { 1.0 } else { -1.0 })
         } else if item.is_instance(&numpy_bool)? {
             Ok(if item.is_truthy()? { 1.0 } else { -1.0 })
-        } else if let Ok(s) = item.extract::<String>() {
-            parse_kind_str(&s).ok_or(true)
-        } else if let Ok(bytes) = item.extract::<Vec<u8>>() {
-            std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(parse_kind_str)
-                .ok_or(true)
         } else {
-            Err(false)
+            match kind_text(&item) {
+                Some(parsed) => parsed.ok_or(true),
+                None => Err(false),
+            }
         };
         match v {
             Ok(v) => values.push(v),
@@ -265,6 +261,18 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     let a = ArrayD::from_shape_vec(IxDyn(&shape), values)
         .map_err(|e| PyValueError::new_err(format!("kind: {e}")))?;
     Ok(Operand::Owned(a))
+}
+
+/// A kind element read as text (str or bytes): Some(its payoff, None for no payoff's name),
+/// or None when it is not text.
+fn kind_text(item: &Bound<'_, PyAny>) -> Option<Option<f64>> {
+    if let Ok(text) = item.extract::<String>() {
+        Some(parse_kind_str(&text))
+    } else if let Ok(bytes) = item.extract::<Vec<u8>>() {
+        Some(std::str::from_utf8(&bytes).ok().and_then(parse_kind_str))
+    } else {
+        None
+    }
 }
 
 /// Kind arrays of booleans, or of at most `MAX_DISTINCT` distinct strings (a column of
@@ -294,14 +302,7 @@ fn kind_values_vectorised<'py>(
         // the first element not seen yet
         let first = np.call_method1("argmin", (covered.call_method0("ravel")?,))?;
         let item = flat.get_item(first)?;
-        let parsed = if let Ok(text) = item.extract::<String>() {
-            parse_kind_str(&text)
-        } else if let Ok(bytes) = item.extract::<Vec<u8>>() {
-            std::str::from_utf8(&bytes).ok().and_then(parse_kind_str)
-        } else {
-            None
-        };
-        let Some(v) = parsed else {
+        let Some(Some(v)) = kind_text(&item) else {
             return Ok(None); // an error: reported with its index by the caller's reading
         };
         let same = arr.rich_compare(item, pyo3::basic::CompareOp::Eq)?;
