@@ -443,7 +443,12 @@ pub fn implied_vol_into(
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
-    crate::simd::implied_chunk(x, out);
+    {
+        crate::simd::implied_chunk(x, out);
+        for v in out.iter_mut() {
+            *v = crate::implied::positive_or_nan(*v);
+        }
+    }
     #[cfg(not(target_arch = "x86_64"))]
     for (m, v) in out.iter_mut().enumerate() {
         *v = implied_vol(

@@ -20,6 +20,7 @@
 use crate::dd::{Dd, LN_2};
 use crate::elementary::two_sinh_half;
 use crate::elementary::{exp_dd, ln_dd};
+use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
 use crate::normalised::{Formula, formula, gaussian_exponent, normalised_value, otm_call_by};
 
@@ -339,6 +340,16 @@ pub fn bsm_price_exact(c: &Contract) -> f64 {
     if has_nan(c) {
         return f64::NAN;
     }
+    if is_extreme(c) {
+        return price_extreme(c);
+    }
+    settle_at_bounds(c, price_in_range(c))
+}
+
+/// `bsm_price_exact` before its settlement at the intrinsic value, for contracts that are
+/// not `is_extreme`.
+#[inline(always)]
+fn price_in_range(c: &Contract) -> f64 {
     let su = Setup::new(c);
     let (x, h) = su.signed(c.is_call);
     if su.is_far(x, h) {
@@ -480,6 +491,8 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut itm = [0u16; PRICE_CHUNK];
     let mut itm_count = 0;
     let mut x_itm = [zero; PRICE_CHUNK];
+    // contracts the exact kernel prices: settled at their intrinsic value at the end
+    let mut exact = [false; PRICE_CHUNK];
     for i in 0..n {
         let c = Contract::from_columns(inputs, i);
         if let Some(v) = crate::fast::price(&c) {
@@ -492,6 +505,12 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
             scale[i] = f64::NAN;
             continue;
         }
+        if is_extreme(&c) {
+            scale[i] = price_extreme(&c);
+            value[i] = 1.0;
+            continue;
+        }
+        exact[i] = true;
         let su = Setup::new(&c);
         let (xs, hs) = su.signed(c.is_call);
         if su.is_far(xs, hs) {
@@ -538,6 +557,9 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     }
     for i in 0..n {
         out[i] = scale[i] * value[i];
+        if exact[i] {
+            out[i] = settle_at_bounds(&Contract::from_columns(inputs, i), out[i]);
+        }
     }
 }
 
@@ -564,7 +586,8 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     }
     let mut g = bsm_greeks_exact(c);
     if let Some(p) = crate::fast::price(c) {
-        g.price = p; // the same price as `bsm_price`
+        // the same price as `bsm_price`, settled as `simd_plain::exact_greeks` settles it
+        g.price = settle_at_bounds(c, p);
     }
     g
 }
@@ -575,16 +598,22 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     if has_nan(c) {
         return GreekValues::NAN;
     }
+    if is_extreme(c) {
+        return greeks_extreme(c);
+    }
     let su = Setup::new(c);
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let (gaussian, unscale) = su.gaussian_factor_scaled();
     let (x_signed, h_signed) = su.signed(c.is_call);
     let far_price = su.is_far(x_signed, h_signed);
-    let price = if far_price {
-        price_far(c)
-    } else {
-        su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
-    };
+    let price = settle_at_bounds(
+        c,
+        if far_price {
+            price_far(c)
+        } else {
+            su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
+        },
+    );
 
     let (d1, d2) = su.d1_d2();
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
@@ -653,7 +682,7 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
 /// Zero signs and terms of `-inf` drop out; a NaN term makes the sum NaN. The largest term
 /// is factored out whole, low part included: the exponent of a contract with `h` near
 /// 1e11 is about -5e21 with a low part of 1e5, and `e^{lo}` alone overflowed (theta NaN).
-fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
+pub(crate) fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
     let live = || {
         terms
             .iter()
@@ -677,7 +706,7 @@ fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
 
 /// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
 /// (and accurate) far below the range where `Phi` underflows.
-fn ln_normal_cdf(z: Dd) -> Dd {
+pub(crate) fn ln_normal_cdf(z: Dd) -> Dd {
     use crate::normal::erfcx_dd;
     use crate::normalised::FRAC_1_SQRT_2;
     if z.hi < -1.0 {

@@ -41,10 +41,17 @@ pub(crate) const CONVERGED: f64 = 1e-6;
 /// `r, q` are assumed (checked by the batch layer).
 #[inline(always)]
 pub fn implied_vol(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> f64 {
-    match prepare(price, s, k, r, q, t, is_call) {
+    positive_or_nan(match prepare(price, s, k, r, q, t, is_call) {
         Prepared::Done(v) => v,
         Prepared::Solve(p) => p.finish(p.solve()),
-    }
+    })
+}
+
+/// A volatility the pricer accepts, or NaN: a root so small that it rounds to 0 (a price of
+/// 5e-324 at the money) is no volatility (`batch::implied_chunk` applies it too).
+#[inline(always)]
+pub(crate) fn positive_or_nan(v: f64) -> f64 {
+    if v > 0.0 { v } else { f64::NAN }
 }
 
 /// What is known of one inversion before the iteration: its answer already, or the
@@ -128,15 +135,16 @@ pub(crate) fn prepare(
     } else {
         (x_signed, normalised)
     };
-    let rounding = f64::EPSILON * normalised;
-    // "within rounding" allows 16 ulps below the intrinsic value: a deep in-the-money price
-    // from a plain-double pricer (ours included: its intrinsic part carries the roundings of
-    // ln(S/K), the carry and the scale) can sit a few ulps under the exact intrinsic value
-    if beta <= rounding && beta >= -16.0 * rounding && beta < normalised {
-        // Deep in the money the time value is within the rounding of the price itself: every
-        // volatility up to the one whose time value is about an ulp reproduces the price.
-        // Answer with that one (the middle of the range in price terms) rather than 0 or NaN.
-        beta = rounding;
+    if x_signed.hi > 0.0 && !(beta > EXACT_TIME_VALUE * normalised) {
+        // the time value is a small part of the price: `price / scale` rounded at the whole
+        // price's ulp, which would be a large part of it. The price as given is exact: remove
+        // the intrinsic value first, in price terms with both legs in double-double, then
+        // normalise (a put at 525.0000000000061 with intrinsic 525 gave 0.83378 for 0.83406)
+        match exact_time_value(price, s, k, r, q, t, is_call) {
+            Some(tv) => beta = tv / m.scale,
+            // at or below the intrinsic value: no volatility reproduces it
+            None => return Prepared::Done(f64::NAN),
+        }
     }
     // below the bound in price, so a normalised value at or over it is rounding: the largest
     // value below it stands for it
@@ -149,6 +157,35 @@ pub(crate) fn prepare(
             Prepared::Solve(p)
         }
     }
+}
+
+/// An in-the-money price whose time value (`price / scale - 2 sinh(x/2)`) is at most this
+/// fraction of the normalised price takes `exact_time_value`: the plain quotient's rounding
+/// is then at most 2^12 ulps of the time value, a relative error under 1e-12 in beta (and in sigma, which below the inflection point moves less than beta), and the
+/// vector kernels (`simd_plain::prepare4`) leave such lanes to this code.
+pub(crate) const EXACT_TIME_VALUE: f64 = 1.0 / 4096.0;
+
+/// `price - theta (S e^{-qt} - K e^{-rt})` for an in-the-money price, the legs in
+/// double-double (to about 2^-60 of themselves; exact where a rate is 0), rounded once;
+/// None where it is not positive (the price is at or below its intrinsic value).
+#[inline(never)]
+pub(crate) fn exact_time_value(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> Option<f64> {
+    let spot = exp_wide(Dd::product(-q, t)).mul_f64(s);
+    let strike = exp_wide(Dd::product(-r, t)).mul_f64(k);
+    let intrinsic = if is_call { spot - strike } else { strike - spot };
+    let tv = (Dd::from_f64(price) - intrinsic).to_f64();
+    (tv > 0.0).then_some(tv)
+}
+
+/// `e^v` as a double-double, to about 2^-60 relative (`ln_dd`'s accuracy): the rounded
+/// exponential corrected by the residual of its logarithm, `e^v = e e^{v - ln e}`.
+fn exp_wide(v: Dd) -> Dd {
+    let e = exp_dd(v);
+    if !(e > 0.0 && e.is_finite()) {
+        return Dd::from_f64(e);
+    }
+    let residual = (v - ln_dd(Dd::from_f64(e))).to_f64();
+    Dd::sum(e, e * residual)
 }
 
 /// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).

@@ -10,6 +10,7 @@ pub mod dd;
 pub mod elementary;
 pub mod engine;
 pub mod error;
+mod extreme;
 pub mod fast;
 pub mod implied;
 pub mod normal;

@@ -403,18 +403,26 @@ vfn! {
 
     /// The rest of `fast_price4` after `fast_setup4`: `b` by its formula, the intrinsic
     /// value, the scale. Lanes refused by the cancellation test are cleared from `inside`.
-    fn fast_finish4(l: FastLanes, tau: V, g: V, scale: V, inside: V) -> (V, V) {
+    /// The third mask: in-the-money lanes without time value to speak of, which
+    /// `fast::price_from` leaves to the exact kernel (`extreme::settle_at_bounds`).
+    fn fast_finish4(l: FastLanes, tau: V, g: V, scale: V, inside: V) -> (V, V, V) {
         use crate::fast::MAX_CANCELLATION;
         let FastLanes { h, abs_x, itm, underflow } = l;
         let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
         let inside = and(inside, or(underflow, accepted));
         let b = select(underflow, splat(0.0), b);
-        let value = if lanes(and(itm, inside)) != 0 {
-            select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b)
+        let (value, settle) = if lanes(and(itm, inside)) != 0 {
+            let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+            (value, settle_lanes(itm, b, value))
         } else {
-            b
+            (b, splat(0.0))
         };
-        (mul(scale, value), inside)
+        (mul(scale, value), inside, settle)
+    }
+
+    /// `fast::price_from`'s test for leaving a lane to the exact kernel's settlement.
+    fn settle_lanes(itm: V, b: V, value: V) -> V {
+        and(itm, le(b, mul(splat(crate::extreme::SETTLE_FRACTION), add(value, splat(1.0)))))
     }
 
     fn two_prod(a: V, b: V) -> (V, V) {
@@ -626,15 +634,16 @@ vfn! {
     /// (the others hold garbage and go to the exact kernel).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
-        let (price, ok) = fast_finish4(l, p.tau, p.g, p.scale, inside);
+        let (price, ok, settle) = fast_finish4(l, p.tau, p.g, p.scale, inside);
         // lanes in the region that `fast_finish4` refused (the difference of erfcx
         // cancelled) with a small tau: `fast::price_from` answers by Miller's series there
         let miller = and(and(inside, not(ok)), lt(p.tau, splat(crate::normalised::SMALL_TAU)));
+        let answered = and(ok, not(settle));
         if lanes(miller) == 0 {
-            return (price, ok);
+            return (price, answered);
         }
-        let by_series = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
-        (select(miller, by_series, price), or(ok, miller))
+        let (by_series, settle_series) = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
+        (select(miller, by_series, price), or(answered, and(miller, not(settle_series))))
     }
 }
 
@@ -843,15 +852,15 @@ fn fast_block(
                 itm,
                 underflow,
             };
-            let (price, ok) = fast_finish4(l, tau, g, scale, all);
+            let (price, ok, settle) = fast_finish4(l, tau, g, scale, all);
             let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
-            let (price, ok) = (to_array(price), lanes(ok));
+            let (price, ok, settle) = (to_array(price), lanes(ok), lanes(settle));
             for l in 0..real {
                 if ok & (1 << l) == 0 && small_tau & (1 << l) != 0 {
                     miller[millers] = idx[l] as u16;
                     millers += 1;
                 } else {
-                    sink(idx[l], price[l], ok & (1 << l) != 0);
+                    sink(idx[l], price[l], (ok & !settle) & (1 << l) != 0);
                 }
             }
             at += real;
@@ -863,9 +872,10 @@ fn fast_block(
         let idx: [usize; W] = std::array::from_fn(|l| miller[at + l.min(real - 1)] as usize);
         let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
         let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather(&fields[f]));
-        let price = to_array(miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h)));
+        let (price, settle) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
+        let (price, settle) = (to_array(price), lanes(settle));
         for l in 0..real {
-            sink(idx[l], price[l], true);
+            sink(idx[l], price[l], settle & (1 << l) == 0);
         }
         at += real;
     }
@@ -874,14 +884,16 @@ fn fast_block(
 /// The price of lanes `fast::price_from` answers by `fast::miller_value` (the difference
 /// of erfcx refused, tau small), from the setup's fields as `fast_block` keeps them.
 /// Lanes outside `wanted` hold garbage.
-fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> V {
+/// The second mask: lanes to settle, as `fast_finish4`'s.
+fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> (V, V) {
     let b = series_value(g, moment_series_miller(h, tau, wanted));
-    let value = if lanes(itm) != 0 {
-        select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b)
+    let (value, settle) = if lanes(itm) != 0 {
+        let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+        (value, settle_lanes(itm, b, value))
     } else {
-        b
+        (b, splat(0.0))
     };
-    mul(scale, value)
+    (mul(scale, value), settle)
 }
 
 /// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
@@ -999,6 +1011,13 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
 
     let inputs_sum = add(add(s, k), add(add(r, q), add(sigma, t)));
     let any_nan = not(eq(inputs_sum, inputs_sum));
+    // `extreme::is_extreme`, on the same plain products: these lanes take the legs' form
+    let limit = splat(crate::extreme::EXTREME);
+    let extreme = not(and(
+        and(le(abs(mul(r, t)), limit), le(abs(mul(q, t)), limit)),
+        le(mul(sigma, sqrt(t)), limit),
+    ));
+    let any_nan = or(any_nan, extreme);
     let big = splat(1e100);
     let guards = or(
         or(
@@ -1094,10 +1113,11 @@ fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
     let values = to_array(group_price(&group));
     let guarded = lanes(group.guards);
     for (l, &m) in rows.iter().enumerate() {
+        let c = Contract::from_columns(inputs, m);
         out[m] = if guarded & (1 << l) != 0 {
-            bsm_price_exact(&Contract::from_columns(inputs, m))
+            bsm_price_exact(&c)
         } else {
-            values[l]
+            crate::extreme::settle_at_bounds(&c, values[l])
         };
     }
 }
@@ -1128,8 +1148,15 @@ fn exact_greeks(
                 slot[m] = greek.pick(&g);
             }
         } else {
+            let c = Contract::from_columns(inputs, m);
             for (slot, &idx) in outs.iter_mut().zip(slots) {
-                slot[m] = to_array(values[idx])[l];
+                let v = to_array(values[idx])[l];
+                // idx 0 is the price (`Greek::ALL`), settled as `bsm_greeks_exact` does
+                slot[m] = if idx == 0 {
+                    crate::extreme::settle_at_bounds(&c, v)
+                } else {
+                    v
+                };
             }
         }
     }
@@ -1335,6 +1362,9 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     let x_otm = select_dd(itm, dd_neg(x_signed), x_signed);
     let beta = select(itm, sub(normalised, two_sinh_half(x_signed)), normalised);
     ok = and(ok, gt(beta, mul(splat(f64::EPSILON), normalised)));
+    // in the money with a time value under `implied::EXACT_TIME_VALUE` of the price: the
+    // scalar code removes the intrinsic value in price terms first
+    ok = and(ok, or(not(itm), gt(beta, mul(splat(crate::implied::EXACT_TIME_VALUE), normalised))));
     let b_max = exp_dd(dd_mul_f64(x_otm, splat(0.5)));
     let beta = min(beta, mul(b_max, splat(1.0 - f64::EPSILON)));
     ok = and(ok, lt(beta, b_max));
