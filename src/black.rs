@@ -105,14 +105,20 @@ impl Contract {
     /// -1.0 (put).
     #[inline(always)]
     pub fn from_columns(columns: &[&[f64]; 7], i: usize) -> Contract {
+        let call = columns[6][i];
         Contract {
-            s: columns[0][i],
+            // a NaN kind (a masked entry of a masked kind array) gives NaN, as any NaN input
+            s: if call.is_nan() {
+                f64::NAN
+            } else {
+                columns[0][i]
+            },
             k: columns[1][i],
             r: columns[2][i],
             q: columns[3][i],
             sigma: columns[4][i],
             t: columns[5][i],
-            is_call: columns[6][i] > 0.0,
+            is_call: call > 0.0,
         }
     }
 }

@@ -101,7 +101,11 @@ fn ln_cdf(z: f64) -> Dd {
     if z == f64::INFINITY {
         Dd::from_f64(0.0)
     } else if z == f64::NEG_INFINITY || z.is_nan() {
-        Dd::from_f64(if z.is_nan() { f64::NAN } else { f64::NEG_INFINITY })
+        Dd::from_f64(if z.is_nan() {
+            f64::NAN
+        } else {
+            f64::NEG_INFINITY
+        })
     } else {
         crate::black::ln_normal_cdf(Dd::from_f64(z))
     }
@@ -155,7 +159,11 @@ pub(crate) fn price_extreme(c: &Contract) -> f64 {
             strike,
         )
     };
-    let lower = if c.is_call { spot - strike } else { strike - spot };
+    let lower = if c.is_call {
+        spot - strike
+    } else {
+        strike - spot
+    };
     let (a, b) = (exp_or_inf(long), exp_or_inf(short));
     let value = if a.is_infinite() { a } else { a - b };
     // inf - inf (both bounds overflow) is the upper bound
@@ -182,9 +190,21 @@ pub(crate) fn greeks_extreme(c: &Contract) -> GreekValues {
     let ln_sqrt_t = ln_f(c.t.sqrt());
     let ln_sigma = ln_f(c.sigma);
     let ln_2t = ln_f(2.0 * c.t);
-    let sign = |v: f64| if v == 0.0 || v.is_nan() { 0.0 } else { v.signum() };
+    let sign = |v: f64| {
+        if v == 0.0 || v.is_nan() {
+            0.0
+        } else {
+            v.signum()
+        }
+    };
     let ln_abs = |v: f64| ln_f(v.abs());
-    let all = |terms: &[Dd]| terms.iter().copied().reduce(ln_add).unwrap_or(Dd::from_f64(0.0));
+    let all = |terms: &[Dd]| {
+        terms
+            .iter()
+            .copied()
+            .reduce(ln_add)
+            .unwrap_or(Dd::from_f64(0.0))
+    };
     let (d1, d2) = (l.d1, l.d2);
     // 2 (r - q) t - d2 s over 2 t s, charm's gaussian term; with s infinite the term is 0
     let charm_numerator = if l.total.is_infinite() {
@@ -199,19 +219,41 @@ pub(crate) fn greeks_extreme(c: &Contract) -> GreekValues {
         vega: exp_or_inf(ln_add(ln_vega_factor, ln_sqrt_t)),
         theta: signed_exp_sum(&[
             (-1.0, all(&[ln_vega_factor, ln_total, -ln_2t])),
-            (theta_sign * sign(c.q), all(&[ln_abs(c.q), l.ln_spot, ln_cdf_d1])),
-            (-theta_sign * sign(c.r), all(&[ln_abs(c.r), l.ln_strike, ln_cdf_d2])),
+            (
+                theta_sign * sign(c.q),
+                all(&[ln_abs(c.q), l.ln_spot, ln_cdf_d1]),
+            ),
+            (
+                -theta_sign * sign(c.r),
+                all(&[ln_abs(c.r), l.ln_strike, ln_cdf_d2]),
+            ),
         ]),
         rho: theta_sign * exp_or_inf(all(&[ln_f(c.t), l.ln_strike, ln_cdf_d2])),
         epsilon: -theta_sign * exp_or_inf(all(&[ln_f(c.t), l.ln_spot, ln_cdf_d1])),
         vanna: -sign(d2) * exp_or_inf(all(&[ln_vega_factor, -ln_s, ln_abs(d2), -ln_sigma])),
-        volga: sign(d1) * sign(d2)
-            * exp_or_inf(all(&[ln_vega_factor, ln_sqrt_t, ln_abs(d1), ln_abs(d2), -ln_sigma])),
+        volga: sign(d1)
+            * sign(d2)
+            * exp_or_inf(all(&[
+                ln_vega_factor,
+                ln_sqrt_t,
+                ln_abs(d1),
+                ln_abs(d2),
+                -ln_sigma,
+            ])),
         charm: signed_exp_sum(&[
-            (theta_sign * sign(c.q), all(&[ln_abs(c.q), ln_dividend, ln_cdf_d1])),
+            (
+                theta_sign * sign(c.q),
+                all(&[ln_abs(c.q), ln_dividend, ln_cdf_d1]),
+            ),
             (
                 -sign(charm_numerator),
-                all(&[ln_vega_factor, -ln_s, ln_abs(charm_numerator), -ln_2t, -ln_total]),
+                all(&[
+                    ln_vega_factor,
+                    -ln_s,
+                    ln_abs(charm_numerator),
+                    -ln_2t,
+                    -ln_total,
+                ]),
             ),
         ]),
     }
@@ -307,15 +349,29 @@ mod tests {
         // r = -1e308: K e^{-rt} overflows, the call is worth 0, the put its (infinite) bound
         let c = contract(100.0, 90.0, -1e308, 0.0, 0.2, 1.0, true);
         assert_eq!(bsm_price(&c), 0.0);
-        assert_eq!(bsm_price(&Contract { is_call: false, ..c }), f64::INFINITY);
+        assert_eq!(
+            bsm_price(&Contract {
+                is_call: false,
+                ..c
+            }),
+            f64::INFINITY
+        );
         // q = 1e308: S e^{-qt} is 0: the call 0, the put K e^{-rt} = 90
         let c = contract(100.0, 90.0, 0.0, 1e308, 0.2, 1.0, true);
         assert_eq!(bsm_price(&c), 0.0);
-        assert_eq!(bsm_price(&Contract { is_call: false, ..c }), 90.0);
+        assert_eq!(
+            bsm_price(&Contract {
+                is_call: false,
+                ..c
+            }),
+            90.0
+        );
         for c in [c, contract(100.0, 90.0, -1e308, 0.0, 0.2, 1.0, true)] {
             for is_call in [true, false] {
                 let g = bsm_greeks(&Contract { is_call, ..c });
-                for v in [g.delta, g.gamma, g.vega, g.theta, g.rho, g.epsilon, g.vanna, g.volga, g.charm] {
+                for v in [
+                    g.delta, g.gamma, g.vega, g.theta, g.rho, g.epsilon, g.vanna, g.volga, g.charm,
+                ] {
                     assert!(!v.is_nan(), "{c:?} {is_call}: {g:?}");
                 }
             }
@@ -339,7 +395,10 @@ mod tests {
             let sigma = 10f64.powf(8.0 * uniform() - 4.0);
             let t = 10f64.powf(40.0 * uniform() - 4.0);
             let call = contract(s, k, r, q, sigma, t, true);
-            let put = Contract { is_call: false, ..call };
+            let put = Contract {
+                is_call: false,
+                ..call
+            };
             let (c, p) = (bsm_price(&call), bsm_price(&put));
             for (o, v) in [(call, c), (put, p)] {
                 let (lo, hi) = bounds(&o);
@@ -353,7 +412,10 @@ mod tests {
             if spot.is_finite() && strike.is_finite() {
                 let gap = (c - p) - (spot - strike);
                 let size = spot.max(strike).max(c).max(p);
-                assert!(gap.abs() <= 1e-13 * size, "{call:?}: parity off by {gap} ({c}, {p})");
+                assert!(
+                    gap.abs() <= 1e-13 * size,
+                    "{call:?}: parity off by {gap} ({c}, {p})"
+                );
             }
         }
     }

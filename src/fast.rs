@@ -25,9 +25,9 @@
 //! `simd::fast_price4` repeats these operations lane by lane, bit for bit.
 
 use crate::black::{Contract, GreekValues};
-use crate::extreme::SETTLE_FRACTION;
 use crate::dd::{Dd, two_sum};
 use crate::elementary::{LN2_HI, LN2_LO, exp, two_sinh_half};
+use crate::extreme::SETTLE_FRACTION;
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
 use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
 

@@ -135,7 +135,10 @@ pub(crate) fn prepare(
     } else {
         (x_signed, normalised)
     };
-    if x_signed.hi > 0.0 && !(beta > EXACT_TIME_VALUE * normalised) {
+    // (written so that a NaN beta takes the exact route too)
+    if x_signed.hi > 0.0
+        && beta.partial_cmp(&(EXACT_TIME_VALUE * normalised)) != Some(std::cmp::Ordering::Greater)
+    {
         // the time value is a small part of the price: `price / scale` rounded at the whole
         // price's ulp, which would be a large part of it. The price as given is exact: remove
         // the intrinsic value first, in price terms with both legs in double-double, then
@@ -169,10 +172,22 @@ pub(crate) const EXACT_TIME_VALUE: f64 = 1.0 / 4096.0;
 /// double-double (to about 2^-60 of themselves; exact where a rate is 0), rounded once;
 /// None where it is not positive (the price is at or below its intrinsic value).
 #[inline(never)]
-pub(crate) fn exact_time_value(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> Option<f64> {
+pub(crate) fn exact_time_value(
+    price: f64,
+    s: f64,
+    k: f64,
+    r: f64,
+    q: f64,
+    t: f64,
+    is_call: bool,
+) -> Option<f64> {
     let spot = exp_wide(Dd::product(-q, t)).mul_f64(s);
     let strike = exp_wide(Dd::product(-r, t)).mul_f64(k);
-    let intrinsic = if is_call { spot - strike } else { strike - spot };
+    let intrinsic = if is_call {
+        spot - strike
+    } else {
+        strike - spot
+    };
     let tv = (Dd::from_f64(price) - intrinsic).to_f64();
     (tv > 0.0).then_some(tv)
 }
@@ -192,6 +207,9 @@ fn exp_wide(v: Dd) -> Dd {
 #[inline(always)]
 pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
     let c = |j: usize| columns[j][m];
+    if c(6).is_nan() {
+        return Prepared::Done(f64::NAN); // a masked kind entry
+    }
     prepare(c(0), c(1), c(2), c(3), c(4), c(5), c(6) > 0.0)
 }
 

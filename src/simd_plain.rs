@@ -396,6 +396,8 @@ vfn! {
         let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
         let is_call = gt(call, splat(0.0));
         let itm = xor(is_call, le(x, splat(0.0)));
+        // a NaN kind (a masked entry) is for the exact kernel's NaN answer
+        let inside = and(inside, eq(call, call));
         let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
         let lanes4 = FastLanes { h, abs_x, itm, underflow };
         (parts, lanes4, inside)
@@ -1009,7 +1011,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     let g_scaled = exp_dd(select_dd(deep, shifted, exponent));
     let unscale = select(deep, splat(2f64.powi(-1000)), splat(1.0));
 
-    let inputs_sum = add(add(s, k), add(add(r, q), add(sigma, t)));
+    let inputs_sum = add(add(add(s, k), call), add(add(r, q), add(sigma, t)));
     let any_nan = not(eq(inputs_sum, inputs_sum));
     // `extreme::is_extreme`, on the same plain products: these lanes take the legs' form
     let limit = splat(crate::extreme::EXTREME);
@@ -1089,7 +1091,7 @@ fn group_price(g: &Group) -> V {
 /// kernel's vector group and its guard to the scalar code (90 % NaN inputs cost 2.9x a
 /// valid batch that way).
 fn row_has_nan(inputs: &[&[f64]; 7], m: usize) -> bool {
-    inputs[..6].iter().any(|column| column[m].is_nan())
+    inputs.iter().any(|column| column[m].is_nan())
 }
 
 /// Rows `rows` (one to `W` of them) of the seven input columns, as `W`-element columns;
@@ -1318,7 +1320,7 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     let q = load(inputs[4], i);
     let t = load(inputs[5], i);
     let is_call = gt(load(inputs[6], i), splat(0.0));
-    let all = add(add(add(price, s), add(k, r)), add(q, t));
+    let all = add(add(add(price, s), add(k, r)), add(add(q, t), load(inputs[6], i)));
     let mut ok = and(
         eq(all, all),
         and(gt(price, splat(0.0)), lt(price, splat(f64::INFINITY))),

@@ -56,3 +56,17 @@ def mp_greeks(s: float, k: float, r: float, q: float, sigma: float, t: float, ca
             charm=th * q_ * dq * cdf1
             - dq * pdf * ((r_ - q_) * t_ - mp.log(s_ / k_) + total**2 / 2) / (2 * t_ * total),
         )
+
+
+def price_at_or_below_intrinsic(price: float, s: float, k: float, r: float, q: float, t: float,
+                                is_call: bool) -> bool:
+    """Whether `price` (exact, as a double) is at or below the exact intrinsic value of the
+    discounted forward of the float64 inputs (800 digits: enough for a time value in the
+    subnormal range beside a price near 1e300)."""
+    import mpmath
+
+    with mpmath.workdps(800):
+        spot = mpmath.mpf(s) * mpmath.exp(-mpmath.mpf(q) * mpmath.mpf(t))
+        strike = mpmath.mpf(k) * mpmath.exp(-mpmath.mpf(r) * mpmath.mpf(t))
+        intrinsic = spot - strike if is_call else strike - spot
+        return bool(intrinsic > 0 and mpmath.mpf(price) <= intrinsic)

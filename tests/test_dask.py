@@ -160,3 +160,22 @@ def test_scalars_go_to_every_block_unbroadcast() -> None:
     assert isinstance(lazy, da.Array) and lazy.compute() == pr.price(100.0, 100.0, 0.02, 0.2, 0.5)
     g = prd.greeks(s, 100.0, 0.02, 0.2, 0.5)
     np.testing.assert_array_equal(g.vega.compute(), pr.greeks(s.compute(), 100.0, 0.02, 0.2, 0.5).vega)
+
+
+def test_unknown_chunk_sizes_never_pair_blocks_of_different_lengths() -> None:
+    """Issue 21: arrays of lengths 5 (blocks 3 + 2) and 3 (blocks 1 + 2), both of unknown
+    chunk sizes, computed five wrong values (numpy broadcast a block of 1 against one of 3);
+    numpy refuses lengths 5 and 3, and so must the graph, naming the shapes."""
+    a = da.from_array(np.array([90.0, 95.0, 100.0, 105.0, 110.0]), chunks=3)
+    b = da.from_array(np.array([100.0, 100.0, 100.0, 100.0]), chunks=(1, 3))
+    s = a[a > 0]  # unknown sizes, blocks 3 + 2
+    k = b[da.from_array(np.array([True, False, True, True]), chunks=(1, 3))]  # unknown, 1 + 2
+    assert np.isnan(s.shape[0]) and np.isnan(k.shape[0])
+    with dask.config.set(scheduler="sync"):
+        for lazy in (prd.price(s, k, 0.02, 0.2, 0.5), prd.implied_vol(s * 0 + 5.0, s, k, 0.02, 0.5),
+                     prd.greeks(s, k, 0.02, 0.2, 0.5).delta):
+            with pytest.raises(ValueError, match=r"do not pair element by element.*s \(3,\), k \(1,\)"):
+                lazy.compute()  # type: ignore[union-attr]
+        # equal lengths cut alike still pair (DataFrame columns of one frame)
+        same = prd.price(s, s * 1.05, 0.02, 0.2, 0.5).compute()
+        np.testing.assert_array_equal(same, pr.price(a.compute(), a.compute() * 1.05, 0.02, 0.2, 0.5))

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pricer_rs as pr
-from mp_reference import mp_greeks, mp_price
+from mp_reference import mp_greeks, mp_price, price_at_or_below_intrinsic
 
 EPS = 2.0**-52
 HALF = 1500
@@ -35,7 +35,15 @@ def test_reference_round_trip(ref: dict[str, npt.NDArray[np.float64]]) -> None:
                            q=ref["q"][mask], kind=ref["is_call"][mask] > 0)
     assert isinstance(found, np.ndarray)
     rows = np.flatnonzero(mask)
-    assert not np.any(np.isnan(found)), f"NaN on rows {rows[np.isnan(found)][:10]}"
+    # a price at or below its intrinsic value, exactly (mpmath, from the float64 inputs),
+    # has no volatility: deep in-the-money rows whose time value (vega down to 1e-47) is
+    # far below the rounding of the price land there about half the time (issue 21)
+    at_intrinsic = np.array([_at_or_below_intrinsic(ref, int(m)) for m in rows])
+    assert np.all(np.isnan(found[at_intrinsic])), f"a vol for rows {rows[at_intrinsic & ~np.isnan(found)][:10]}"
+    assert not np.any(np.isnan(found[~at_intrinsic])), f"NaN on rows {rows[np.isnan(found) & ~at_intrinsic][:10]}"
+    print(f"implied vol: {at_intrinsic.sum()} reference prices at or below their intrinsic value give NaN")
+    assert at_intrinsic.sum() < 120  # deep in-the-money rows only, not a blanket refusal
+    found, p, sig, vega, rows = (a[~at_intrinsic] for a in (found, p, sig, vega, rows))
     with np.errstate(over="ignore"):  # p / vega is inf where vega is subnormal: e = 0 there
         e = np.abs(found - sig) / (EPS * (sig + p / vega))
     for label, part in (("realistic", rows < HALF), ("extreme", rows >= HALF)):
@@ -44,6 +52,12 @@ def test_reference_round_trip(ref: dict[str, npt.NDArray[np.float64]]) -> None:
               f"max e {e[worst]:.3g} at row {rows[worst]}")
         assert np.median(e[part]) <= 1.0
         assert e[part].max() <= 16.0
+
+
+def _at_or_below_intrinsic(ref: dict[str, npt.NDArray[np.float64]], m: int) -> bool:
+    return price_at_or_below_intrinsic(float(ref["price"][m]), float(ref["S"][m]), float(ref["K"][m]),
+                                        float(ref["r"][m]), float(ref["q"][m]), float(ref["t"][m]),
+                                        bool(ref["is_call"][m] > 0))
 
 
 @pytest.mark.parametrize("kind", ["call", "put"])
@@ -146,11 +160,13 @@ def test_random_round_trips(sigma: float, t: float, moneyness: float, r: float, 
     if p > bound:  # above the upper bound: documented NaN
         assert math.isnan(found)
         return
-    assert not math.isnan(found)
-    if found == 0.0:
-        # "at the intrinsic value to within rounding": a vanishing vol must reproduce p
-        assert abs(pr.price(s, k, r, 1e-9, t, q=q, kind=kind) - p) <= 4 * EPS * p
+    if price_at_or_below_intrinsic(p, s, k, r, q, t, is_call):
+        # no time value left in the price as given (settled at the intrinsic value): no
+        # volatility reproduces it (issue 21)
+        assert math.isnan(found)
         return
+    assert not math.isnan(found)
+    assert found > 0.0
     allowed = EPS * (sigma + p / vega)
     assert abs(found - sigma) <= 16 * allowed, (found, sigma)
     back = pr.price(s, k, r, found, t, q=q, kind=kind)
@@ -188,6 +204,12 @@ def test_implied_vol_of_prices_whose_normalised_value_is_subnormal(contract: tup
     assert np.finfo(float).tiny < price < 1e300 and vega > 0.0
     allowed = 16.0 * EPS * (sigma + price / vega)
     found = pr.implied_vol(price, s, k, r, t, q=q, kind=kind)
+    if price_at_or_below_intrinsic(price, s, k, r, q, t, call):
+        # the time value (vega 1e-170) was lost in rounding the price down to the intrinsic
+        # value's side: no volatility reproduces the double (issue 21)
+        assert math.isnan(found)
+        assert np.all(np.isnan(pr.implied_vol(np.full(16, price), s, k, r, t, q=q, kind=kind)))
+        return
     assert abs(found - sigma) <= allowed, (found, sigma)
     array = pr.implied_vol(np.full(16, price), s, k, r, t, q=q, kind=kind)
     assert np.all(array == found)

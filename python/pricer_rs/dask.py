@@ -112,8 +112,27 @@ def _in_block(call: Any, block_info: Any) -> Any:
         raise ValueError(f"{found.group(1)}[{shifted}]{message[found.end():]}") from None
 
 
+def _paired(names: tuple[str, ...], blocks: tuple[Any, ...], block_info: Any) -> None:
+    """Blocks of unknown size are paired by position (their sizes are unknown at graph
+    build, and measuring them would compute the inputs): numpy broadcasting would then pair
+    a block of 1 with a block of 3, silently. Every block with axes must have the same shape
+    as the others; anything else raises, naming the arguments and their blocks' lengths."""
+    where = (block_info or {}).get(None, {}).get("array-location") or []
+    if not any(isinstance(v, float) and math.isnan(v) for bounds in where for v in bounds):
+        return  # known sizes: _aligned unified the chunks, so blocks pair as numpy pairs
+    shaped = [(n, np.shape(b)) for n, b in zip(names, blocks) if np.ndim(b) > 0]
+    if len({shape for _, shape in shaped}) > 1:
+        block = (block_info or {}).get(None, {}).get("chunk-location")
+        listed = ", ".join(f"{n} {shape}" for n, shape in shaped)
+        raise ValueError(
+            f"arrays of unknown chunk sizes do not pair element by element: block {block} has "
+            f"shapes {listed} (the arrays differ in length, or are cut into different blocks); "
+            "call .compute_chunk_sizes() on them (or to_dask_array(lengths=True)) first")
+
+
 def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any,
                  block_info: Any = None) -> Any:
+    _paired(("s", "k", "r", "sigma", "t", "q", "kind"), (s, k, r, sigma, t, q, kind), block_info)
     return _in_block(lambda: _pr.price(s, k, r, sigma, t, q=q, kind=kind), block_info)
 
 
@@ -127,6 +146,7 @@ def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any
 
 def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any,
                    block_info: Any = None) -> Any:
+    _paired(("price", "s", "k", "r", "t", "q", "kind"), (p, s, k, r, t, q, kind), block_info)
     return _in_block(lambda: _pr.implied_vol(p, s, k, r, t, q=q, kind=kind), block_info)
 
 
@@ -142,7 +162,9 @@ def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any,
                   block_info: Any = None) -> Any:
     # (the block's location is the result's, which has the greeks' axis in front)
     if block_info and None in block_info:
-        block_info = {None: {"array-location": block_info[None]["array-location"][1:]}}
+        block_info = {None: {"array-location": block_info[None]["array-location"][1:],
+                             "chunk-location": block_info[None].get("chunk-location", ())[1:]}}
+    _paired(("s", "k", "r", "sigma", "t", "q", "kind"), (s, k, r, sigma, t, q, kind), block_info)
     g = _in_block(lambda: _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which), block_info)
     return np.stack([np.asarray(getattr(g, f)) for f in which])
 

@@ -955,10 +955,26 @@ fn black76_implied_vol<'py>(
 /// PRICER_RS_NUM_THREADS).
 #[pyfunction]
 #[pyo3(text_signature = "(n)")]
-fn set_num_threads(n: i64) -> PyResult<()> {
-    let n =
-        usize::try_from(n).map_err(|_| PyValueError::new_err("set_num_threads: n must be >= 1"))?;
-    Ok(crate::parallel::set_num_threads(n)?)
+fn set_num_threads(n: &Bound<'_, PyAny>) -> PyResult<()> {
+    // any integer: one that overflows 64 bits is out of range like any other (2**63 raised
+    // OverflowError where 10**9 raised ValueError)
+    let count = match n.extract::<i64>() {
+        Ok(v) => v,
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(n.py()) => {
+            let bound = if n.gt(0)? {
+                format!("at most {}", crate::parallel::MAX_THREADS)
+            } else {
+                ">= 1".to_string()
+            };
+            return Err(PyValueError::new_err(format!(
+                "set_num_threads: n must be {bound}, got {n}"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let count = usize::try_from(count)
+        .map_err(|_| PyValueError::new_err(format!("set_num_threads: n must be >= 1, got {n}")))?;
+    Ok(crate::parallel::set_num_threads(count)?)
 }
 
 /// The number of threads large array calls use.

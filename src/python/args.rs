@@ -106,14 +106,13 @@ pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py
         return Ok(Operand::scalar(v));
     }
     if is_masked(obj)? {
-        // a masked array's hidden entries are missing values: NaN, which propagates
+        // the data's dtype by the same rules as any array (complex, strings, objects,
+        // datetimes are refused), then the hidden entries are missing values: NaN, which
+        // propagates
+        as_real_array(&obj.getattr("data")?, name)?;
         let filled = numpy_module(obj.py())?.getattr("ma")?.call_method1(
             "filled",
-            (
-                obj.call_method1("astype", ("float64",))
-                    .map_err(|e| PyTypeError::new_err(format!("{name} must be real: {e}")))?,
-                f64::NAN,
-            ),
+            (obj.call_method1("astype", ("float64",))?, f64::NAN),
         )?;
         return operand(&filled, name);
     }
@@ -121,9 +120,11 @@ pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py
         && a.is_aligned()
         && let Ok(ro) = a.try_readonly()
     {
+        check_ndim(a.ndim(), name)?;
         return Ok(Operand::Numpy(ro));
     }
     let arr = as_real_array(obj, name)?;
+    check_ndim(arr.cast::<numpy::PyUntypedArray>()?.ndim(), name)?;
     let converted = arr.call_method1("astype", ("float64",))?;
     let a = converted.cast_into::<PyArrayDyn<f64>>().map_err(|_| {
         PyTypeError::new_err(format!("{name}: could not convert to a float64 array"))
@@ -131,14 +132,37 @@ pub fn operand<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py
     Ok(Operand::Numpy(a.readonly()))
 }
 
+/// `wrap(e)` for an ordinary exception; a BaseException that is not an Exception
+/// (KeyboardInterrupt, SystemExit) passes through untouched, as Python's own conversions let
+/// it (a Ctrl-C inside an argument's `__array__` came out as a TypeError).
+pub fn unless_interrupt(e: PyErr, wrap: impl FnOnce(PyErr) -> PyErr) -> PyErr {
+    let ordinary = Python::attach(|py| e.is_instance_of::<pyo3::exceptions::PyException>(py));
+    if ordinary { wrap(e) } else { e }
+}
+
+/// The most dimensions an array argument may have: rust-numpy's views stop at 32 (numpy 2
+/// allows 64), and a deeper array panicked inside the conversion.
+pub const MAX_NDIM: usize = 32;
+
+pub fn check_ndim(ndim: usize, name: &str) -> PyResult<()> {
+    if ndim > MAX_NDIM {
+        return Err(PyValueError::new_err(format!(
+            "{name} has {ndim} dimensions: at most {MAX_NDIM} are supported"
+        )));
+    }
+    Ok(())
+}
+
 /// `numpy.asarray(obj)`, refusing complex, string, object and other non-real data.
 fn as_real_array<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     let py = obj.py();
     let arr = numpy_module(py)?.call_method1("asarray", (obj,)).map_err(|e| {
-        PyTypeError::new_err(format!(
-            "{name} must be a real number or an array of real numbers; {} could not be read as an array: {e}",
-            describe_type(obj)
-        ))
+        unless_interrupt(e, |e| {
+            PyTypeError::new_err(format!(
+                "{name} must be a real number or an array of real numbers; {} could not be read as an array: {e}",
+                describe_type(obj)
+            ))
+        })
     })?;
     let untyped = arr.cast::<numpy::PyUntypedArray>()?;
     let dtype = untyped.dtype();
@@ -185,15 +209,28 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
         return Ok(Operand::scalar(if b.is_true() { 1.0 } else { -1.0 }));
     }
     let py = obj.py();
+    if is_masked(obj)? {
+        // the data read by the rules below, then a hidden entry is NaN, which the kernels
+        // answer with NaN (never a price of the payoff the hidden value names)
+        let np = numpy_module(py)?;
+        let values = kind_operand(Some(&obj.getattr("data")?))?;
+        let values = numpy::PyArray::from_owned_array(py, values.view().to_owned());
+        let mask = np.getattr("ma")?.call_method1("getmaskarray", (obj,))?;
+        let masked = np.call_method1("where", (mask, f64::NAN, values))?;
+        return operand(&masked, "kind");
+    }
     let arr = numpy_module(py)?
         .call_method1("asarray", (obj,))
         .map_err(|e| {
-            PyTypeError::new_err(format!(
-                "{KIND_RULE}; could not read {}: {e}",
-                describe_type(obj)
-            ))
+            unless_interrupt(e, |e| {
+                PyTypeError::new_err(format!(
+                    "{KIND_RULE}; could not read {}: {e}",
+                    describe_type(obj)
+                ))
+            })
         })?;
     let untyped = arr.cast::<numpy::PyUntypedArray>()?;
+    check_ndim(untyped.ndim(), "kind")?;
     let shape = untyped.shape().to_vec();
     let kind = untyped.dtype().kind();
     // (b'T': numpy 2's variable-width StringDType)
@@ -326,10 +363,12 @@ pub fn which_greeks(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crate::batch
     } else {
         obj.try_iter()
             .and_then(|it| it.map(|x| x.and_then(|x| x.extract::<String>())).collect())
-            .map_err(|_| {
-                PyTypeError::new_err(
-                    "which must be None, a greek name or a sequence of greek names",
-                )
+            .map_err(|e| {
+                unless_interrupt(e, |_| {
+                    PyTypeError::new_err(
+                        "which must be None, a greek name or a sequence of greek names",
+                    )
+                })
             })?
     };
     let mut out: Vec<Greek> = Vec::new();
@@ -348,11 +387,13 @@ pub fn which_greeks(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<crate::batch
 /// A real scalar argument (a Python or numpy number): `TypeError` naming `name` and the type
 /// it got otherwise (PyO3's own message names neither in a constructor).
 pub fn real_scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
-    obj.extract::<f64>().map_err(|_| {
-        PyTypeError::new_err(format!(
-            "{name} must be a real number, got {}",
-            describe_type(obj)
-        ))
+    obj.extract::<f64>().map_err(|e| {
+        unless_interrupt(e, |_| {
+            PyTypeError::new_err(format!(
+                "{name} must be a real number, got {}",
+                describe_type(obj)
+            ))
+        })
     })
 }
 
