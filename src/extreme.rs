@@ -169,7 +169,8 @@ pub(crate) fn price_extreme(c: &Contract) -> f64 {
     // inf - inf (both bounds overflow) is the upper bound
     let lower = if lower.is_nan() { 0.0 } else { lower.max(0.0) };
     let value = if value.is_nan() { upper } else { value };
-    value.max(lower).min(upper)
+    // then at the bounds as the user forms them (libm's exp), an ulp from ours at times
+    settle_at_bounds(c, value.max(lower).min(upper))
 }
 
 /// The price and greeks of an `is_extreme` contract, from the legs as `price_extreme` forms

@@ -179,3 +179,20 @@ def test_unknown_chunk_sizes_never_pair_blocks_of_different_lengths() -> None:
         # equal lengths cut alike still pair (DataFrame columns of one frame)
         same = prd.price(s, s * 1.05, 0.02, 0.2, 0.5).compute()
         np.testing.assert_array_equal(same, pr.price(a.compute(), a.compute() * 1.05, 0.02, 0.2, 0.5))
+
+
+def test_unknown_chunk_sizes_name_the_whole_arrays_index() -> None:
+    """Issue 21: a domain error in a block of unknown size named its index within the block
+    (`s[2]`); the whole array's is 7 here (blocks of 3 + 2 + 3 elements after the mask)."""
+    values = np.array([90.0, 95.0, 100.0, 105.0, 110.0, 115.0, 120.0, -5.0, 130.0, 135.0])
+    a = da.from_array(values, chunks=(4, 3, 3))
+    keep = da.from_array(np.array([1, 1, 1, 0, 1, 1, 0, 1, 1, 1], dtype=bool), chunks=(4, 3, 3))
+    s = a[keep]  # 8 elements in blocks of 3, 2, 3 of unknown size; -5 is element 5
+    assert np.isnan(s.shape[0])
+    with dask.config.set(scheduler="sync"):
+        for lazy in (prd.price(s, 100.0, 0.02, 0.2, 0.5), prd.greeks(s, 100.0, 0.02, 0.2, 0.5).vega,
+                     prd.implied_vol(5.0, s, 100.0, 0.02, 0.5)):
+            with pytest.raises(ValueError, match=r"^s\[5\] = -5\.0"):
+                lazy.compute()  # type: ignore[union-attr]
+        np.testing.assert_array_equal(prd.price(s[s > 0], 100.0, 0.02, 0.2, 0.5).compute(),
+                                      pr.price(values[[0, 1, 2, 4, 5, 8, 9]], 100.0, 0.02, 0.2, 0.5))

@@ -62,7 +62,9 @@ def _aligned(*values: Any) -> list[Any]:
         # otherwise the sizes are computed (now) so that the arrays can be aligned
         blocked = [a for a in dense if a.ndim > 0]
         if all(a.ndim == blocked[0].ndim and a.numblocks == blocked[0].numblocks for a in blocked):
-            return arrays  # (scalars stayed values in _as_dask)
+            # (scalars stayed values in _as_dask); each block is told where it starts in
+            # the whole array, so that a domain error names the whole array's index
+            return [*arrays, _block_starts(blocked[0])]
         arrays = [a.compute_chunk_sizes() if isinstance(a, da.Array) and _unknown(a) else a
                   for a in arrays]
         dense = [a for a in arrays if isinstance(a, da.Array)]
@@ -70,7 +72,24 @@ def _aligned(*values: Any) -> list[Any]:
     broadcast = [da.broadcast_to(a, shape) if isinstance(a, da.Array) else a for a in arrays]
     dense = [a for a in broadcast if isinstance(a, da.Array)]
     unified = iter(da.core.unify_chunks(*[x for a in dense for x in (a, tuple(range(len(shape))))])[1])
-    return [next(unified) if isinstance(a, da.Array) else a for a in broadcast]
+    return [*(next(unified) if isinstance(a, da.Array) else a for a in broadcast), None]
+
+
+def _block_starts(layout: Any) -> Any:
+    """For a 1-D array of unknown chunk sizes, a lazy array with one element per block (its
+    blocks are as many, so map_blocks pairs them with the layout's): where each block starts
+    in the whole array, the running sum of the blocks' lengths. Nothing is computed now;
+    each block's start waits only for the lengths of the blocks before it. None for other
+    layouts (the block's own index is given then)."""
+    if layout.ndim != 1:
+        return None
+    starts: list[Any] = [0]
+    for block in layout.to_delayed().ravel()[:-1]:
+        starts.append(starts[-1] + dask.delayed(len)(block))
+    return da.concatenate([
+        da.from_delayed(dask.delayed(np.array)([start]), shape=(math.nan,), dtype=np.int64)
+        for start in starts
+    ])
 
 
 def _finish(result: Any, progress: bool) -> Any:
@@ -93,9 +112,10 @@ def _finish(result: Any, progress: bool) -> Any:
 _INDEXED = re.compile(r"^(\w+)\[([0-9, ]+)\]")
 
 
-def _in_block(call: Any, block_info: Any) -> Any:
+def _in_block(call: Any, block_info: Any, start: Any = None) -> Any:
     """`call()`, with a domain error's index (which the eager function gives within the block
-    it saw) moved to the whole array's: `s[4]`, not `s[0]` of the block starting at 4."""
+    it saw) moved to the whole array's: `s[4]`, not `s[0]` of the block starting at 4.
+    `start` is the block's start where chunk sizes are unknown (`_block_starts`)."""
     try:
         return call()
     except ValueError as error:
@@ -106,6 +126,8 @@ def _in_block(call: Any, block_info: Any) -> Any:
             raise
         index = [int(i) for i in found.group(2).split(",")]
         starts = [start for start, _ in where]
+        if start is not None and len(starts) == 1:
+            starts = [int(np.asarray(start).ravel()[0])]
         if len(index) != len(starts) or any(isinstance(v, float) and math.isnan(v) for v in starts):
             raise
         shifted = ", ".join(str(i + int(v)) for i, v in zip(index, starts))
@@ -130,10 +152,10 @@ def _paired(names: tuple[str, ...], blocks: tuple[Any, ...], block_info: Any) ->
             "call .compute_chunk_sizes() on them (or to_dask_array(lengths=True)) first")
 
 
-def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any,
+def _price_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, start: Any,
                  block_info: Any = None) -> Any:
     _paired(("s", "k", "r", "sigma", "t", "q", "kind"), (s, k, r, sigma, t, q, kind), block_info)
-    return _in_block(lambda: _pr.price(s, k, r, sigma, t, q=q, kind=kind), block_info)
+    return _in_block(lambda: _pr.price(s, k, r, sigma, t, q=q, kind=kind), block_info, start)
 
 
 def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
@@ -144,10 +166,10 @@ def price(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: Any
     return _finish(result, progress)
 
 
-def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any,
+def _implied_block(p: Any, s: Any, k: Any, r: Any, t: Any, q: Any, kind: Any, start: Any,
                    block_info: Any = None) -> Any:
     _paired(("price", "s", "k", "r", "t", "q", "kind"), (p, s, k, r, t, q, kind), block_info)
-    return _in_block(lambda: _pr.implied_vol(p, s, k, r, t, q=q, kind=kind), block_info)
+    return _in_block(lambda: _pr.implied_vol(p, s, k, r, t, q=q, kind=kind), block_info, start)
 
 
 def implied_vol(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0.0, kind: Any = "call",
@@ -158,14 +180,15 @@ def implied_vol(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0.0, kin
     return _finish(result, progress)
 
 
-def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, which: Any,
-                  block_info: Any = None) -> Any:
+def _greeks_block(s: Any, k: Any, r: Any, sigma: Any, t: Any, q: Any, kind: Any, start: Any,
+                  which: Any, block_info: Any = None) -> Any:
     # (the block's location is the result's, which has the greeks' axis in front)
     if block_info and None in block_info:
         block_info = {None: {"array-location": block_info[None]["array-location"][1:],
                              "chunk-location": block_info[None].get("chunk-location", ())[1:]}}
     _paired(("s", "k", "r", "sigma", "t", "q", "kind"), (s, k, r, sigma, t, q, kind), block_info)
-    g = _in_block(lambda: _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which), block_info)
+    g = _in_block(lambda: _pr.greeks(s, k, r, sigma, t, q=q, kind=kind, which=which), block_info,
+                  start)
     return np.stack([np.asarray(getattr(g, f)) for f in which])
 
 
@@ -180,7 +203,7 @@ def greeks(s: Any, k: Any, r: Any, sigma: Any, t: Any, *, q: Any = 0.0, kind: An
     fields = tuple(f for f in _GREEK_FIELDS if getattr(probe, f) is not None)
     args = _aligned(s, k, r, sigma, t, q, kind)
     # the blocks' layout: the first array's that has axes (a 0-d one may come first)
-    dense = [a for a in args if isinstance(a, da.Array)]
+    dense = [a for a in args[:-1] if isinstance(a, da.Array)]
     layout = next((a for a in dense if a.ndim > 0), dense[0])
     stacked = da.map_blocks(_greeks_block, *args, fields, dtype=np.float64, new_axis=0,
                             chunks=((len(fields),), *layout.chunks))
