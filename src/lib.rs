@@ -29,6 +29,7 @@ mod simd_x2;
 #[doc(hidden)]
 pub mod simd_x4;
 pub mod surface;
+pub mod svi;
 mod tables;
 #[cfg(test)]
 mod testing;
