@@ -55,7 +55,7 @@ def main() -> int:
     band = surface.vol_error()  # half_spread / vega, per node
     errors = surface.describe_error()
     print(f"vol uncertainty from a {half_spread} CNY half spread (first order, half spread / vega):")
-    print(f"  at the forward {100 * errors.atm_vol.min():.4f} to {100 * errors.atm_vol.max():.4f} vol points; "
+    print(f"  at the forward {100 * errors.atm_error.min():.4f} to {100 * errors.atm_error.max():.4f} vol points; "
           f"{int(np.sum(band < 0.001))} of {band.size} nodes within 0.1 vol point (far wings of short "
           f"tenors have vega ~ 0 and are not identified)")
 

@@ -204,6 +204,8 @@ fn exp_wide(v: Dd) -> Dd {
 }
 
 /// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).
+/// Only the x86_64 vector kernels (`simd`, `simd8`) call it; elsewhere they are not compiled.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
     let c = |j: usize| columns[j][m];

@@ -19,7 +19,9 @@ use crate::error::{PricingError, Result, format_index};
 pub struct Surface {
     spot: f64,
     r: f64,
-    q: f64,
+    /// the dividend yield: one value for every tenor, or one per tenor (a forward per
+    /// expiry, as a chain's put-call parity gives it)
+    q: Vec<f64>,
     strikes: Vec<f64>,
     tenors: Vec<f64>,
     /// shape (tenors, strikes)
@@ -78,22 +80,40 @@ impl Surface {
         tenors: ArrayView1<f64>,
         vols: ArrayView2<f64>,
         r: f64,
-        q: f64,
+        q: &[f64],
     ) -> Result<Surface> {
         if !(spot > 0.0 && spot.is_finite()) {
             return Err(invalid(format!(
                 "spot = {spot:?}: spot must be finite and > 0"
             )));
         }
-        for (name, v) in [("r", r), ("q", q)] {
-            if !v.is_finite() {
-                return Err(invalid(format!("{name} = {v:?}: {name} must be finite")));
-            }
+        if !r.is_finite() {
+            return Err(invalid(format!("r = {r:?}: r must be finite")));
         }
         let strikes: Vec<f64> = strikes.iter().copied().collect();
         let tenors: Vec<f64> = tenors.iter().copied().collect();
         check_axis("strikes", &strikes)?;
         check_axis("tenors", &tenors)?;
+        if q.len() != 1 && q.len() != tenors.len() {
+            return Err(invalid(format!(
+                "q has {} values: one for every tenor, or one per tenor ({})",
+                q.len(),
+                tenors.len()
+            )));
+        }
+        if let Some((j, v)) = q.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(PricingError::OutOfDomain {
+                name: "q",
+                index: if q.len() == 1 {
+                    String::new()
+                } else {
+                    format!("[{j}]")
+                },
+                value: *v,
+                rule: "finite",
+            });
+        }
+        let q = q.to_vec();
         let want = (tenors.len(), strikes.len());
         if vols.dim() != want {
             return Err(invalid(format!(
@@ -120,7 +140,7 @@ impl Surface {
         let vols = vols.to_owned();
         let mut log_moneyness = Array2::zeros(want);
         for (j, &t) in tenors.iter().enumerate() {
-            let f = forward(spot, r, q, t);
+            let f = forward(spot, r, q[if q.len() == 1 { 0 } else { j }], t);
             for (i, &k) in strikes.iter().enumerate() {
                 log_moneyness[[j, i]] = (k / f).ln();
             }
@@ -154,8 +174,36 @@ impl Surface {
     pub fn r(&self) -> f64 {
         self.r
     }
-    pub fn q(&self) -> f64 {
-        self.q
+    /// The dividend yield: one value, or one per tenor.
+    pub fn q(&self) -> &[f64] {
+        &self.q
+    }
+    /// The dividend yield of tenor `j`.
+    pub fn q_of(&self, j: usize) -> f64 {
+        self.q[if self.q.len() == 1 { 0 } else { j }]
+    }
+    /// The dividend yield at any time: per-tenor yields interpolated linearly in the
+    /// accrued dividend `q t` (the logarithm of the forward), flat beyond the first and last
+    /// tenor; the tenor's own value at a tenor.
+    pub fn q_at(&self, t: f64) -> f64 {
+        if self.q.len() == 1 || t.is_nan() {
+            return self.q[0];
+        }
+        let ts = &self.tenors;
+        let last = ts.len() - 1;
+        if t <= ts[0] {
+            return self.q[0];
+        }
+        if t >= ts[last] {
+            return self.q[last];
+        }
+        let pos = ts.partition_point(|&x| x < t);
+        if ts[pos] == t {
+            return self.q[pos];
+        }
+        let (t0, t1) = (ts[pos - 1], ts[pos]);
+        let (a0, a1) = (self.q[pos - 1] * t0, self.q[pos] * t1);
+        (a0 + (a1 - a0) * (t - t0) / (t1 - t0)) / t
     }
     pub fn strikes(&self) -> &[f64] {
         &self.strikes
@@ -175,7 +223,7 @@ impl Surface {
             ArrayView1::from(&self.tenors[..]),
             vols,
             self.r,
-            self.q,
+            &self.q,
         )
     }
 
@@ -187,12 +235,24 @@ impl Surface {
             ArrayView1::from(&self.tenors[..]),
             self.vols.view(),
             self.r,
-            self.q,
+            &self.q,
         )
     }
 
     pub fn forward(&self, t: f64) -> f64 {
-        forward(self.spot, self.r, self.q, t)
+        forward(self.spot, self.r, self.q_at(t), t)
+    }
+
+    /// The forward of each tenor.
+    pub fn forwards(&self) -> Vec<f64> {
+        (0..self.tenors.len())
+            .map(|j| forward(self.spot, self.r, self.q_of(j), self.tenors[j]))
+            .collect()
+    }
+
+    /// `ln(K/F)` of every node, shape (tenors, strikes).
+    pub fn log_moneyness(&self) -> ArrayView2<'_, f64> {
+        self.log_moneyness.view()
     }
 
     /// The vol of tenor `j`'s smile at log-moneyness `y` (NaN when the tenor has no node).
@@ -277,7 +337,14 @@ impl Surface {
         [
             arr0(self.spot).into_dyn(),
             arr0(self.r).into_dyn(),
-            arr0(self.q).into_dyn(),
+            if self.q.len() == 1 {
+                arr0(self.q[0]).into_dyn()
+            } else {
+                // one per tenor, down the grid's first axis
+                ndarray::Array1::from(self.q.clone())
+                    .insert_axis(Axis(1))
+                    .into_dyn()
+            },
         ]
     }
 
@@ -331,7 +398,7 @@ impl Surface {
             let nodes = &self.valid[j];
             let calls: Vec<f64> = nodes.iter().map(|&i| all_calls[[j, i]]).collect();
             let discount = (-self.r * self.tenors[j]).exp();
-            let level = self.spot * (-self.q * self.tenors[j]).exp().max(1.0);
+            let level = self.spot * (-self.q_of(j) * self.tenors[j]).exp().max(1.0);
             let price_tol = 1e-11 * level;
             for m in 1..nodes.len() {
                 let (a, b) = (nodes[m - 1], nodes[m]);
@@ -559,7 +626,7 @@ mod tests {
             tenors.view(),
             vols.view(),
             0.02,
-            0.01,
+            &[0.01],
         )
         .unwrap()
     }
@@ -576,7 +643,7 @@ mod tests {
             tenors.view(),
             vols.view(),
             0.02,
-            0.01,
+            &[0.01],
         )
         .unwrap();
         for (j, &t) in tenors.iter().enumerate() {
@@ -611,8 +678,15 @@ mod tests {
         let strikes = array![100.0, 90.0];
         let tenors = array![1.0];
         let vols = array![[0.2, 0.2]];
-        let e =
-            Surface::new(100.0, strikes.view(), tenors.view(), vols.view(), 0.0, 0.0).unwrap_err();
+        let e = Surface::new(
+            100.0,
+            strikes.view(),
+            tenors.view(),
+            vols.view(),
+            0.0,
+            &[0.0],
+        )
+        .unwrap_err();
         assert!(
             e.to_string()
                 .contains("strikes must be strictly increasing"),
@@ -620,8 +694,15 @@ mod tests {
         );
         let strikes = array![90.0, 100.0];
         let vols = array![[0.2, -0.1]];
-        let e =
-            Surface::new(100.0, strikes.view(), tenors.view(), vols.view(), 0.0, 0.0).unwrap_err();
+        let e = Surface::new(
+            100.0,
+            strikes.view(),
+            tenors.view(),
+            vols.view(),
+            0.0,
+            &[0.0],
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "vols[0, 1] = -0.1: vols must be finite and > 0 (NaN marks a missing node)"
@@ -676,7 +757,7 @@ mod tests {
             ArrayView1::from(&[0.5][..]),
             Array2::from_elem((1, n), 0.2).view(),
             0.0,
-            0.0,
+            &[0.0],
         )
         .unwrap();
         let d = std::thread::Builder::new()

@@ -146,8 +146,11 @@ def test_validation() -> None:
             surf.vol_error(0.001, kind="x", exact=exact)
         with pytest.raises(ValueError, match="kind"):
             surf.describe_error(0.001, kind=np.array(["call"] * 3), exact=exact)
-        with pytest.raises(TypeError, match="kind"):
+        # ints +1/-1 are kinds (QuantLib's Option.Call/Put), so 5 is a bad value, 5.5 a bad type
+        with pytest.raises(ValueError, match="kind = 5"):
             surf.vol_error(0.001, kind=5, exact=exact)
+        with pytest.raises(TypeError, match="kind = 5.5"):
+            surf.vol_error(0.001, kind=5.5, exact=exact)
 
 
 def test_to_dict_and_pandas() -> None:

@@ -33,5 +33,5 @@ def test_units_are_stated() -> None:
 
 
 def test_signatures_are_visible() -> None:
-    assert str(inspect.signature(pr.price)) == "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)"
+    assert str(inspect.signature(pr.price)) == "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None, at_expiry='raise')"
     assert "kind='call'" in str(inspect.signature(pr.implied_vol))

@@ -34,3 +34,21 @@ def test_surface_fit_example(root: Path, tmp_path: Path) -> None:
 def test_user_code_example_runs(root: Path, tmp_path: Path) -> None:
     out = run(root / "examples" / "user_code.py", cwd=tmp_path)
     assert out.startswith("4.61499712960286")
+
+
+def test_chain_to_surface_example(root: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the example saves a plot: needs the [plot] extra")
+    pytest.importorskip("polars", reason="the example reads a polars chain")
+    import pricer_rs as pr
+
+    if not hasattr(pr.ImpliedVolSurface, "from_chain") or not hasattr(pr, "implied_vol_reason"):
+        pytest.skip("needs ImpliedVolSurface.from_chain and pr.implied_vol_reason (issue 22)")
+    out = run(root / "examples" / "chain_to_surface.py", "chain.png", cwd=tmp_path)
+    rel = float(out.split("max relative difference ")[1].split()[0])
+    assert rel < 1e-12  # parity-implied forwards = the generating ones
+    for reason in ("crossed", "zero bid", "below intrinsic", "expired", "not out of the money"):
+        assert reason in out, reason
+    assert "2 x below intrinsic value" in out
+    for name in ("chain.png", "chain_error_band.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

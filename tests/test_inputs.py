@@ -238,8 +238,13 @@ def test_bad_kind() -> None:
     # the wrong type is a TypeError, as for the numeric arguments (None was a ValueError)
     with pytest.raises(TypeError, match=r"^kind = None: kind must be"):
         pr.price(S, K, R, SIG, T, kind=None)
-    with pytest.raises(TypeError, match=r"^kind\[1\] = 1: kind must be"):
-        pr.price(S, K, R, SIG, T, kind=np.array(["call", 1], dtype=object))
+    # +1 / -1 are kinds (QuantLib's Option.Call / Put, issue 22): another int is a bad
+    # value, a float a bad type
+    assert pr.price(S, K, R, SIG, T, kind=np.array(["put", 1], dtype=object))[1] == pr.price(S, K, R, SIG, T)
+    with pytest.raises(ValueError, match=r"^kind\[1\] = 2: kind must be"):
+        pr.price(S, K, R, SIG, T, kind=np.array(["call", 2], dtype=object))
+    with pytest.raises(TypeError, match=r"^kind\[1\] = 1.5: kind must be"):
+        pr.price(S, K, R, SIG, T, kind=np.array(["call", 1.5], dtype=object))
 
 
 def test_inputs_are_not_modified() -> None:

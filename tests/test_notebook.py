@@ -31,3 +31,8 @@ def test_notebook_executes(root: Path, tmp_path: Path) -> None:
     assert "ArbitrageReport(calendar=0, butterfly=0, vertical=0)" in text
     share = float(text.split("first-order band at ")[1].split()[0])
     assert share > 95.0
+    # issue 22: the chain's parity forwards are the ones it was made with
+    assert float(text.split("parity forwards vs true: max relative difference")[1].split()[0]) < 1e-10
+    # issue 23: the closed-form fit sensitivity agrees with the brute-force re-fits
+    agreement = text.split("relative to each parameter's largest sensitivity:")[1].split("]")[0]
+    assert max(float(v) for v in agreement.strip(" [\n").split()) < 1e-4

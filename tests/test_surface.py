@@ -227,3 +227,98 @@ def test_repr_of_a_surface_without_valid_nodes() -> None:
     assert "vols all missing" in repr(surf) and "inf" not in repr(surf)
     partly = pr.ImpliedVolSurface.from_prices(100.0, [90.0, 110.0], [1.0], [[500.0, 5.0]])
     assert "(1 missing)" in repr(partly)
+
+
+def chain_like_surface() -> pr.ImpliedVolSurface:
+    """Expiries from 7 days to 2 years; the 7-day smile has no wings."""
+    strikes = np.linspace(3.0, 5.0, 41)
+    tenors = np.array([7, 30, 63, 120, 365, 730]) / 365
+    vols = 0.18 + 0.02 * np.sqrt(tenors)[:, None] + 0.1 * (strikes[None, :] - 3.95) ** 2
+    vols[0, :12] = np.nan
+    vols[0, 25:] = np.nan
+    return pr.ImpliedVolSurface(3.95, strikes, tenors, vols, r=R, q=Q)
+
+
+def test_heatmap_rows_sit_at_their_true_tenors() -> None:
+    matplotlib = pytest.importorskip("matplotlib", reason="plot() needs the [plot] extra")
+    matplotlib.use("Agg")
+    from matplotlib.collections import QuadMesh
+
+    surf = chain_like_surface()
+    fig = surf.plot()
+    heat = fig.axes[1]
+    (mesh,) = [c for c in heat.collections if isinstance(c, QuadMesh)]
+    coords = mesh.get_coordinates()  # (rows + 1, cols + 1, 2) cell corners
+    y_edges = coords[:, 0, 1]
+    centres = 0.5 * (y_edges[1:] + y_edges[:-1])
+    tenors = surf.tenors
+    # each row's cell contains its own tenor and no other; the 30-day row sits near 30 days
+    assert np.all((y_edges[:-1] <= tenors) & (tenors <= y_edges[1:]))
+    assert abs(centres[1] - 30 / 365) < 0.05 and abs(centres[4] - 1.0) < 0.3
+    x_edges = coords[0, :, 0]
+    assert np.all((x_edges[:-1] < surf.strikes) & (surf.strikes < x_edges[1:]))
+    # missing nodes are masked, not drawn
+    data = mesh.get_array()
+    assert np.ma.count_masked(data) == int(np.isnan(surf.vols).sum())
+    assert fig.axes[2].get_ylabel() == "implied vol (%)"  # the colour bar
+    assert "spot 3.95" in fig.get_suptitle()
+
+
+def test_plot_selects_tenors_and_strikes_by_value() -> None:
+    matplotlib = pytest.importorskip("matplotlib", reason="plot() needs the [plot] extra")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    surf = chain_like_surface()
+    fig = surf.plot(kind="smiles", tenors=[0.09, 1.0], strikes=[3.8, 3.9, 4.0, 4.1])
+    (axis,) = fig.axes
+    labels = [line.get_label() for line in axis.lines]
+    assert labels == ["T = 0.0822", "T = 1"]  # 30 days (nearest 0.09) and 1 year
+    assert all(len(line.get_xdata()) == 4 for line in axis.lines)
+    fig2, axes = plt.subplots(1, 2)
+    assert surf.plot(ax=axes, tenors=[1.0, 2.0]) is fig2
+    with pytest.raises(ValueError, match="kind"):
+        surf.plot(kind="surface")
+
+
+def test_html_table_shows_the_nodes_around_the_money() -> None:
+    surf = chain_like_surface()
+    text = surf._repr_html_()
+    first_row = text.split("<tbody>")[1].split("</tr>")[0]
+    # the 7-day smile has quotes only around the money: shown, not all missing
+    assert first_row.count("&ndash;") == 0 and "<b>" in first_row
+    assert "<th>3.95</th>" in text and "<th>3</th>" not in text
+
+
+def test_to_pandas_and_to_polars_long_format(surface: pr.ImpliedVolSurface) -> None:
+    pd = pytest.importorskip("pandas")
+    fitted = pr.ImpliedVolSurface(SPOT, surface.strikes, surface.tenors, surface.vols, r=R, q=Q,
+                                  price_error=0.001)
+    from pricer_rs import _surface
+
+    frame = _surface.to_pandas(fitted)
+    assert isinstance(frame, pd.DataFrame) and frame["price_error"].eq(0.001).all()
+    np.testing.assert_allclose(frame["forward"], SPOT * np.exp((R - Q) * frame["tenor"]), rtol=1e-15)
+    pl = pytest.importorskip("polars")
+    table = _surface.to_polars(fitted)
+    assert isinstance(table, pl.DataFrame) and table.columns == list(frame.columns)
+    np.testing.assert_array_equal(table["vol"].to_numpy(), surface.vols.ravel())
+
+
+def test_plot_title_carries_the_valuation_date_of_a_chain_report() -> None:
+    matplotlib = pytest.importorskip("matplotlib", reason="plot() needs the [plot] extra")
+    matplotlib.use("Agg")
+    import datetime as dt
+
+    from pricer_rs import _surface
+
+    class WithReport:  # a surface made by from_chain carries its report
+        def __init__(self, surface: pr.ImpliedVolSurface) -> None:
+            self._surface = surface
+            self.chain_report = {"valuation_date": dt.date(2026, 12, 7)}
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._surface, name)
+
+    fig = _surface.plot(WithReport(chain_like_surface()), kind="heatmap")  # type: ignore[arg-type]
+    assert fig.get_suptitle() == "spot 3.95, valued 2026-12-07"

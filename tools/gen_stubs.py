@@ -3,8 +3,9 @@ the checked-in stubs differ from what this writes; `tests/test_typing.py` runs t
 
 mypy picks the first overload a call matches, so each vectorised callable gets, in order:
   1. every argument a scalar (a `str` kind too) and no `out=`       -> float
-  2. a pandas/polars object in any array argument, no `out=`        -> the library's type
-     (Any: neither library is required; the classes' methods answer with ndarrays)
+  2. a pandas/polars/xarray object in any array argument, no `out=` -> the library's type
+     (Any: no library is required; the classes' methods answer with ndarrays); the other
+     arguments may be frames too (several frame arguments in one call, issue 22)
   3. an array or a list in any array argument (`q` and `kind` too)  -> ndarray
   4. `out=` given                                                   -> ndarray
   5. whatever is left                                               -> float | ndarray
@@ -34,12 +35,15 @@ class Callable:
     out: bool = True
     method: bool = False  # frames answer with ndarrays; `self` first
     greeks: bool = False  # answers with Greeks; which= instead of out=
+    at_expiry: bool = False  # a keyword-only at_expiry="raise" | "limit"
 
 
+SINGLE_GREEKS = ("delta", "gamma", "vega", "theta", "rho", "epsilon", "vanna", "volga", "charm")
 MODULE = [
-    *(Callable(n, ("s", "k", "r", "sigma", "t")) for n in ("price", "delta", "gamma", "vega", "theta", "rho")),
-    Callable("greeks", ("s", "k", "r", "sigma", "t"), out=False, greeks=True),
-    Callable("black76_price", ("f", "k", "r", "sigma", "t"), q=False),
+    *(Callable(n, ("s", "k", "r", "sigma", "t"), at_expiry=True) for n in ("price", *SINGLE_GREEKS)),
+    Callable("greeks", ("s", "k", "r", "sigma", "t"), out=False, greeks=True, at_expiry=True),
+    Callable("black76_price", ("f", "k", "r", "sigma", "t"), q=False, at_expiry=True),
+    Callable("black76_greeks", ("f", "k", "r", "sigma", "t"), q=False, out=False, greeks=True, at_expiry=True),
     Callable("implied_vol", ("price", "s", "k", "r", "t")),
     Callable("black76_implied_vol", ("price", "f", "k", "r", "t"), q=False),
 ]
@@ -56,7 +60,7 @@ SURFACE = [
 ]
 
 
-DEFAULTS = {"_Float", "_FloatOrArray", "_KindScalar", "_Kind"}
+DEFAULTS = {"_Float", "_FloatOrArray", "_KindScalar", "_Kind", "_Input", "_KindInput"}
 
 
 def signature(c: Callable, types: dict[str, str], out: str | None, which: str | None,
@@ -76,6 +80,8 @@ def signature(c: Callable, types: dict[str, str], out: str | None, which: str | 
         keywords.append(kind)
     elif c.kind == "positional":
         params.append(kind)
+    if c.at_expiry:
+        keywords.append('at_expiry: _AtExpiry = "raise"')
     if c.greeks and which is not None:
         # a method's which= is positional too, but one without a default cannot follow kind's
         positional = c.method and ("=" in which or which_positional)
@@ -90,6 +96,8 @@ def signature(c: Callable, types: dict[str, str], out: str | None, which: str | 
 def overloads(c: Callable) -> list[str]:
     arrays = [*c.positional, *(["q"] if c.q else []), *(["kind"] if c.kind else [])]
     wide = {p: "_FloatOrArray" for p in arrays} | {"kind": "_Kind"}
+    # with a frame in one argument, the others may be frames too (chain["mid"], chain["strike"])
+    framed = {p: "_Input" for p in arrays} | {"kind": "_KindInput"}
     scalar = {p: "_Float" for p in arrays} | {"kind": "_KindScalar"}
     array_of = {p: "_ArrayLike" for p in arrays} | {"kind": "_KindArray"}
     no_out = "out: None = None"
@@ -102,9 +110,10 @@ def overloads(c: Callable) -> list[str]:
         scalar_t, array_t = "Greeks[float]", f"Greeks[{ARRAY}]"
         sets += [(scalar, None, none, scalar_t), (scalar, None, given, optional(scalar_t))]
         if not c.method:
-            sets += [(wide | {p: "_Frame"}, None, "which: _Which = None", "Any") for p in arrays]
+            sets += [(framed | {p: "_Frame"}, None, "which: _Which = None", "Any") for p in arrays]
         for which, wrap in ((none, str), (given, optional)):
-            sets += [(wide | {p: _array_or_frame(c, array_of[p])}, None, which, wrap(array_t)) for p in arrays]
+            sets += [(_others(c, wide, framed) | {p: _array_or_frame(c, array_of[p])}, None, which, wrap(array_t))
+                     for p in arrays]
         # what is left (inputs typed float | ndarray): fields None-able only with which=
         either, maybe = f"Greeks[Union[float, {ARRAY}]]", f"Greeks[Union[float, {ARRAY}, None]]"
         sets += [(wide, None, none, either), (wide, None, given, maybe)]
@@ -114,8 +123,9 @@ def overloads(c: Callable) -> list[str]:
     else:
         sets.append((scalar, no_out, None, "float"))
         if not c.method:  # (the methods' frames are typed with the arrays)
-            sets += [(wide | {p: "_Frame"}, no_out, None, "Any") for p in arrays]
-        sets += [(wide | {p: _array_or_frame(c, array_of[p])}, any_out, None, ARRAY) for p in arrays]
+            sets += [(framed | {p: "_Frame"}, no_out, None, "Any") for p in arrays]
+        sets += [(_others(c, wide, framed) | {p: _array_or_frame(c, array_of[p])}, any_out, None, ARRAY)
+                 for p in arrays]
         if c.out:
             sets.append((wide, f"out: {ARRAY}", None, ARRAY))
         sets.append((wide, any_out, None, "_Result"))
@@ -127,6 +137,11 @@ def optional(greeks_type: str) -> str:
     """`Greeks[T]` -> `Greeks[T | None]`: the fields `which=` leaves out are None."""
     inner = greeks_type[len("Greeks["):-1]
     return f"Greeks[Union[{inner}, None]]"
+
+
+def _others(c: Callable, wide: dict[str, str], framed: dict[str, str]) -> dict[str, str]:
+    # a method answers frames with ndarrays, as arrays: its other arguments may be frames too
+    return framed if c.method else wide
 
 
 def _array_or_frame(c: Callable, array_type: str) -> str:

@@ -14,10 +14,17 @@ broadcasting pairs by position, so different indexes, different columns, or a Se
 with a DataFrame (numpy would pair the Series with the columns, not the index) are refused
 rather than silently misaligned. Neither library is imported unless the caller passed one
 of its objects: the check looks at the argument's type's module name only.
+
+An xarray DataArray argument sends the call to `pricer_rs._xarray.apply` (broadcasting by
+dimension name). A ValueError of the engine naming an element (`sigma[1234] = -0.2: ...`)
+of a pandas argument is raised again with the row label, `sigma[1234] (row 'C4200') =
+-0.2: ...` (a DataFrame: `(row 'C4200', column 'x')`), chained from the original; polars
+has no labels, and its positions are what the engine names already.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +43,8 @@ def _flavour(value: object) -> str | None:
         return "pandas"
     if root == "polars" and hasattr(value, "to_numpy"):
         return "polars"
+    if root == "xarray" and hasattr(value, "dims") and hasattr(value, "variable"):
+        return "xarray"  # a DataArray: lined up by dimension name (pricer_rs._xarray)
     return None
 
 
@@ -127,8 +136,12 @@ def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     name = fn.__name__
     flavours = [f for f in map(_flavour, (*args, *kwargs.values())) if f is not None]
     if len(set(flavours)) > 1:
-        raise TypeError(f"{name}: mix of pandas and polars inputs; pass one kind of frame")
+        raise TypeError(f"{name}: mix of {' and '.join(sorted(set(flavours)))} inputs; pass one kind of frame")
     flavour = flavours[0]
+    if flavour == "xarray":
+        from ._xarray import apply
+
+        return apply(fn, args, kwargs)
     frames = [v for v in (*args, *kwargs.values()) if _flavour(v) is not None]
     tables = [f for f in frames if not _is_series(f)]
     if tables and len(tables) < len(frames):
@@ -147,11 +160,69 @@ def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
         raise ValueError(f"{name}: DataFrames have different columns; align them first")
     if kwargs.get("out") is not None:
         raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
-    result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
+    try:
+        result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
+    except ValueError as exc:
+        labelled = _with_row_label(exc, fn, args, kwargs)
+        if labelled is None:
+            raise
+        raise labelled from exc
     wrapped = _wrap_result(result, flavour, frames, name)
     if flavour == "polars":
         wrapped = _nulls_back(wrapped, frames)
     return wrapped
+
+
+# the engine's message for an element out of the domain: `sigma[1234] = -0.2: ...` or
+# `sigma[3, 4] = ...`
+_ELEMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>\d+(?:, *\d+)*)\](?P<rest> = .*)$", re.S)
+
+
+def _with_row_label(exc: ValueError, fn: Callable[..., Any], args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> ValueError | None:
+    """The engine's `name[i] = v: ...` with the frame's row label added, as
+    `sigma[1234] (row 'C4200') = -0.2: sigma must be > 0` (pandas: the index label; a
+    DataFrame: `[i, j] (row 'C4200', column 'x')`; polars: the row number, which is the
+    position, so polars messages stay as they are). None when nothing can be added."""
+    match = _ELEMENT.match(str(exc))
+    if match is None:
+        return None
+    value = _argument(fn, args, kwargs, match.group("name"))
+    if value is None or _flavour(value) != "pandas":
+        return None
+    index = tuple(int(i) for i in match.group("index").split(","))
+    try:
+        if _is_series(value) and len(index) == 1:
+            where = f"row {_label(value.index[index[0]])}"
+        elif not _is_series(value) and len(index) == 2:
+            where = f"row {_label(value.index[index[0]])}, column {_label(value.columns[index[1]])}"
+        else:
+            return None
+    except IndexError:
+        return None
+    name, at = match.group("name"), match.group("index")
+    return ValueError(f"{name}[{at}] ({where}){match.group('rest')}")
+
+
+def _label(label: Any) -> str:
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
+_POSITIONAL = {
+    "black76_price": ("f", "k", "r", "sigma", "t"),
+    "black76_greeks": ("f", "k", "r", "sigma", "t"),
+    "implied_vol": ("price", "s", "k", "r", "t"),
+    "black76_implied_vol": ("price", "f", "k", "r", "t"),
+}
+
+
+def _argument(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
+    if name in kwargs:
+        return kwargs[name]
+    names = _POSITIONAL.get(fn.__name__, ("s", "k", "r", "sigma", "t"))
+    if name in names and names.index(name) < len(args):
+        return args[names.index(name)]
+    return None
 
 
 def _nulls_back(result: Any, frames: list[Any]) -> Any:

@@ -26,10 +26,44 @@ def _pick(n: int, most: int) -> list[int | None]:
     return [*range(half), None, *range(n - half, n)]
 
 
+def _q_per_tenor(surface: ImpliedVolSurface) -> np.ndarray:
+    """q as one value per tenor (a surface holds a scalar q or one per tenor)."""
+    tenors = np.asarray(surface.tenors, dtype=np.float64)
+    return np.broadcast_to(np.asarray(surface.q, dtype=np.float64), tenors.shape)
+
+
+def _forwards(surface: ImpliedVolSurface) -> np.ndarray:
+    """The forward S e^{(r - q) t} of each tenor."""
+    forwards = getattr(surface, "forwards", None)
+    if forwards is not None:
+        return np.asarray(forwards, dtype=np.float64)
+    tenors = np.asarray(surface.tenors, dtype=np.float64)
+    return np.asarray(surface.spot * np.exp((surface.r - _q_per_tenor(surface)) * tenors), dtype=np.float64)
+
+
+def _money_window(strikes: np.ndarray, forwards: np.ndarray, most: int) -> tuple[int, int]:
+    """[start, stop) of the `most` strikes around the money: centred on the median over the
+    tenors of the strike nearest each tenor's forward."""
+    n = len(strikes)
+    if n <= most:
+        return 0, n
+    centres = np.abs(strikes[None, :] - forwards[:, None]).argmin(axis=1) if len(forwards) else np.array([n // 2])
+    centre = int(np.median(centres))
+    start = min(max(centre - most // 2, 0), n - most)
+    return start, start + most
+
+
 def repr_html(surface: ImpliedVolSurface) -> str:
-    """A compact table: tenors down, strikes across, vols in per cent, the middle elided."""
+    """A compact table: tenors down (with each tenor's forward), strikes across, vols in per
+    cent. The strikes shown are the MAX_COLUMNS around the money (centred on the strikes
+    nearest the tenors' forwards, where short tenors have quotes), with an ellipsis column
+    where strikes are left out on either side; the node nearest each tenor's forward is in
+    bold. Beyond MAX_ROWS tenors the middle ones are elided."""
     strikes, tenors, vols = surface.strikes, surface.tenors, surface.vols
-    cols = _pick(len(strikes), MAX_COLUMNS)
+    forwards = _forwards(surface)
+    start, stop = _money_window(strikes, forwards, MAX_COLUMNS)
+    cols: list[int | None] = [*([None] if start > 0 else []), *range(start, stop),
+                              *([None] if stop < len(strikes) else [])]
     rows = _pick(len(tenors), MAX_ROWS)
     head = "".join(
         "<th>&hellip;</th>" if i is None else f"<th>{strikes[i]:.6g}</th>" for i in cols
@@ -37,71 +71,163 @@ def repr_html(surface: ImpliedVolSurface) -> str:
     body = []
     for j in rows:
         if j is None:
-            body.append("<tr><th>&hellip;</th>" + "<td>&hellip;</td>" * len(cols) + "</tr>")
+            body.append("<tr><th>&hellip;</th><td>&hellip;</td>" + "<td>&hellip;</td>" * len(cols) + "</tr>")
             continue
-        cells = "".join(
-            "<td>&hellip;</td>" if i is None
-            else ("<td>&ndash;</td>" if np.isnan(vols[j, i]) else f"<td>{100 * vols[j, i]:.2f}</td>")
-            for i in cols
-        )
-        body.append(f"<tr><th>{tenors[j]:.4g}</th>{cells}</tr>")
+        atm = int(np.abs(strikes - forwards[j]).argmin()) if len(strikes) else -1
+        cells = []
+        for i in cols:
+            if i is None:
+                cells.append("<td>&hellip;</td>")
+            elif np.isnan(vols[j, i]):
+                cells.append("<td>&ndash;</td>")
+            elif i == atm:
+                cells.append(f"<td><b>{100 * vols[j, i]:.2f}</b></td>")
+            else:
+                cells.append(f"<td>{100 * vols[j, i]:.2f}</td>")
+        body.append(f"<tr><th>{tenors[j]:.4g}</th><td>{forwards[j]:.5g}</td>{''.join(cells)}</tr>")
     title = html.escape(repr(surface))
     return (
         f"<div><p><code>{title}</code></p><table>"
-        f"<thead><tr><th>tenor \\ strike</th>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table><p>vols in %</p></div>"
+        f"<thead><tr><th>tenor \\ strike</th><th>forward</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table><p>vols in %, around the money (bold: the node "
+        f"nearest the forward; &ndash;: missing)</p></div>"
     )
 
 
-def to_pandas(surface: ImpliedVolSurface) -> Any:
-    """Long format: one row per node."""
-    try:
-        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
-    except ImportError as exc:  # pragma: no cover - exercised only without pandas
-        raise ImportError("to_pandas() needs pandas: pip install 'pricer_rs[pandas]'") from exc
+def _long_columns(surface: ImpliedVolSurface) -> dict[str, np.ndarray]:
     strikes, tenors, vols = surface.strikes, surface.tenors, surface.vols
     t = np.repeat(tenors, len(strikes))
     k = np.tile(strikes, len(tenors))
-    forward = surface.spot * np.exp((surface.r - surface.q) * t)
+    forward = np.repeat(_forwards(surface), len(strikes))
     v = vols.ravel()
-    return pd.DataFrame({
+    columns = {
         "tenor": t,
         "strike": k,
         "forward": forward,
         "log_moneyness": np.log(k / forward),
         "vol": v,
         "total_variance": v * v * t,
-    })
+    }
+    price_error = getattr(surface, "price_error", None)
+    if price_error is not None:
+        columns["price_error"] = np.broadcast_to(np.asarray(price_error, dtype=np.float64), vols.shape).ravel()
+    return columns
 
 
-def plot(surface: ImpliedVolSurface, *, tenors: Any = None, figsize: tuple[float, float] = (11.0, 4.2)) -> Any:
-    """Smiles (vol against log-moneyness) per tenor beside a heatmap of the grid."""
+def to_pandas(surface: ImpliedVolSurface) -> Any:
+    """Long format: one row per node (tenor-major): tenor, strike, forward, log_moneyness,
+    vol, total_variance, and price_error when the surface has one."""
+    try:
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - exercised only without pandas
+        raise ImportError("to_pandas() needs pandas: pip install 'pricer_rs[pandas]'") from exc
+    return pd.DataFrame(_long_columns(surface))
+
+
+def to_polars(surface: ImpliedVolSurface) -> Any:
+    """`to_pandas`' long format as a polars DataFrame."""
+    try:
+        import polars as pl
+    except ImportError as exc:  # pragma: no cover - exercised only without polars
+        raise ImportError("to_polars() needs polars: pip install 'pricer_rs[polars]'") from exc
+    return pl.DataFrame(_long_columns(surface))
+
+
+def _pick_by_value(values: np.ndarray, wanted: Any, what: str) -> list[int]:
+    """Indices of the entries of `values` nearest each wanted value (sorted, unique)."""
+    wanted = np.atleast_1d(np.asarray(wanted, dtype=np.float64))
+    if wanted.size == 0 or not np.isfinite(wanted).all():
+        raise ValueError(f"plot: {what}= must be finite values, got {wanted!r}")
+    return sorted({int(np.abs(values - w).argmin()) for w in wanted})
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around sorted centres: midway between neighbours, the outer cells as wide
+    as their inner half (a lone centre: +-10 %, and never below 0 for a positive first)."""
+    if len(centres) == 1:
+        c = float(centres[0])
+        half = 0.1 * abs(c) if c else 0.5
+        return np.array([c - half, c + half])
+    mid = 0.5 * (centres[1:] + centres[:-1])
+    first = centres[0] - (mid[0] - centres[0])
+    if centres[0] > 0:
+        first = max(first, 0.0)
+    last = centres[-1] + (centres[-1] - mid[-1])
+    return np.concatenate([[first], mid, [last]])
+
+
+def plot(surface: ImpliedVolSurface, *, ax: Any = None, tenors: Any = None, strikes: Any = None,
+         kind: str = "both", figsize: tuple[float, float] | None = None, cmap: str | None = None) -> Any:
+    """Smiles (vol against log-moneyness ln(K/F)) per tenor and/or a heatmap of the grid;
+    returns the matplotlib Figure.
+
+    kind: "both" (default: smiles beside the heatmap), "smiles" or "heatmap".
+    ax: draw into these axes (one Axes for "smiles"/"heatmap", a pair for "both") instead
+        of a new figure.
+    tenors: tenor values (years) to show; each picks the nearest tenor of the grid
+        (default all; at most 8 smiles are drawn, spread over the tenors).
+    strikes: strike values to show, each the nearest strike of the grid (default all).
+
+    The heatmap draws each tenor row at its true position (pcolormesh with cell edges
+    midway between neighbouring tenors and strikes), so uneven expiries (7 days ... 2 years)
+    are not stretched evenly; missing nodes are blank. The colour bar is labelled, and the
+    title carries the spot and, for a surface made by from_chain with a valuation date,
+    that date.
+    """
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
         raise ImportError("plot() needs matplotlib: pip install 'pricer_rs[plot]'") from exc
-    strikes, all_tenors, vols = surface.strikes, surface.tenors, surface.vols
-    picks = range(len(all_tenors)) if tenors is None else tenors
-    picks = list(picks)
-    if len(picks) > 8:  # a readable number of smiles, spread over the tenors
-        picks = sorted({picks[int(round(i))] for i in np.linspace(0, len(picks) - 1, 8)})
-    fig, (left, right) = plt.subplots(1, 2, figsize=figsize)
-    for j in picks:
-        forward = surface.spot * np.exp((surface.r - surface.q) * all_tenors[j])
-        left.plot(np.log(strikes / forward), 100 * vols[j], marker=".", label=f"T = {all_tenors[j]:.3g}")
-    left.set_xlabel("log-moneyness ln(K / F)")
-    left.set_ylabel("implied vol (%)")
-    left.set_title("smiles")
-    left.legend(fontsize="small")
-    image = right.imshow(
-        100 * vols, aspect="auto", origin="lower", interpolation="nearest",
-        extent=(strikes[0], strikes[-1], all_tenors[0], all_tenors[-1]),
-    )
-    right.set_xlabel("strike")
-    right.set_ylabel("tenor (years)")
-    right.set_title("implied vol (%)")
-    fig.colorbar(image, ax=right)
-    fig.tight_layout()
+    if kind not in ("both", "smiles", "heatmap"):
+        raise ValueError(f"plot: kind must be 'both', 'smiles' or 'heatmap', got {kind!r}")
+    all_strikes, all_tenors, vols = surface.strikes, surface.tenors, surface.vols
+    rows = list(range(len(all_tenors))) if tenors is None else _pick_by_value(all_tenors, tenors, "tenors")
+    cols = list(range(len(all_strikes))) if strikes is None else _pick_by_value(all_strikes, strikes, "strikes")
+    forwards = _forwards(surface)
+    if ax is None:
+        if kind == "both":
+            fig, (left, right) = plt.subplots(1, 2, figsize=figsize or (11.0, 4.2))
+        else:
+            fig, single = plt.subplots(figsize=figsize or (6.0, 4.2))
+            left = right = single
+    else:
+        if kind == "both":
+            try:
+                left, right = ax
+            except (TypeError, ValueError):
+                raise ValueError("plot: kind='both' draws into two axes: pass ax=(left, right)") from None
+        else:
+            left = right = ax
+        fig = left.figure
+    k = all_strikes[cols]
+    if kind in ("both", "smiles"):
+        picks = rows
+        if len(picks) > 8:  # a readable number of smiles, spread over the tenors
+            picks = sorted({picks[int(round(i))] for i in np.linspace(0, len(picks) - 1, 8)})
+        for j in picks:
+            left.plot(np.log(k / forwards[j]), 100 * vols[j, cols], marker=".", label=f"T = {all_tenors[j]:.3g}")
+        left.set_xlabel("log-moneyness ln(K / F)")
+        left.set_ylabel("implied vol (%)")
+        left.set_title("smiles")
+        left.legend(fontsize="small")
+    if kind in ("both", "heatmap"):
+        t = all_tenors[rows]
+        grid = np.ma.masked_invalid(100 * vols[np.ix_(rows, cols)])
+        mesh = right.pcolormesh(_edges(k), _edges(t), grid, shading="flat", cmap=cmap)
+        right.set_xlabel("strike")
+        right.set_ylabel("tenor (years)")
+        right.set_title("implied vol (%)")
+        bar = fig.colorbar(mesh, ax=right)
+        bar.set_label("implied vol (%)")
+    title = f"spot {surface.spot:.6g}"
+    report = getattr(surface, "chain_report", None)
+    valuation = report.get("valuation_date") if isinstance(report, dict) else None
+    if valuation is not None:
+        title += f", valued {np.datetime_as_string(np.datetime64(valuation, 'D'))}" \
+            if not hasattr(valuation, "isoformat") else f", valued {valuation.isoformat()[:10]}"
+    fig.suptitle(title)
+    if ax is None:
+        fig.tight_layout()
     return fig
 
 

@@ -174,8 +174,46 @@ fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
     match module.split('.').next() {
         Some("pandas") => has("index") && has("to_numpy"),
         Some("polars") => has("to_numpy"),
+        // a DataArray: broadcast by dimension name in `pricer_rs._xarray`
+        Some("xarray") => has("dims") && has("to_numpy"),
         _ => false,
     }
+}
+
+/// `at_expiry=`: "raise" (the default: t = 0 or sigma = 0 is out of the domain) or "limit"
+/// (those elements get their limits, `pricer_rs._expiry`); the call is handed there for
+/// "limit" (`Some`), left here otherwise.
+fn expiry_call<'py>(
+    py: Python<'py>,
+    name: &str,
+    at_expiry: Option<&Bound<'py, PyAny>>,
+    positional: &[&Bound<'py, PyAny>],
+    keywords: &[(&str, Option<&Bound<'py, PyAny>>)],
+) -> Option<PyResult<Py<PyAny>>> {
+    let choice = at_expiry?;
+    let call = || -> PyResult<Option<Py<PyAny>>> {
+        let text = choice.extract::<String>().ok();
+        match text.as_deref() {
+            Some("raise") => Ok(None),
+            Some("limit") => {
+                let kwargs = PyDict::new(py);
+                for (key, value) in keywords {
+                    if let Some(value) = value {
+                        kwargs.set_item(*key, value)?;
+                    }
+                }
+                let args = PyTuple::new(py, positional.iter())?;
+                let limit = py.import("pricer_rs._expiry")?.getattr("limit_call")?;
+                Ok(Some(limit.call1((name, args, kwargs))?.unbind()))
+            }
+            _ => Err(PyValueError::new_err(format!(
+                "at_expiry = {}: must be 'raise' (t = 0 or sigma = 0 is an error) or 'limit' \
+                 (those elements get their limits)",
+                choice.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))),
+        }
+    };
+    call().transpose()
 }
 
 /// A module function called with a pandas or polars argument is handed to
@@ -596,7 +634,7 @@ pub(crate) fn greeks_of_arrays(
 /// of either. Returns a float when every argument is a scalar, else an ndarray of the
 /// broadcast shape (or `out`, filled, when given).
 #[pyfunction]
-#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)")]
+#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None, at_expiry = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None, at_expiry='raise')")]
 #[allow(clippy::too_many_arguments)]
 fn price<'py>(
     py: Python<'py>,
@@ -608,8 +646,12 @@ fn price<'py>(
     q: Given<'py>,
     kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
+    at_expiry: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let keywords = [("q", q.get()), ("kind", kind.get()), ("out", out)];
+    if let Some(limited) = expiry_call(py, "price", at_expiry, &[s, k, r, sigma, t], &keywords) {
+        return limited;
+    }
     if let Some(framed) = frames_call(py, "price", &[s, k, r, sigma, t], &keywords) {
         return framed;
     }
@@ -632,8 +674,8 @@ macro_rules! single_greek {
         #[doc = concat!($doc,
             "\n\nArguments broadcast like `price`; returns a float for scalar inputs, else an ndarray.")]
         #[pyfunction]
-        #[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None),
-               text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None)")]
+        #[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), out = None, at_expiry = None),
+               text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', out=None, at_expiry='raise')")]
         #[allow(clippy::too_many_arguments)]
         fn $name<'py>(
             py: Python<'py>,
@@ -645,8 +687,12 @@ macro_rules! single_greek {
             q: Given<'py>,
             kind: Given<'py>,
             out: Option<&Bound<'py, PyAny>>,
+            at_expiry: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Py<PyAny>> {
             let keywords = [("q", q.get()), ("kind", kind.get()), ("out", out)];
+            if let Some(limited) = expiry_call(py, stringify!($name), at_expiry, &[s, k, r, sigma, t], &keywords) {
+                return limited;
+            }
             if let Some(framed) = frames_call(py, stringify!($name), &[s, k, r, sigma, t], &keywords) {
                 return framed;
             }
@@ -665,12 +711,59 @@ single_greek!(
     "Theta, -dV/dt: value change per year as time passes."
 );
 single_greek!(rho, Greek::Rho, "Rho, dV/dr per 1.00 of rate.");
+single_greek!(
+    epsilon,
+    Greek::Epsilon,
+    "Epsilon, dV/dq per 1.00 of dividend yield."
+);
+single_greek!(vanna, Greek::Vanna, "Vanna, d2V/(dS dsigma).");
+single_greek!(volga, Greek::Volga, "Volga (vomma), d2V/dsigma2.");
+single_greek!(
+    charm,
+    Greek::Charm,
+    "Charm, -d2V/(dS dt): the change of delta per year as time passes."
+);
+
+/// Price and greeks of the Black-76 price of an option on a forward or futures price `f`,
+/// discounted at `r`: delta = dV/df, gamma = d2V/df2, vega, theta = -dV/dt with f fixed,
+/// rho = dV/dr with f fixed, vanna, volga, charm; epsilon is None (Black-76 has no dividend
+/// yield). `which` as for `greeks`. Returns a `Greeks` (frames: as `greeks`).
+#[pyfunction]
+#[pyo3(signature = (f, k, r, sigma, t, *, kind = Given::default(), which = None, at_expiry = None),
+       text_signature = "(f, k, r, sigma, t, *, kind='call', which=None, at_expiry='raise')")]
+#[allow(clippy::too_many_arguments)]
+fn black76_greeks<'py>(
+    py: Python<'py>,
+    f: &Bound<'py, PyAny>,
+    k: &Bound<'py, PyAny>,
+    r: &Bound<'py, PyAny>,
+    sigma: &Bound<'py, PyAny>,
+    t: &Bound<'py, PyAny>,
+    kind: Given<'py>,
+    which: Option<&Bound<'py, PyAny>>,
+    at_expiry: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    // the BSM greeks with spot f and q = r, r's two roles summed (pricer_rs._greeks)
+    let kwargs = PyDict::new(py);
+    if let Some(kind) = kind.get() {
+        kwargs.set_item("kind", kind)?;
+    }
+    kwargs.set_item("which", which)?;
+    if let Some(at_expiry) = at_expiry {
+        kwargs.set_item("at_expiry", at_expiry)?;
+    }
+    Ok(py
+        .import("pricer_rs._greeks")?
+        .getattr("black76_greeks")?
+        .call((f, k, r, sigma, t), Some(&kwargs))?
+        .unbind())
+}
 
 /// Price and greeks (delta, gamma, vega, theta, rho, epsilon, vanna, volga, charm), exact
 /// partial derivatives per unit of each input; theta = -dV/dt per year. `which` names the
 /// fields to compute (e.g. ("delta", "vega")); the others are None. Returns a `Greeks`.
 #[pyfunction]
-#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), which = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', which=None)")]
+#[pyo3(signature = (s, k, r, sigma, t, *, q = Given::default(), kind = Given::default(), which = None, at_expiry = None), text_signature = "(s, k, r, sigma, t, *, q=0.0, kind='call', which=None, at_expiry='raise')")]
 #[allow(clippy::too_many_arguments)]
 fn greeks<'py>(
     py: Python<'py>,
@@ -682,8 +775,12 @@ fn greeks<'py>(
     q: Given<'py>,
     kind: Given<'py>,
     which: Option<&Bound<'py, PyAny>>,
+    at_expiry: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let keywords = [("q", q.get()), ("kind", kind.get()), ("which", which)];
+    if let Some(limited) = expiry_call(py, "greeks", at_expiry, &[s, k, r, sigma, t], &keywords) {
+        return limited;
+    }
     if let Some(framed) = frames_call(py, "greeks", &[s, k, r, sigma, t], &keywords) {
         return framed;
     }
@@ -703,7 +800,7 @@ fn greeks<'py>(
 
 /// Black-76 price of a European option on a forward or futures price f, discounted at r.
 #[pyfunction]
-#[pyo3(signature = (f, k, r, sigma, t, *, kind = Given::default(), out = None), text_signature = "(f, k, r, sigma, t, *, kind='call', out=None)")]
+#[pyo3(signature = (f, k, r, sigma, t, *, kind = Given::default(), out = None, at_expiry = None), text_signature = "(f, k, r, sigma, t, *, kind='call', out=None, at_expiry='raise')")]
 #[allow(clippy::too_many_arguments)]
 fn black76_price<'py>(
     py: Python<'py>,
@@ -714,8 +811,18 @@ fn black76_price<'py>(
     t: &Bound<'py, PyAny>,
     kind: Given<'py>,
     out: Option<&Bound<'py, PyAny>>,
+    at_expiry: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let keywords = [("kind", kind.get()), ("out", out)];
+    if let Some(limited) = expiry_call(
+        py,
+        "black76_price",
+        at_expiry,
+        &[f, k, r, sigma, t],
+        &keywords,
+    ) {
+        return limited;
+    }
     if let Some(framed) = frames_call(py, "black76_price", &[f, k, r, sigma, t], &keywords) {
         return framed;
     }
@@ -991,6 +1098,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(vega, m)?)?;
     m.add_function(wrap_pyfunction!(theta, m)?)?;
     m.add_function(wrap_pyfunction!(rho, m)?)?;
+    m.add_function(wrap_pyfunction!(epsilon, m)?)?;
+    m.add_function(wrap_pyfunction!(vanna, m)?)?;
+    m.add_function(wrap_pyfunction!(volga, m)?)?;
+    m.add_function(wrap_pyfunction!(charm, m)?)?;
+    m.add_function(wrap_pyfunction!(black76_greeks, m)?)?;
     m.add_function(wrap_pyfunction!(greeks, m)?)?;
     m.add_function(wrap_pyfunction!(black76_price, m)?)?;
     m.add_function(wrap_pyfunction!(price_european_call_batch, m)?)?;

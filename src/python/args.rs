@@ -189,7 +189,7 @@ pub fn parse_kind_str(s: &str) -> Option<f64> {
     }
 }
 
-const KIND_RULE: &str = "kind must be 'call', 'put', 'c' or 'p' (or booleans, True = call)";
+const KIND_RULE: &str = "kind must be 'call', 'put', 'c' or 'p', booleans (True = call) or +1/-1 (QuantLib's Option.Call/Put)";
 
 /// `kind`: a string, a bool, or an array of either. Missing means call.
 pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'py>> {
@@ -209,6 +209,36 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
         return Ok(Operand::scalar(if b.is_true() { 1.0 } else { -1.0 }));
     }
     let py = obj.py();
+    let scalar_like = obj.is_instance_of::<PyInt>()
+        || obj.is_instance_of::<PyFloat>()
+        || obj.is_none()
+        || (obj.cast::<numpy::PyUntypedArray>().is_err()
+            && obj.hasattr("__index__").unwrap_or(false));
+    if scalar_like || obj.is_instance(&numpy_module(py)?.getattr("generic")?)? {
+        // a single value: +1 / -1 (an int, QuantLib's Option.Call = 1, Option.Put = -1) or
+        // numpy's bool and str scalars; anything else is described as the scalar it is
+        let np_bool = numpy_module(py)?.getattr("bool_")?;
+        if obj.is_instance(&np_bool)? {
+            return Ok(Operand::scalar(if obj.is_truthy()? { 1.0 } else { -1.0 }));
+        }
+        if let Some(parsed) = kind_text(obj) {
+            return parsed.map(Operand::scalar).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "kind = {}: {KIND_RULE}",
+                    obj.repr().map(|r| r.to_string()).unwrap_or_default()
+                ))
+            });
+        }
+        let shown = obj.repr().map(|r| r.to_string()).unwrap_or_default();
+        return match obj.extract::<i64>() {
+            Ok(1) => Ok(Operand::scalar(1.0)),
+            Ok(-1) => Ok(Operand::scalar(-1.0)),
+            Ok(_) => Err(PyValueError::new_err(format!(
+                "kind = {shown}: {KIND_RULE}"
+            ))),
+            Err(_) => Err(PyTypeError::new_err(format!("kind = {shown}: {KIND_RULE}"))),
+        };
+    }
     if is_masked(obj)? {
         // the data read by the rules below, then a hidden entry is NaN, which the kernels
         // answer with NaN (never a price of the payoff the hidden value names)
@@ -234,6 +264,24 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     let shape = untyped.shape().to_vec();
     let kind = untyped.dtype().kind();
     // (b'T': numpy 2's variable-width StringDType)
+    if matches!(kind, b'i' | b'u') {
+        // +1 / -1 per element (QuantLib's Option.Call / Option.Put)
+        let np = numpy_module(py)?;
+        let good = np.call_method1("isin", (&arr, (1, -1)))?;
+        if !good.call_method0("all")?.is_truthy()? {
+            let first: usize = np
+                .call_method1("argmin", (good.call_method0("ravel")?,))?
+                .extract()?;
+            let item = arr.call_method0("ravel")?.get_item(first)?;
+            let index = crate::error::format_index(&shape, first);
+            return Err(PyValueError::new_err(format!(
+                "kind{index} = {}: {KIND_RULE}",
+                item.repr().map(|r| r.to_string()).unwrap_or_default()
+            )));
+        }
+        let values = arr.call_method1("astype", ("float64",))?;
+        return operand(&values, "kind");
+    }
     if !matches!(kind, b'b' | b'U' | b'S' | b'O' | b'T') {
         return Err(PyTypeError::new_err(format!(
             "{KIND_RULE}; got an array of dtype {}",
@@ -275,6 +323,12 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
             Ok(if b.is_true() { 1.0 } else { -1.0 })
         } else if item.is_instance(&numpy_bool)? {
             Ok(if item.is_truthy()? { 1.0 } else { -1.0 })
+        } else if item.is_instance_of::<PyInt>() {
+            match item.extract::<i64>() {
+                Ok(1) => Ok(1.0),
+                Ok(-1) => Ok(-1.0),
+                _ => Err(true),
+            }
         } else {
             match kind_text(&item) {
                 Some(parsed) => parsed.ok_or(true),

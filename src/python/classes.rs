@@ -169,6 +169,34 @@ impl Greeks {
         alias.call1((cls, item))
     }
 
+    /// The computed fields as pandas: a Series by field name for scalar fields, a DataFrame
+    /// with one column per field otherwise (needs pandas; `pricer_rs._greeks`).
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        greeks_helper(slf, "to_pandas", None)
+    }
+
+    /// The computed fields as a polars DataFrame, one column per field (needs polars).
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        greeks_helper(slf, "to_polars", None)
+    }
+
+    /// Jupyter's rich display: a small table of the computed fields.
+    fn _repr_html_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        greeks_helper(slf, "repr_html", None)
+    }
+
+    /// A new Greeks in market units on request (the fields themselves stay exact partial
+    /// derivatives per unit): theta="calendar_day" or "trading_day" (theta and charm per
+    /// day: / 365 or / trading_days), vega="percent" (vega and vanna per 1 % of vol, volga
+    /// per (1 %)^2), rho="percent" (rho and epsilon per 1 %).
+    #[pyo3(signature = (**kwargs), text_signature = "(self, *, theta='year', vega='unit', rho='unit', trading_days=252)")]
+    fn in_units<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        greeks_helper(slf, "in_units", kwargs)
+    }
+
     /// The computed fields as a dict, name -> value (fields that are None are left out).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -228,6 +256,18 @@ impl Greeks {
         }
         Ok(format!("Greeks({})", parts.join(", ")))
     }
+}
+
+/// `f(greeks, **kwargs)` from the pure-Python helpers in `pricer_rs._greeks`.
+fn greeks_helper<'py>(
+    slf: &Bound<'py, Greeks>,
+    name: &str,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    slf.py()
+        .import("pricer_rs._greeks")?
+        .getattr(name)?
+        .call((slf.clone(),), kwargs)
 }
 
 /// A Black-Scholes-Merton pricer with a fixed rate r, volatility sigma and dividend yield q.

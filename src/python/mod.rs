@@ -4,6 +4,7 @@
 mod api;
 mod args;
 mod classes;
+mod fit;
 mod surface;
 
 use pyo3::exceptions::PyValueError;
@@ -32,5 +33,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     api::register(m)?;
     classes::register(m)?;
     surface::register(m)?;
+    fit::register(m)?;
     Ok(())
 }

@@ -34,6 +34,39 @@ pub struct ImpliedVolSurface {
     /// quoted-price uncertainty per node, kept from the constructor's or `from_prices`'
     /// `price_error`
     price_error: Option<Array2<f64>>,
+    /// what `from_chain` reports (rejected rows with reasons, implied forwards), or None
+    chain_report: Option<Py<PyAny>>,
+}
+
+/// `q=`: a number (every tenor), or a 1-D array of one per tenor (a forward per expiry).
+fn q_values(q: &Given<'_>) -> PyResult<Vec<f64>> {
+    let Some(obj) = q.get() else {
+        return Ok(vec![0.0]);
+    };
+    if let Some(v) = super::args::plain_number(obj) {
+        return Ok(vec![v]);
+    }
+    let op = operand(obj, "q")?;
+    let view = op.view();
+    match view.ndim() {
+        0 | 1 => Ok(view.iter().copied().collect()),
+        n => Err(PyValueError::new_err(format!(
+            "q must be a number or a 1-D array of one value per tenor, got {n} dimensions"
+        ))),
+    }
+}
+
+/// `q` as a grid operand: a scalar, or a column of one value per tenor.
+fn q_operand(q: &[f64]) -> Operand<'static> {
+    if q.len() == 1 {
+        Operand::scalar(q[0])
+    } else {
+        Operand::Owned(
+            ndarray::Array1::from(q.to_vec())
+                .insert_axis(Axis(1))
+                .into_dyn(),
+        )
+    }
 }
 
 fn as_1d<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Operand<'py>> {
@@ -94,7 +127,7 @@ impl ImpliedVolSurface {
         tenors: &Operand<'_>,
         vols: ndarray::ArrayView2<f64>,
         r: f64,
-        q: f64,
+        q: &[f64],
     ) -> PyResult<Self> {
         let strikes = strikes
             .view()
@@ -107,6 +140,7 @@ impl ImpliedVolSurface {
         Ok(ImpliedVolSurface {
             inner: Surface::new(spot, strikes, tenors, vols, r, q)?,
             price_error: None,
+            chain_report: None,
         })
     }
 
@@ -211,7 +245,7 @@ impl ImpliedVolSurface {
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot = scalar(spot, "spot")?;
-        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, real_scalar_or(&q, "q", 0.0)?);
+        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, q_values(&q)?);
         let (strikes, tenors, vols) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -221,7 +255,7 @@ impl ImpliedVolSurface {
             .view()
             .into_dimensionality::<ndarray::Ix2>()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let mut surface = Self::build(spot, &strikes, &tenors, vols, r, q)?;
+        let mut surface = Self::build(spot, &strikes, &tenors, vols, r, &q)?;
         if let Some(e) = price_error.filter(|o| !o.is_none()) {
             surface.price_error = Some(surface.error_grid(e)?);
         }
@@ -249,7 +283,7 @@ impl ImpliedVolSurface {
         price_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let spot_v = scalar(spot, "spot")?;
-        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, real_scalar_or(&q, "q", 0.0)?);
+        let (r, q) = (real_scalar_or(&r, "r", 0.0)?, q_values(&q)?);
         let (strikes_op, tenors_op, prices_op) = (
             as_1d(strikes, "strikes")?,
             as_1d(tenors, "tenors")?,
@@ -263,11 +297,13 @@ impl ImpliedVolSurface {
                 format_shape(prices_op.view().shape())
             )));
         }
-        let consts = [
-            Operand::scalar(spot_v),
-            Operand::scalar(r),
-            Operand::scalar(q),
-        ];
+        if q.len() != 1 && q.len() != nt {
+            return Err(PyValueError::new_err(format!(
+                "q has {} values: one for every tenor, or one per tenor ({nt})",
+                q.len()
+            )));
+        }
+        let consts = [Operand::scalar(spot_v), Operand::scalar(r), q_operand(&q)];
         let arrays = batch::ImpliedArrays {
             price: prices_op.view(),
             s: consts[0].view(),
@@ -293,7 +329,7 @@ impl ImpliedVolSurface {
         }
         let vols = Array2::from_shape_vec((nt, nk), vols)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let mut surface = Self::build(spot_v, &strikes_op, &tenors_op, vols.view(), r, q)?;
+        let mut surface = Self::build(spot_v, &strikes_op, &tenors_op, vols.view(), r, &q)?;
         if let Some(e) = price_error.filter(|o| !o.is_none()) {
             surface.price_error = Some(surface.error_grid(e)?);
         }
@@ -319,6 +355,7 @@ impl ImpliedVolSurface {
         let quantiles = quantile_levels(quantiles)?;
         let d = py.detach(|| self.inner.describe_grid(self.inner.vols(), &quantiles))?;
         Ok(SurfaceDescription {
+            of_error: false,
             inner: d,
             levels: quantiles,
         })
@@ -360,6 +397,7 @@ impl ImpliedVolSurface {
         let grid = self.vol_error_grid(py, price_error, kind, exact)?;
         let d = py.detach(|| self.inner.describe_grid(grid.view(), &quantiles))?;
         Ok(SurfaceDescription {
+            of_error: true,
             inner: d,
             levels: quantiles,
         })
@@ -375,10 +413,134 @@ impl ImpliedVolSurface {
     fn r(&self) -> f64 {
         self.inner.r()
     }
-    /// Continuous dividend yield, per year.
+    /// Continuous dividend yield, per year: a float, or an array of one per tenor where
+    /// the surface was given one (a forward per expiry, e.g. from `from_chain`).
     #[getter]
-    fn q(&self) -> f64 {
-        self.inner.q()
+    fn q<'py>(&self, py: Python<'py>) -> PyResult<Py<PyAny>> {
+        let q = self.inner.q();
+        Ok(if q.len() == 1 {
+            q[0].into_pyobject(py)?.into_any().unbind()
+        } else {
+            q.to_vec().into_pyarray(py).into_any().unbind()
+        })
+    }
+    /// The forward price of each tenor, `spot e^{(r - q) t}` (a copy).
+    #[getter]
+    fn forwards<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
+        self.inner.forwards().into_pyarray(py)
+    }
+    /// What `from_chain` reported (a dict: rejected rows with their reasons, the implied
+    /// forwards and dividend yields per expiry), or None for a surface built otherwise.
+    #[getter]
+    fn chain_report(&self, py: Python<'_>) -> Py<PyAny> {
+        self.chain_report
+            .as_ref()
+            .map_or_else(|| py.None(), |r| r.clone_ref(py))
+    }
+    /// A copy of this surface holding `report` as its `chain_report` (for `from_chain`).
+    fn _with_chain_report(&self, py: Python<'_>, report: Py<PyAny>) -> Self {
+        ImpliedVolSurface {
+            inner: self.inner.clone(),
+            price_error: self.price_error.clone(),
+            chain_report: (!report.is_none(py)).then_some(report),
+        }
+    }
+
+    /// A surface from a long table of quotes (pandas or polars): see
+    /// `pricer_rs._chain.from_chain` for the columns, the forwards implied from put-call
+    /// parity when `q` is None, and the report of the rows that could not be used
+    /// (`chain_report`).
+    #[staticmethod]
+    #[pyo3(signature = (chain, spot, *, r, q = None, valuation_date = None, expiry = "expiry",
+                        strike = "strike", kind = "kind", price = None, bid = "bid", ask = "ask"))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_chain<'py>(
+        py: Python<'py>,
+        chain: &Bound<'py, PyAny>,
+        spot: &Bound<'py, PyAny>,
+        r: &Bound<'py, PyAny>,
+        q: Option<&Bound<'py, PyAny>>,
+        valuation_date: Option<&Bound<'py, PyAny>>,
+        expiry: &str,
+        strike: &str,
+        kind: &str,
+        price: Option<&str>,
+        bid: &str,
+        ask: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("r", r)?;
+        kwargs.set_item("q", q)?;
+        kwargs.set_item("valuation_date", valuation_date)?;
+        kwargs.set_item("expiry", expiry)?;
+        kwargs.set_item("strike", strike)?;
+        kwargs.set_item("kind", kind)?;
+        kwargs.set_item("price", price)?;
+        kwargs.set_item("bid", bid)?;
+        kwargs.set_item("ask", ask)?;
+        let cls = py.get_type::<ImpliedVolSurface>();
+        py.import("pricer_rs._chain")?
+            .getattr("from_chain")?
+            .call((cls, chain, spot), Some(&kwargs))
+    }
+
+    /// The surface as a long table of quotes, one row per node (`pricer_rs._chain.to_chain`):
+    /// the inverse of `from_chain`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn to_chain<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut all: Vec<Bound<'py, PyAny>> = vec![slf.clone().into_any()];
+        all.extend(args.iter());
+        slf.py()
+            .import("pricer_rs._chain")?
+            .getattr("to_chain")?
+            .call(PyTuple::new(slf.py(), all)?, kwargs)
+    }
+
+    /// Raw SVI fitted to every tenor (`pricer_rs._svi.SviFit`): least squares in implied
+    /// vol weighted by 1 / vol_error where the surface has a price_error, the quasi-explicit
+    /// global step and Levenberg-Marquardt in Rust; `arbitrage_free=True` enforces no
+    /// butterfly arbitrage. Keywords: weights, arbitrage_free, objective ('vol' or
+    /// 'total_variance'), max_iter.
+    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, arbitrage_free=True, objective='vol', max_iter=200)")]
+    fn fit_svi<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("pricer_rs._svi")?
+            .getattr("fit_svi")?
+            .call((slf.clone(),), kwargs)
+    }
+
+    /// SSVI (Gatheral-Jacquier, power-law phi) fitted to the whole surface at once
+    /// (`pricer_rs._svi.SsviFit`), free of static arbitrage by construction. Keywords:
+    /// weights, objective, max_iter.
+    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, objective='vol', max_iter=200)")]
+    fn fit_ssvi<'py>(
+        slf: &Bound<'py, Self>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("pricer_rs._svi")?
+            .getattr("fit_ssvi")?
+            .call((slf.clone(),), kwargs)
+    }
+
+    /// A long-format polars DataFrame, one row per node (needs polars).
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Self::helper(slf, "to_polars", PyTuple::empty(slf.py()))
+    }
+
+    /// The vols as an xarray DataArray with coordinates `tenor` and `strike` (needs xarray).
+    fn to_xarray<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("pricer_rs._xarray")?
+            .getattr("surface_to_xarray")?
+            .call1((slf.clone(),))
     }
     /// Strike axis (a copy).
     #[getter]
@@ -479,7 +641,7 @@ impl ImpliedVolSurface {
                         s: surface.spot(),
                         k,
                         r: surface.r(),
-                        q: surface.q(),
+                        q: surface.q_at(t),
                         sigma,
                         t,
                         is_call: x[2][m] > 0.0,
@@ -528,6 +690,7 @@ impl ImpliedVolSurface {
         Ok(ImpliedVolSurface {
             inner: py.detach(|| self.inner.with_vols(vols.view()))?,
             price_error: self.price_error.clone(),
+            chain_report: None,
         })
     }
 
@@ -537,6 +700,7 @@ impl ImpliedVolSurface {
         Ok(ImpliedVolSurface {
             inner: py.detach(|| self.inner.with_spot(spot))?,
             price_error: self.price_error.clone(),
+            chain_report: None,
         })
     }
 
@@ -560,10 +724,30 @@ impl ImpliedVolSurface {
             me.tenors(py),
             me.vols(py),
             me.r(),
-            me.q(),
+            me.q(py)?,
             me.price_error(py),
+            me.chain_report(py),
         );
-        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+        let restore = slf.get_type().getattr("_restore")?;
+        Ok((restore, args.into_pyobject(py)?))
+    }
+
+    /// The inverse of `__reduce__` (the constructor, then the chain report).
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _restore(
+        py: Python<'_>,
+        spot: &Bound<'_, PyAny>,
+        strikes: &Bound<'_, PyAny>,
+        tenors: &Bound<'_, PyAny>,
+        vols: &Bound<'_, PyAny>,
+        r: Given<'_>,
+        q: Given<'_>,
+        price_error: Option<&Bound<'_, PyAny>>,
+        chain_report: Py<PyAny>,
+    ) -> PyResult<Self> {
+        let surface = Self::new(spot, strikes, tenors, vols, r, q, price_error)?;
+        Ok(surface._with_chain_report(py, chain_report))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -572,7 +756,10 @@ impl ImpliedVolSurface {
                 let (a, b) = (&self.inner, &o.get().inner);
                 a.spot() == b.spot()
                     && a.r() == b.r()
-                    && a.q() == b.q()
+                    && a.q()
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .eq(b.q().iter().map(|v| v.to_bits()))
                     && a.strikes() == b.strikes()
                     && a.tenors() == b.tenors()
                     && a.vols()
@@ -625,7 +812,7 @@ impl ImpliedVolSurface {
             k[0],
             k[k.len() - 1],
             s.r(),
-            s.q()
+            QShown(s.q())
         )
     }
 
@@ -652,6 +839,18 @@ impl ImpliedVolSurface {
     }
 }
 
+/// `q` in a repr: the number, or `[q0, ..., qn]` per tenor.
+struct QShown<'a>(&'a [f64]);
+
+impl std::fmt::Debug for QShown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one:?}"),
+            many => write!(f, "{:?}..{:?} per tenor", many[0], many[many.len() - 1]),
+        }
+    }
+}
+
 impl ImpliedVolSurface {
     fn node_operands(&self) -> ([Operand<'static>; 5], Operand<'static>) {
         let s = &self.inner;
@@ -665,7 +864,7 @@ impl ImpliedVolSurface {
                 Operand::Owned(strikes),
                 Operand::Owned(tenors),
                 Operand::scalar(s.r()),
-                Operand::scalar(s.q()),
+                q_operand(s.q()),
             ],
             Operand::Owned(s.vols().to_owned().into_dyn()),
         )
@@ -704,6 +903,26 @@ fn node_arrays<'a>(
 pub struct SurfaceDescription {
     inner: crate::surface::Description,
     levels: Vec<f64>,
+    /// describes `vol_error` (`describe_error`): its value and slope at the forward are
+    /// `atm_error` and `error_skew`, not `atm_vol` and `skew`
+    of_error: bool,
+}
+
+impl SurfaceDescription {
+    fn refuse(&self, wanted_error: bool, name: &str, instead: &str) -> PyResult<()> {
+        if self.of_error == wanted_error {
+            Ok(())
+        } else {
+            Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "this description has no {name}: it describes {}; use {instead}",
+                if self.of_error {
+                    "vol errors (describe_error)"
+                } else {
+                    "vols (describe)"
+                }
+            )))
+        }
+    }
 }
 
 #[pymethods]
@@ -718,15 +937,34 @@ impl SurfaceDescription {
     fn forward<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
         self.inner.forward.clone().into_pyarray(py)
     }
-    /// Value interpolated at the forward (log-moneyness 0).
+    /// The vol interpolated at the forward (log-moneyness 0); `describe` only.
     #[getter]
-    fn atm_vol<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
-        self.inner.atm.clone().into_pyarray(py)
+    fn atm_vol<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        self.refuse(false, "atm_vol", "atm_error")?;
+        Ok(self.inner.atm.clone().into_pyarray(py))
     }
-    /// d value / d ln(K/F) at the forward, from the interpolant.
+    /// d vol / d ln(K/F) at the forward, from the interpolant; `describe` only.
     #[getter]
-    fn skew<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<f64>> {
-        self.inner.skew.clone().into_pyarray(py)
+    fn skew<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        self.refuse(false, "skew", "error_skew")?;
+        Ok(self.inner.skew.clone().into_pyarray(py))
+    }
+    /// The vol error interpolated at the forward; `describe_error` only.
+    #[getter]
+    fn atm_error<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        self.refuse(true, "atm_error", "atm_vol")?;
+        Ok(self.inner.atm.clone().into_pyarray(py))
+    }
+    /// d vol error / d ln(K/F) at the forward; `describe_error` only.
+    #[getter]
+    fn error_skew<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        self.refuse(true, "error_skew", "skew")?;
+        Ok(self.inner.skew.clone().into_pyarray(py))
+    }
+    /// Whether this describes vol errors (`describe_error`) rather than vols.
+    #[getter]
+    fn of_error(&self) -> bool {
+        self.of_error
     }
     /// Smallest valid node value per tenor.
     #[getter]
@@ -769,8 +1007,13 @@ impl SurfaceDescription {
         let d = PyDict::new(py);
         d.set_item("tenor", self.tenor(py))?;
         d.set_item("forward", self.forward(py))?;
-        d.set_item("atm_vol", self.atm_vol(py))?;
-        d.set_item("skew", self.skew(py))?;
+        let (atm, skew) = if self.of_error {
+            ("atm_error", "error_skew")
+        } else {
+            ("atm_vol", "skew")
+        };
+        d.set_item(atm, self.inner.atm.clone().into_pyarray(py))?;
+        d.set_item(skew, self.inner.skew.clone().into_pyarray(py))?;
         d.set_item("min", self.min(py))?;
         d.set_item("max", self.max(py))?;
         d.set_item("mean", self.mean(py))?;
@@ -821,6 +1064,7 @@ impl SurfaceDescription {
             )
             && a.missing == b.missing
             && same(&self.levels, &other.get().levels)
+            && self.of_error == other.get().of_error
     }
 
     /// Pickling (multiprocessing, Dask results): rebuilt by `pricer_rs._surface`.
@@ -841,6 +1085,7 @@ impl SurfaceDescription {
             rows,
             d.missing.clone(),
             self.levels.clone(),
+            self.of_error,
         );
         let rebuild = py
             .import("pricer_rs._surface")?
@@ -862,6 +1107,7 @@ impl SurfaceDescription {
         quantiles: Vec<Vec<f64>>,
         missing: Vec<usize>,
         levels: Vec<f64>,
+        of_error: bool,
     ) -> PyResult<Self> {
         let n = tenor.len();
         let flat: Vec<f64> = quantiles.iter().flatten().copied().collect();
@@ -891,6 +1137,7 @@ impl SurfaceDescription {
                 missing,
             },
             levels,
+            of_error,
         })
     }
 }

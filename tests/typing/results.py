@@ -1,7 +1,7 @@
 """What mypy infers for results: float for scalars, ndarray once an array, a list or out= is
 in (an array result was typed float | ndarray, so `.sum()` did not typecheck)."""
 
-from typing import assert_type
+from typing import Literal, assert_type
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,7 @@ calls: npt.NDArray[np.bool_] = np.array([True, False])
 assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, q=ones), Arr)
 assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=["c", "p"]), Arr)
 assert_type(pr.delta(100.0, 100.0, 0.05, 0.2, 0.25, kind=calls), Arr)
-kind_name: str = "put"
+kind_name: Literal["call", "put"] = "put"  # a plain str is refused: kind="straddle" is an error
 assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=kind_name), float)
 assert_type(pr.price(100.0, 100.0, 0.05, 0.2, 0.25, kind=np.True_), float)
 assert_type(pricer.price(100.0, 100.0, 0.25, ["call", "put"]), Arr)
