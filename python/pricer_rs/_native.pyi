@@ -825,11 +825,11 @@ class ImpliedVolSurface:
     ) -> ImpliedVolSurface: ...
     def fit_svi(
         self, *, weights: Any = None, arbitrage_free: bool = True,
-        objective: Literal["vol", "total_variance"] = "vol", max_iter: int = 200,
+        objective: Literal["vol", "total_variance"] = "vol", max_iter: int = 1000,
     ) -> SviFit: ...
     def fit_ssvi(
         self, *, weights: Any = None, objective: Literal["vol", "total_variance"] = "vol",
-        max_iter: int = 200,
+        max_iter: int = 1000,
     ) -> SsviFit: ...
     @property
     def chain_report(self) -> Any: ...

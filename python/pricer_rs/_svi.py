@@ -50,7 +50,7 @@ PARAMS = ("a", "b", "rho", "m", "sigma")
 #: fit status codes (per tenor): 0 ok; the rest say why a tenor has no (or a doubtful) fit
 STATUS = dict(_native._svi_status_names())
 _OBJECTIVES = ("vol", "total_variance")
-_MAX_ITER = 200
+_MAX_ITER = 1000
 
 
 @dataclass(frozen=True)

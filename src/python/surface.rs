@@ -505,7 +505,7 @@ impl ImpliedVolSurface {
     /// global step and Levenberg-Marquardt in Rust; `arbitrage_free=True` enforces no
     /// butterfly arbitrage. Keywords: weights, arbitrage_free, objective ('vol' or
     /// 'total_variance'), max_iter.
-    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, arbitrage_free=True, objective='vol', max_iter=200)")]
+    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, arbitrage_free=True, objective='vol', max_iter=1000)")]
     fn fit_svi<'py>(
         slf: &Bound<'py, Self>,
         kwargs: Option<&Bound<'py, PyDict>>,
@@ -519,7 +519,7 @@ impl ImpliedVolSurface {
     /// SSVI (Gatheral-Jacquier, power-law phi) fitted to the whole surface at once
     /// (`pricer_rs._svi.SsviFit`), free of static arbitrage by construction. Keywords:
     /// weights, objective, max_iter.
-    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, objective='vol', max_iter=200)")]
+    #[pyo3(signature = (**kwargs), text_signature = "(self, *, weights=None, objective='vol', max_iter=1000)")]
     fn fit_ssvi<'py>(
         slf: &Bound<'py, Self>,
         kwargs: Option<&Bound<'py, PyDict>>,

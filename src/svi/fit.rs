@@ -63,7 +63,7 @@ impl Default for FitOptions {
         FitOptions {
             objective: Objective::ImpliedVol,
             arbitrage_free: true,
-            max_iter: 200,
+            max_iter: 1000,
         }
     }
 }
