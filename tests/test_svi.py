@@ -174,7 +174,7 @@ def test_calendar_arbitrage_between_smiles_is_reported() -> None:
     assert fit.calendar_arbitrage() == []
     crossing = fit.params.copy()
     crossing[3, 0] = crossing[2, 0] - 0.01  # the 1-year smile below the 6-month one at the money
-    found = pr._svi.calendar_arbitrage(crossing, TENORS, np.linspace(-0.5, 0.5, 201))
+    found = pr.svi_calendar_arbitrage(crossing, TENORS, np.linspace(-0.5, 0.5, 201))
     pairs = {(v["earlier"], v["later"]) for v in found}
     assert (2, 3) in pairs
     worst = next(v for v in found if (v["earlier"], v["later"]) == (2, 3))

@@ -44,6 +44,7 @@ from ._native import (
 from ._reasons import REASONS as IV_REASONS
 from ._reasons import implied_vol_reason
 from ._svi import ButterflyReport, SsviFit, SviBatchFit, SviFit, SviSmile, fit_svi_batch
+from ._svi import calendar_arbitrage as svi_calendar_arbitrage
 
 __all__ = [
     "ArbitrageReport",
@@ -53,6 +54,7 @@ __all__ = [
     "SviFit",
     "SviSmile",
     "fit_svi_batch",
+    "svi_calendar_arbitrage",
     "BlackScholesPricer",
     "Greeks",
     "ImpliedVolSurface",

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["ButterflyReport", "SsviFit", "SviBatchFit", "SviFit", "SviSmile", "fit_svi_batch"]
+__all__ = ["ButterflyReport", "SsviFit", "SviBatchFit", "SviFit", "SviSmile", "calendar_arbitrage", "fit_svi_batch"]
 
 PARAMS = ("a", "b", "rho", "m", "sigma")
 #: fit status codes (per tenor): 0 ok; the rest say why a tenor has no (or a doubtful) fit
@@ -514,9 +514,11 @@ class SviFit:
 
 
 def calendar_arbitrage(params: Any, tenors: Any, x: Any) -> list[dict[str, Any]]:
-    """Calendar arbitrage between raw SVI smiles (rows of ``params`` (tenors, 5) in the
-    order of ``tenors``) on the log-moneyness grid ``x``: where a later smile's total
-    variance is below an earlier one's. Rows with NaN are left out."""
+    """Calendar arbitrage between raw SVI smiles (``pr.svi_calendar_arbitrage``): rows of
+    ``params`` (tenors, 5: a, b, rho, m, sigma) in the order of ``tenors``, checked on the
+    log-moneyness grid ``x`` (each sign change refined by bisection): a list of
+    ``{"earlier", "later", "intervals", "worst_x", "worst_difference"}`` wherever a later
+    smile's total variance is below an earlier one's. Rows with NaN are left out."""
     p = np.asarray(params, dtype=np.float64)
     t = np.asarray(tenors, dtype=np.float64)
     live = np.flatnonzero(np.all(np.isfinite(p), axis=1))
