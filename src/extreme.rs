@@ -263,7 +263,7 @@ pub(crate) fn greeks_extreme(c: &Contract) -> GreekValues {
 /// A price settled against the no-arbitrage bounds as the user forms them from the same
 /// inputs in doubles (libm's `exp`): the intrinsic value of the discounted forward,
 /// `max(theta (S e^{-qt} - K e^{-rt}), 0)`, and the upper bound `S e^{-qt}` (a call) or
-/// `K e^{-rt}` (a put). Never outside them, and equal to a bound where it lies within four
+/// `K e^{-rt}` (a put). Never outside them, and equal to a bound where it lies within two
 /// units of that bound's rounding (the time value, or the distance to the upper bound, is
 /// then below what the price's own rounding can tell; moving the price by those few ulps
 /// stays within every accuracy bound). Without it a deep in-the-money Black-76 call with no
@@ -271,7 +271,7 @@ pub(crate) fn greeks_extreme(c: &Contract) -> GreekValues {
 /// volatility of 35,000 lay three ulps above `K e^{-rt}`: arbitrages a user's checks flag.
 #[inline(never)]
 pub(crate) fn settle_at_bounds(c: &Contract, price: f64) -> f64 {
-    const NEAR: f64 = 4.0 * f64::EPSILON;
+    const NEAR: f64 = 2.0 * f64::EPSILON;
     let spot = c.s * (-c.q * c.t).exp();
     let strike = c.k * (-c.r * c.t).exp();
     let (intrinsic, upper) = if c.is_call {

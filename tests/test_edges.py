@@ -177,3 +177,25 @@ def test_interrupts_pass_through_and_thread_counts_are_value_errors() -> None:
         with pytest.raises(ValueError, match="set_num_threads"):
             pr.set_num_threads(n)
     assert pr.get_num_threads() == before
+
+
+@pytest.mark.parametrize(("price", "s", "k", "r", "t", "q", "kind"), [
+    # deep in the money with r, q != 0: the intrinsic value's legs must be exact to 2^-100
+    # (with 2^-60 the first gave 0.06908448884 for 0.06908448659; time value 1,039 ulps)
+    (32.07154927212291, 52.2126140602424, 86.5030995145583, 0.03, 1.0910326809326323, 0.01, "put"),
+    (48.08068638990056, 137.35534453962617, 96.14874117773832, 0.03, 2.4726238342291604, 0.0, "call"),
+    (702.5840031232085, 822.0, 112.0, 0.03, 0.35, 0.03, "call"),  # Black-76 as q = r
+])
+def test_deep_in_the_money_vols_of_the_price_as_given(price: float, s: float, k: float, r: float, t: float,
+                                                       q: float, kind: str) -> None:
+    with mpmath.workdps(80):
+        def bsm(sig: mpmath.mpf) -> mpmath.mpf:
+            st = sig * mpmath.sqrt(t)
+            fwd = mpmath.mpf(s) * mpmath.exp((mpmath.mpf(r) - mpmath.mpf(q)) * mpmath.mpf(t))
+            d1 = (mpmath.log(fwd / k) + st * st / 2) / st
+            call = mpmath.exp(-mpmath.mpf(r) * mpmath.mpf(t)) * (fwd * mpmath.ncdf(d1) - k * mpmath.ncdf(d1 - st))
+            return call if kind == "call" else call - mpmath.exp(-mpmath.mpf(r) * mpmath.mpf(t)) * (fwd - k)
+        guess = pr.implied_vol(price, s, k, r, t, q=q, kind=kind)
+        exact = mpmath.findroot(lambda v: bsm(v) - mpmath.mpf(price), guess)
+    found = pr.implied_vol(price, s, k, r, t, q=q, kind=kind)
+    assert abs(found - float(exact)) <= 1e-12 * float(exact), (found, float(exact))
