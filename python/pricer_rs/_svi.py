@@ -194,8 +194,11 @@ def _check_objective(objective: str) -> None:
 class SviFit:
     """Raw SVI smiles fitted to every tenor of an ``ImpliedVolSurface`` (``surf.fit_svi``).
 
-    Per tenor (1-D arrays, NaN where a tenor could not be fitted): ``a, b, rho, m, sigma``,
-    ``status`` (codes, ``STATUS``; ``status_text``), ``rmse`` (weighted, vol units),
+    Per tenor (1-D arrays, NaN where a tenor could not be fitted, including a raw SVI fit
+    that kept butterfly arbitrage when none was allowed and whose SSVI-slice fallback failed
+    too): ``a, b, rho, m, sigma``, ``status`` (codes, ``STATUS``; ``status_text``; 6: the
+    arbitrage-free SSVI slice stands in for a raw SVI fit that kept some arbitrage),
+    ``rmse`` (weighted, vol units),
     ``n_used``. ``residuals``: fitted minus quoted vol per node, the grid's shape.
     ``smiles``: an ``SviSmile`` per tenor (None where not fitted). ``vol(k, t)``,
     ``price(k, t)``, ``greeks(k, t)`` and ``to_surface(strikes, tenors)`` read the fit as a
@@ -272,8 +275,10 @@ class SviFit:
 
     @property
     def ok(self) -> npt.NDArray[np.bool_]:
-        """Tenors fitted without a flag."""
-        return np.asarray(self.status == 0)
+        """Tenors with a fit to use: converged (status 0), or, where the raw SVI fit kept
+        some butterfly arbitrage, the arbitrage-free SSVI slice fitted instead (status 6;
+        no sensitivity there)."""
+        return np.asarray((self.status == 0) | (self.status == 6))
 
     @property
     def status_text(self) -> list[str]:

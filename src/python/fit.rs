@@ -149,18 +149,20 @@ fn _svi_fit<'py>(
         Array1::zeros(n),
     );
     for (j, f) in fits.iter().enumerate() {
-        if f.status.has_params() {
-            params
-                .row_mut(j)
-                .assign(&ArrayView1::from(&params_row(&f.params)));
+        status[j] = f.status.code() as i64;
+        used[j] = f.n_used as i64;
+        iterations[j] = f.iterations as i64;
+        // a smile that keeps butterfly arbitrage where none was allowed is no fit: NaN
+        if !f.status.has_params() || f.status == FitStatus::ArbitrageUnresolved {
+            continue;
         }
+        params
+            .row_mut(j)
+            .assign(&ArrayView1::from(&params_row(&f.params)));
         for (i, &r) in f.residuals.iter().enumerate().take(strikes) {
             residuals[[j, i]] = r;
         }
-        status[j] = f.status.code() as i64;
         rmse[j] = f.rmse;
-        used[j] = f.n_used as i64;
-        iterations[j] = f.iterations as i64;
     }
     let d = PyDict::new(py);
     d.set_item("params", params.into_pyarray(py))?;

@@ -85,6 +85,12 @@ pub enum FitStatus {
     /// `t` not finite and > 0, slice lengths differ, a usable node with non-finite `k`,
     /// a vol that is infinite or <= 0, or a weight of +inf; params NaN
     InvalidInput,
+    /// arbitrage-free fit requested, the penalised raw SVI fit kept some butterfly
+    /// arbitrage, and the slice was fitted as an SSVI slice instead (Gatheral & Jacquier's
+    /// power law with their sufficient conditions: free of butterfly arbitrage by
+    /// construction, confirmed by the scan); params are its raw SVI form. Not a stationary
+    /// point of the raw SVI objective: no sensitivity
+    SsviSlice,
 }
 
 impl FitStatus {
@@ -96,6 +102,7 @@ impl FitStatus {
             FitStatus::TooFewNodes => 3,
             FitStatus::AllMissing => 4,
             FitStatus::InvalidInput => 5,
+            FitStatus::SsviSlice => 6,
         }
     }
     pub fn from_code(code: i32) -> Option<Self> {
@@ -106,6 +113,7 @@ impl FitStatus {
             3 => FitStatus::TooFewNodes,
             4 => FitStatus::AllMissing,
             5 => FitStatus::InvalidInput,
+            6 => FitStatus::SsviSlice,
             _ => return None,
         })
     }
@@ -117,13 +125,17 @@ impl FitStatus {
             FitStatus::TooFewNodes => "too few nodes",
             FitStatus::AllMissing => "all nodes missing",
             FitStatus::InvalidInput => "invalid input",
+            FitStatus::SsviSlice => "fitted as an arbitrage-free SSVI slice",
         }
     }
-    /// true when `params` hold a fit (Ok, NotConverged, ArbitrageUnresolved)
+    /// true when `params` hold a fit (Ok, NotConverged, ArbitrageUnresolved, SsviSlice)
     pub fn has_params(self) -> bool {
         matches!(
             self,
-            FitStatus::Ok | FitStatus::NotConverged | FitStatus::ArbitrageUnresolved
+            FitStatus::Ok
+                | FitStatus::NotConverged
+                | FitStatus::ArbitrageUnresolved
+                | FitStatus::SsviSlice
         )
     }
 }
@@ -931,8 +943,32 @@ pub fn fit_svi_slice(input: &SliceInput, opts: &FitOptions) -> SliceFit {
         }
         let _ = attempt;
     }
+    // The penalty could not remove every negative density (a dip narrower than its grid, or
+    // data that pull hard towards arbitrage): an SSVI slice on the same nodes, whose
+    // power-law conditions make it free of butterfly arbitrage by construction, answers
+    // instead, its raw SVI form checked by the same scan. The caller asked for no arbitrage:
+    // a smile that keeps some is not returned as a fit.
+    let ssvi = super::ssvi::fit_ssvi(std::slice::from_ref(input), opts);
+    if ssvi.status.has_params()
+        && let Some(params) = ssvi.slice_params(0)
+        && params.is_finite()
+        && params.butterfly_arbitrage().ok
+    {
+        let (residuals, rmse) = residuals_and_rmse(input, &nodes, &params);
+        return SliceFit {
+            params,
+            status: FitStatus::SsviSlice,
+            rmse,
+            residuals,
+            n_used: nodes.k.len(),
+            iterations: iterations + ssvi.iterations,
+            penalty: None,
+        };
+    }
     match last {
         Some((p, _, pen)) => {
+            // the best penalised fit, for the record of its residuals; the bindings report
+            // NaN parameters for this status (the smile is not arbitrage-free)
             let params = SviParams::from_array(p);
             let (residuals, rmse) = residuals_and_rmse(input, &nodes, &params);
             SliceFit {

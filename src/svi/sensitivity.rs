@@ -19,6 +19,7 @@
 //! Lee's wing bound or the minimum-variance floor attained), the optimum is not a stationary
 //! point of `F` and the parameters on that bound are not differentiable: `None` is returned.
 
+use super::fit::FitStatus;
 use super::fit::{
     FitOptions, Nodes, Objective, RHO_MAX, SIGMA_MIN, SliceFit, SliceInput, WING_MAX,
     collect_nodes, w_floor,
@@ -181,7 +182,13 @@ pub fn svi_sensitivity(
     fit: &SliceFit,
     opts: &FitOptions,
 ) -> Option<SliceSensitivity> {
-    if !fit.status.has_params() || !fit.params.is_finite() {
+    if !fit.status.has_params()
+        || matches!(
+            fit.status,
+            FitStatus::SsviSlice | FitStatus::ArbitrageUnresolved
+        )
+        || !fit.params.is_finite()
+    {
         return None;
     }
     let nodes = collect_nodes(input).ok()?;

@@ -366,7 +366,34 @@ pub fn fit_ssvi(slices: &[SliceInput], opts: &FitOptions) -> SsviFit {
     p[0] = best.1[0];
     p[1] = best.1[1];
     p[2] = best.1[2];
-    let res = levenberg_marquardt(&prob, &p, opts.max_iter.max(1) * 2);
+    let mut res = levenberg_marquardt(&prob, &p, opts.max_iter.max(1) * 2);
+    if res.evaluable && !res.converged && (res.p[2] == GAMMA_MAX || res.p[2] == GAMMA_MIN) {
+        // gamma at a bound of the power law's arbitrage-free range: the projected steps keep
+        // asking for more of it and stall the rest; finish on the others with gamma fixed
+        let fixed = GammaFixed {
+            inner: &prob,
+            gamma: res.p[2],
+        };
+        let reduced: Vec<f64> = res
+            .p
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 2)
+            .map(|(_, v)| *v)
+            .collect();
+        let again = levenberg_marquardt(&fixed, &reduced, opts.max_iter.max(1) * 2);
+        if again.evaluable && again.cost <= res.cost {
+            let mut full = again.p.clone();
+            full.insert(2, res.p[2]);
+            res = super::lm::LmResult {
+                p: full,
+                cost: again.cost,
+                iterations: res.iterations + again.iterations,
+                converged: again.converged,
+                evaluable: true,
+            };
+        }
+    }
     if !res.evaluable {
         return SsviFit {
             iterations: res.iterations,
@@ -398,7 +425,7 @@ pub fn fit_ssvi(slices: &[SliceInput], opts: &FitOptions) -> SsviFit {
         eta: params.eta,
         gamma: params.gamma,
         thetas,
-        status: if res.converged {
+        status: if res.converged || stationary_on_bounds(&prob, &p) {
             FitStatus::Ok
         } else {
             FitStatus::NotConverged
@@ -407,5 +434,96 @@ pub fn fit_ssvi(slices: &[SliceInput], opts: &FitOptions) -> SsviFit {
         residuals,
         n_used,
         iterations: res.iterations,
+    }
+}
+
+/// Whether `p` is a first-order point of the least squares on the feasible set although the
+/// iteration did not stop: the gradient `J^T r` projected onto the set (a tiny steepest
+/// descent step, projected back, over its length) vanishes next to the gradient itself. The
+/// conditions that make SSVI arbitrage-free are often active at the optimum (gamma = 1/2 or
+/// eta (1 + |rho|) = 2 for smiles steeper than the power law allows); the projected
+/// Levenberg-Marquardt steps then zig-zag along the bound and reach `max_iter` at the
+/// constrained optimum.
+fn stationary_on_bounds(prob: &SsviProblem, p: &[f64]) -> bool {
+    let (nr, np) = (prob.n_residuals(), prob.n_params());
+    let mut r = vec![0.0; nr];
+    let mut jac = vec![0.0; nr * np];
+    if !prob.eval(p, &mut r, Some(&mut jac)) {
+        return false;
+    }
+    let g: Vec<f64> = (0..np)
+        .map(|j| (0..nr).map(|i| jac[i * np + j] * r[i]).sum())
+        .collect();
+    let g_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let g_max = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !(g_norm > 0.0) {
+        return g_norm == 0.0;
+    }
+    let p_max = p.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let h = 1e-9 * p_max / g_max;
+    let mut moved: Vec<f64> = p.iter().zip(&g).map(|(x, d)| x - h * d).collect();
+    prob.project(&mut moved);
+    let projected = moved
+        .iter()
+        .zip(p)
+        .map(|(a, b)| ((b - a) / h).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    projected <= 1e-4 * g_norm
+}
+
+/// The SSVI problem with gamma held at `gamma` (parameters: rho, eta, thetas).
+struct GammaFixed<'a> {
+    inner: &'a SsviProblem,
+    gamma: f64,
+}
+
+impl GammaFixed<'_> {
+    fn full(&self, p: &[f64]) -> Vec<f64> {
+        let mut full = p.to_vec();
+        full.insert(2, self.gamma);
+        full
+    }
+}
+
+impl LsqProblem for GammaFixed<'_> {
+    fn n_params(&self) -> usize {
+        self.inner.n_params() - 1
+    }
+    fn n_residuals(&self) -> usize {
+        self.inner.n_residuals()
+    }
+    fn eval(&self, p: &[f64], r: &mut [f64], jac: Option<&mut [f64]>) -> bool {
+        let full = self.full(p);
+        let Some(jac) = jac else {
+            return self.inner.eval(&full, r, None);
+        };
+        let (nr, nf) = (self.inner.n_residuals(), self.inner.n_params());
+        let mut whole = vec![0.0; nr * nf];
+        if !self.inner.eval(&full, r, Some(&mut whole)) {
+            return false;
+        }
+        let np = nf - 1;
+        for i in 0..nr {
+            let mut c = 0;
+            for j in 0..nf {
+                if j != 2 {
+                    jac[i * np + c] = whole[i * nf + j];
+                    c += 1;
+                }
+            }
+        }
+        true
+    }
+    fn project(&self, p: &mut [f64]) {
+        let mut full = self.full(p);
+        self.inner.project(&mut full);
+        let mut c = 0;
+        for (j, v) in full.iter().enumerate() {
+            if j != 2 {
+                p[c] = *v;
+                c += 1;
+            }
+        }
     }
 }
