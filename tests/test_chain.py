@@ -160,12 +160,17 @@ def test_from_chain_reports_the_rejected_rows(library: str) -> None:
     np.testing.assert_allclose(surf.vols[have], truth[have], rtol=1e-8)
     report = surf.chain_report
     np.testing.assert_allclose(report["forwards"], forwards, rtol=1e-12)
-    rejected = report["rejected"]
     want = expected_reasons(cols, bad, forwards)
-    if library == "pandas":
-        assert dict(zip(rejected.index, rejected["reason"])) == {f"row{i}": r for i, r in want.items()}
-    else:
-        assert dict(zip(rejected["row"].to_list(), rejected["reason"].to_list())) == want
+    # the unusable rows under "rejected", the usable in-the-money twins under "unused"
+    twins = {i: r for i, r in want.items() if r == "not out of the money"}
+    unusable = {i: r for i, r in want.items() if r != "not out of the money"}
+    assert twins and unusable
+    for key, expected in (("rejected", unusable), ("unused", twins)):
+        part = report[key]
+        if library == "pandas":
+            assert dict(zip(part.index, part["reason"])) == {f"row{i}": r for i, r in expected.items()}
+        else:
+            assert dict(zip(part["row"].to_list(), part["reason"].to_list())) == expected
 
 
 @pytest.mark.parametrize("library", ["pandas", "polars"])
@@ -230,27 +235,36 @@ def test_duplicates_and_price_mode_reasons() -> None:
 def test_to_chain_round_trips(library: str) -> None:
     if library == "polars":
         pytest.importorskip("polars")
-    q = 0.012
+    q = np.array([0.012, 0.02, 0.008, 0.015])  # one per tenor
     t = np.array([0.02, 0.1, 0.5, 2.0])
     f = SPOT * np.exp((R - q) * t)
     vols = smile(STRIKES[None, :], f[:, None], t[:, None])
     vols[0, :3] = np.nan  # missing nodes stay missing
     surf = pr.ImpliedVolSurface(SPOT, STRIKES, t, vols, r=R, q=q)
-    long = _chain.to_chain(surf, library=library)
-    assert list(long.columns) == ["tenor", "strike", "kind", "price", "vol"]
-    assert len(long) == vols.size
-    kinds = np.asarray(long["kind"].to_list() if library == "polars" else long["kind"])
+    # the default: both sides per node, in from_chain's own column names: a plain round trip,
+    # the forwards (q) from parity
+    chain = surf.to_chain() if library == "pandas" else _chain.to_chain(surf, library="polars")
+    assert list(chain.columns) == ["expiry", "strike", "kind", "bid", "ask", "price", "vol"]
+    assert len(chain) == 2 * vols.size
+    back = pr.ImpliedVolSurface.from_chain(chain, SPOT, r=R)
+    assert back.strikes.tolist() == STRIKES.tolist() and back.tenors.tolist() == t.tolist()
+    np.testing.assert_allclose(back.vols, vols, rtol=1e-10)
+    np.testing.assert_allclose(back.q, q, rtol=1e-9)
+    # a price error travels as the spread (where every bid stays above 0)
+    near = pr.ImpliedVolSurface(SPOT, STRIKES[15:26], t[1:], vols[1:, 15:26], r=R, q=q[1:], price_error=2e-4)
+    spread = pr.ImpliedVolSurface.from_chain(near.to_chain(), SPOT, r=R)
+    np.testing.assert_allclose(spread.price_error, 2e-4, rtol=1e-9)
+    np.testing.assert_allclose(spread.vols, near.vols, rtol=1e-9)
+    # out of the money only, with the dividend yields given per tenor (as surf.q gives them)
+    otm = _chain.to_chain(surf, kind=None, library=library)
+    kinds = np.asarray(otm["kind"].to_list() if library == "polars" else otm["kind"])
     np.testing.assert_array_equal(kinds == "call", (STRIKES[None, :] >= f[:, None]).ravel())
-    want = pr.price(SPOT, STRIKES[None, :], R, vols, t[:, None], q=q, kind=STRIKES[None, :] >= f[:, None])
-    np.testing.assert_array_equal(np.asarray(long["price"]), want.ravel())
-    back = _chain.from_chain(pr.ImpliedVolSurface, long, SPOT, r=R, q=q, expiry="tenor", price="price")
-    assert back.strikes.tolist() == STRIKES.tolist()
-    np.testing.assert_allclose(back.vols, vols, rtol=1e-12)
-    # both sides per node: the forwards come back from parity
-    both = _chain.to_chain(surf, kind="both", library=library)
-    assert len(both) == 2 * vols.size
-    grid = _chain.chain_grid(both, SPOT, r=R, expiry="tenor", price="price")
-    np.testing.assert_allclose(grid.forwards, f, rtol=1e-12)
+    want = pr.price(SPOT, STRIKES[None, :], R, vols, t[:, None], q=q[:, None], kind=STRIKES[None, :] >= f[:, None])
+    np.testing.assert_array_equal(np.asarray(otm["price"]), want.ravel())
+    again = pr.ImpliedVolSurface.from_chain(otm, SPOT, r=R, q=surf.q, price="price")
+    np.testing.assert_allclose(again.vols, vols, rtol=1e-12)
+    with pytest.raises(ValueError, match="one value per expiry"):
+        pr.ImpliedVolSurface.from_chain(otm, SPOT, r=R, q=surf.q[:2], price="price")
 
 
 def test_to_chain_keeps_the_price_error() -> None:

@@ -130,3 +130,39 @@ def test_xarray_arguments_and_surfaces() -> None:
     grid = surf.to_xarray()
     assert grid.dims == ("tenor", "strike") and list(grid.coords["tenor"].values) == [0.5, 1.0]
     assert math.isclose(float(grid.sel(tenor=1.0, strike=100.0)), 0.2)
+
+
+def test_audit_fixes_errors_and_labels() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    import pricer_rs.polars as prpl
+
+    codes = pr.implied_vol_reason(pd.Series([5.0, -1.0], index=["a", "b"]), 100.0, 100.0, 0.0, 1.0)
+    assert isinstance(codes, pd.Series) and list(codes.index) == ["a", "b"]
+    assert pr.IV_REASONS[int(codes["a"])] == "ok" and int(codes["b"]) != 0
+    with pytest.raises(ValueError, match="price has 33 dimensions"):
+        pr.implied_vol_reason(np.ones((1,) * 33), 100.0, 100.0, 0.0, 1.0)
+    with pytest.raises(TypeError, match=r"surfaces\[0\] must be an ImpliedVolSurface"):
+        pr.fit_svi_batch([1, 2])
+    chain = pl.DataFrame({"expiry": [0.5, 0.5], "strike": [100.0, 100.0], "kind": ["c", "p"],
+                          "bid": [5.0, 4.0], "ask": [5.2, 4.2]})
+    with pytest.raises(TypeError, match="LazyFrame"):
+        pr.ImpliedVolSurface.from_chain(chain.lazy(), 100.0, r=0.0)
+    frame = pl.DataFrame({"s": [110.0, 100.0], "t": [0.0, 0.5]})
+    out = frame.select(p=prpl.price("s", 100.0, 0.02, 0.2, "t", at_expiry="limit"))["p"].to_list()
+    assert out == [10.0, pr.price(100.0, 100.0, 0.02, 0.2, 0.5)]
+
+
+def test_chain_report_separates_unusable_rows_from_unused_twins() -> None:
+    pd = pytest.importorskip("pandas")
+    rows = []
+    for k in (90.0, 100.0, 110.0):
+        for kind in ("call", "put"):
+            p = pr.price(100.0, k, 0.01, 0.2, 0.5, kind=kind)
+            rows.append({"expiry": 0.5, "strike": k, "kind": kind, "bid": p - 0.01, "ask": p + 0.01})
+    rows.append({"expiry": 0.5, "strike": 105.0, "kind": "call", "bid": 3.0, "ask": 2.0})  # crossed
+    surf = pr.ImpliedVolSurface.from_chain(pd.DataFrame(rows), 100.0, r=0.01)
+    report = surf.chain_report
+    assert report["rejected"]["reason"].tolist() == ["crossed"]
+    # in-the-money twins of the out-of-the-money quotes used: usable, listed apart
+    assert set(report["unused"]["reason"]) == {"not out of the money"} and len(report["unused"]) == 3

@@ -47,6 +47,9 @@ PARITY_STRIKES = 5
 
 def _library(frame: object) -> str:
     root = type(frame).__module__.partition(".")[0]
+    if root == "polars" and type(frame).__name__ == "LazyFrame":
+        raise TypeError("from_chain: chain is a polars LazyFrame: collect() it first (the surface needs "
+                        "every quote)")
     if root in ("pandas", "polars") and hasattr(frame, "columns"):
         return root
     raise TypeError(
@@ -251,7 +254,15 @@ def chain_grid(
             q_values[~have] = np.interp(tenor_values[~have], tenor_values[have], q_values[have])
             forwards[~have] = spot * np.exp((r - q_values[~have]) * tenor_values[~have])
     else:
-        q_values = np.full(len(tenor_values), float(q))
+        given = np.asarray(q, dtype=np.float64)
+        if given.ndim == 0:
+            q_values = np.full(len(tenor_values), float(given))
+        elif given.ndim == 1 and len(given) == len(tenor_values):
+            # one per expiry, in the order of the expiries (ascending), as `surf.q` gives it
+            q_values = given.copy()
+        else:
+            raise ValueError(f"from_chain: q must be a number, None, or one value per expiry "
+                             f"({len(tenor_values)}), got shape {given.shape}")
         forwards = spot * np.exp((r - q_values) * tenor_values)
 
     # bounds, with the forward of each row's expiry
@@ -316,8 +327,11 @@ def chain_grid(
     )
 
 
-def _rejected_frame(chain: Any, reasons: npt.NDArray[Any]) -> Any:
-    rows = np.flatnonzero(reasons != "")
+def _rejected_frame(chain: Any, reasons: npt.NDArray[Any], unused: bool = False) -> Any:
+    """The rows with a reason: those that could not be used, or (`unused`) the usable
+    in-the-money twins of the out-of-the-money quotes taken instead."""
+    twin = reasons == "not out of the money"
+    rows = np.flatnonzero(twin if unused else (reasons != "") & ~twin)
     library = _library(chain)
     if library == "pandas":
         out = chain.iloc[rows].copy()
@@ -369,8 +383,9 @@ def from_chain(
     A scalar q is used for every tenor (F = spot e^{(r - q) t}).
 
     Rows that cannot be used are reported, never silently dropped: `surf.chain_report` is a
-    dict with "rejected" (the rows, in the chain's library, with a "reason" column; polars
-    also a "row" column, the row's position), "forwards", "q", "tenors" and "expiries" (1-D
+    dict with "rejected" (the rows that could not be used, in the chain's library, with a
+    "reason" column; polars also a "row" column, the row's position), "unused" (usable
+    in-the-money quotes whose out-of-the-money twin was taken, likewise), "forwards", "q", "tenors" and "expiries" (1-D
     arrays, one per tenor; expiries as given: datetime64 for date columns, floats for year
     fractions) and "valuation_date" (as given). The reasons are
     `pricer_rs._chain.REJECT_REASONS`' keys.
@@ -385,7 +400,7 @@ def from_chain(
             counts[reason] = counts.get(reason, 0) + 1
         raise ValueError(f"from_chain: no usable quote in the chain (rejected: {counts})")
     q_arg: Any = grid.q
-    if q is not None:
+    if q is not None and np.ndim(q) == 0:
         q_arg = float(q)
     surface = _from_prices(cls, spot, grid, r, q_arg)
     # quotes kept but not invertible: reported too (their node is missing)
@@ -395,6 +410,7 @@ def from_chain(
     reasons[grid.used[lost]] = "no implied vol"
     report = {
         "rejected": _rejected_frame(chain, reasons),
+        "unused": _rejected_frame(chain, reasons, unused=True),
         "forwards": grid.forwards,
         "q": grid.q,
         "tenors": grid.tenors,
@@ -442,16 +458,18 @@ def _kind_grid(kind: Any, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     return np.broadcast_to(arr.astype(bool), shape)
 
 
-def to_chain(surface: Any, kind: Any = None, *, library: str = "pandas") -> Any:
-    """The surface in long format, one row per node (tenor-major, strikes ascending).
+def to_chain(surface: Any, kind: Any = "both", *, library: str = "pandas") -> Any:
+    """The surface as a chain of quotes, in the columns `from_chain` reads by default.
 
-    Columns: tenor (years), strike, kind ("call"/"put"), price, vol and, when the surface
-    has one, price_error. kind=None prices the out-of-the-money option at each node (a put
-    below the tenor's forward, a call at or above it); "call"/"put" or a bool grid chooses;
-    "both" writes a call row and a put row per node (what from_chain with q=None needs to
-    imply forwards). Missing nodes are rows with NaN vol and price. library="polars" gives
-    a polars DataFrame. `from_chain(to_chain(s), s.spot, r=s.r, q=..., expiry="tenor",
-    price="price")` gives back the surface's vols.
+    Columns: expiry (year fractions), strike, kind ("call"/"put"), bid and ask (the price
+    less and plus the surface's price_error, or both the price where it has none), price,
+    vol and, when the surface has one, price_error. kind="both" (the default) writes a call
+    and a put per node (a chain's two sides: `from_chain` then implies each expiry's forward
+    from put-call parity); None the out-of-the-money option at each node (a put below the
+    tenor's forward, a call at or above it); "call"/"put" or a bool grid chooses. Missing
+    nodes are rows with NaN vol and prices. library="polars" gives a polars DataFrame.
+    `from_chain(to_chain(s), s.spot, r=s.r)` gives back the surface's vols and forwards (q
+    from parity); with `q=s.q` any kind= works.
     """
     strikes = np.asarray(surface.strikes, dtype=np.float64)
     tenors = np.asarray(surface.tenors, dtype=np.float64)
@@ -464,14 +482,19 @@ def to_chain(surface: Any, kind: Any = None, *, library: str = "pandas") -> Any:
     else:
         kinds = [_kind_grid(kind, shape)]
     perr = getattr(surface, "price_error", None)
-    parts: dict[str, list[Any]] = {"tenor": [], "strike": [], "kind": [], "price": [], "vol": []}
+    parts: dict[str, list[Any]] = {"expiry": [], "strike": [], "kind": [], "bid": [], "ask": [],
+                                   "price": [], "vol": []}
     if perr is not None:
         parts["price_error"] = []
     order = np.arange(shape[0] * shape[1])
     vols = np.asarray(surface.vols, dtype=np.float64)
     for kg in kinds:
         prices = np.asarray(surface.price(kind=np.ascontiguousarray(kg)), dtype=np.float64)
-        parts["tenor"].append(np.repeat(tenors, shape[1]))
+        parts["expiry"].append(np.repeat(tenors, shape[1]))
+        spread = (np.zeros(shape) if perr is None
+                  else np.broadcast_to(np.asarray(perr, dtype=np.float64), shape))
+        parts["bid"].append((prices - spread).ravel())
+        parts["ask"].append((prices + spread).ravel())
         parts["strike"].append(np.tile(strikes, shape[0]))
         parts["kind"].append(np.where(kg.ravel(), "call", "put").astype(object))
         parts["price"].append(prices.ravel())

@@ -69,6 +69,21 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
     """An int8 array (the inputs' broadcast shape) of reason codes, `REASONS[code]` the text;
     0 where implied_vol gives a vol. For Black-76 pass `black76=True` and f as `s` (q is
     ignored). See the module for the bounds and `vol=`."""
+    for name, value in (("price", price), ("s", s), ("k", k), ("r", r), ("t", t), ("q", q), ("kind", kind)):
+        if np.ndim(value) > 32:
+            raise ValueError(f"{name} has {np.ndim(value)} dimensions: at most 32 are supported")
+    labels = next((v for v in (price, s, k, r, t, q) if type(v).__module__.partition(".")[0] == "pandas"
+                   and getattr(v, "ndim", 0) == 1), None)
+    if labels is not None:
+        # a pandas Series in: a Series out, on its index (as the vectorised functions answer)
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+        codes = implied_vol_reason(*(np.asarray(v) if v is not None and np.ndim(v) else v
+                                     for v in (price, s, k, r, t)),
+                                   q=np.asarray(q) if np.ndim(q) else q,
+                                   kind=np.asarray(kind) if np.ndim(kind) else kind, black76=black76,
+                                   vol=None if vol is None else np.asarray(vol) if np.ndim(vol) else vol)
+        return pd.Series(codes, index=labels.index, name="reason")  # type: ignore[return-value,no-any-return,unused-ignore]
     p, s_, k_, r_, t_, q_ = (np.asarray(v, dtype=np.float64) for v in (price, s, k, r, t, q))
     if black76:
         q_ = r_

@@ -680,6 +680,9 @@ def fit_svi_batch(surfaces: Any, *, weights: Any = None, arbitrage_free: bool = 
     surfaces = list(surfaces)
     if not surfaces:
         raise ValueError("fit_svi_batch: no surfaces")
+    for n, s in enumerate(surfaces):
+        if not isinstance(s, _native.ImpliedVolSurface):
+            raise TypeError(f"fit_svi_batch: surfaces[{n}] must be an ImpliedVolSurface, got {type(s).__name__}")
     per = [None] * len(surfaces) if weights is None else list(weights)
     if len(per) != len(surfaces):
         raise ValueError(f"fit_svi_batch: {len(per)} weights for {len(surfaces)} surfaces")

@@ -30,7 +30,7 @@ collected (polars may wrap it in its own `ComputeError` in some engines).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from typing import Any, Union, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +65,10 @@ IntoKind = Union[pl.Expr, str, bool, int]
 """kind: an expression (a column of kinds), or a literal "call"/"put"/"c"/"p", bool, +1/-1."""
 
 _KIND_NAMES = {"call": True, "c": True, "put": False, "p": False}
+
+
+#: `at_expiry=`: "raise" (t = 0 or sigma = 0 is an error) or "limit"
+AtExpiry = Literal["raise", "limit"]
 
 
 def _literal_kind(kind: str | bool | int | np.bool_) -> bool:
@@ -216,14 +220,14 @@ def _spot_function(name: str) -> Callable[..., pl.Expr]:
     native = getattr(_pr, name, None)
 
     def function(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
-                 q: IntoExpr = 0.0, kind: IntoKind = "call") -> pl.Expr:
+                 q: IntoExpr = 0.0, kind: IntoKind = "call", at_expiry: AtExpiry = "raise") -> pl.Expr:
         call = _Call((*_SPOT_ARGS, "q"), (s, k, r, sigma, t, q), kind)
 
         def compute(a: dict[str, Any]) -> Any:
             args = (a["s"], a["k"], a["r"], a["sigma"], a["t"])
             if native is not None:
-                return native(*args, q=a["q"], kind=a["kind"])
-            return getattr(_pr.greeks(*args, q=a["q"], kind=a["kind"], which=[name]), name)
+                return native(*args, q=a["q"], kind=a["kind"], at_expiry=at_expiry)
+            return getattr(_pr.greeks(*args, q=a["q"], kind=a["kind"], which=[name], at_expiry=at_expiry), name)
 
         return call.expr(name, compute, _FLOAT)
 
@@ -231,7 +235,8 @@ def _spot_function(name: str) -> Callable[..., pl.Expr]:
     function.__doc__ = (
         f"`pricer_rs.{name}` as a polars expression (Float64): each argument an expression, a "
         "column name or a number; kind a literal 'call'/'put'/'c'/'p'/bool/+1/-1 or an "
-        "expression (pl.col(...)) of such values. Null in, null out."
+        "expression (pl.col(...)) of such values; at_expiry='limit' gives rows with t = 0 or "
+        "sigma = 0 their limits. Null in, null out."
     )
     return function
 
@@ -249,7 +254,8 @@ charm = _spot_function("charm")
 
 
 def greeks(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
-           q: IntoExpr = 0.0, kind: IntoKind = "call", which: str | Iterable[str] | None = None) -> pl.Expr:
+           q: IntoExpr = 0.0, kind: IntoKind = "call", which: str | Iterable[str] | None = None,
+           at_expiry: AtExpiry = "raise") -> pl.Expr:
     """Price and greeks as one struct column (`pl.Struct` of Float64 fields: price, delta,
     gamma, vega, theta, rho, epsilon, vanna, volga, charm, or only those named by `which`;
     unnest it with `.struct.unnest()` or read one with `.struct.field("delta")`)."""
@@ -263,7 +269,7 @@ def greeks(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, 
 
     def compute(a: dict[str, Any]) -> dict[str, Any]:
         g = _pr.greeks(a["s"], a["k"], a["r"], a["sigma"], a["t"], q=a["q"], kind=a["kind"],
-                       which=None if which is None else list(fields))
+                       which=None if which is None else list(fields), at_expiry=at_expiry)
         return {f: getattr(g, f) for f in fields}
 
     return call.expr("greeks", compute, dtype)
@@ -279,10 +285,11 @@ def implied_vol(price: IntoExpr, s: IntoExpr, k: IntoExpr, r: IntoExpr, t: IntoE
 
 
 def black76_price(f: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
-                  kind: IntoKind = "call") -> pl.Expr:
+                  kind: IntoKind = "call", at_expiry: AtExpiry = "raise") -> pl.Expr:
     """`pricer_rs.black76_price` as a polars expression (Float64)."""
     call = _Call(("f", "k", "r", "sigma", "t"), (f, k, r, sigma, t), kind)
-    return call.expr("black76_price", lambda a: _pr.black76_price(a["f"], a["k"], a["r"], a["sigma"], a["t"], kind=a["kind"]),
+    return call.expr("black76_price", lambda a: _pr.black76_price(a["f"], a["k"], a["r"], a["sigma"], a["t"],
+                                                                  kind=a["kind"], at_expiry=at_expiry),
                      _FLOAT)
 
 
