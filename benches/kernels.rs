@@ -6,6 +6,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
+#[cfg(target_arch = "x86_64")]
 use pricer_rs::batch::Greek;
 use pricer_rs::black::{Contract, bsm_price, bsm_price_chunk};
 
@@ -99,6 +100,7 @@ fn kernels(c: &mut Criterion) {
             carry
         })
     });
+    #[cfg(target_arch = "x86_64")]
     let mut bufs = vec![vec![0.0; N]; 10];
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price + 9 greeks, dispatched kernel", |b| {

@@ -42,7 +42,9 @@ impl Pool {
     /// a 30,000-price call after a few milliseconds of idleness took as long on two threads
     /// as on one (840 us against 840 us; 490 us once the helper runs beside the caller). Only
     /// redone when the caller has moved to another CPU; best effort (any failure leaves
-    /// the threads as they are).
+    /// the threads as they are). Linux only: elsewhere (macOS, Windows: no
+    /// `sched_setaffinity`) it does nothing and the OS places the threads, which changes
+    /// speed, never results.
     fn keep_off_caller_cpu(&self) {
         #[cfg(target_os = "linux")]
         {
@@ -112,8 +114,9 @@ fn build(n: usize) -> Result<Arc<Pool>> {
     let builder = {
         let workers = Arc::clone(&workers);
         builder.start_handler(move |_| {
-            // SAFETY: gettid has no preconditions
-            let tid = unsafe { libc::gettid() };
+            // SAFETY: gettid has no preconditions. The system call, not glibc's wrapper, which
+            // glibc has only since 2.30: the manylinux2014 wheel must load on glibc 2.17.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::pid_t;
             workers.lock().unwrap_or_else(|p| p.into_inner()).push(tid);
         })
     };
