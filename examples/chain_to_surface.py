@@ -81,8 +81,9 @@ def main(png: str = "chain_surface.png") -> None:
     for expiry, f, q in zip(report["expiries"], report["forwards"], report["q"]):
         print(f"  {str(expiry)[:10]}  forward {f:.6f}  q {q:+.4%}")
     rejected = report["rejected"]
-    print(f"rejected rows: {rejected.height}")
+    print(f"rejected rows (could not be used): {rejected.height}")
     print(rejected.group_by("reason").len().sort("reason"))
+    print(f"unused in-the-money quotes (not out of the money, their twin was used): {report['unused'].height}")
     print(surf)
 
     # the same quotes in a polars lazy query: mid, time, the expiry's q, implied vol, greeks

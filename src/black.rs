@@ -22,7 +22,9 @@ use crate::elementary::two_sinh_half;
 use crate::elementary::{exp_dd, ln_dd};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
-use crate::normalised::{Formula, formula, gaussian_exponent, normalised_value, otm_call_by};
+use crate::normalised::{
+    Formula, formula, gaussian_exponent, normalised_value, normalised_value_parts, otm_call_by,
+};
 
 /// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price
 /// and `h = x/s` would overflow: the option is priced at its intrinsic value.
@@ -349,19 +351,21 @@ pub fn bsm_price_exact(c: &Contract) -> f64 {
     if is_extreme(c) {
         return price_extreme(c);
     }
-    settle_at_bounds(c, price_in_range(c))
+    let (price, time_value) = price_in_range(c);
+    settle_at_bounds(c, price, time_value)
 }
 
-/// `bsm_price_exact` before its settlement at the intrinsic value, for contracts that are
-/// not `is_extreme`.
+/// `bsm_price_exact` before its settlement at the bounds, for contracts that are not
+/// `is_extreme`: the price and, where the normalised form gave it, its time value.
 #[inline(always)]
-fn price_in_range(c: &Contract) -> f64 {
+fn price_in_range(c: &Contract) -> (f64, Option<f64>) {
     let su = Setup::new(c);
     let (x, h) = su.signed(c.is_call);
     if su.is_far(x, h) {
-        return price_far(c);
+        return (price_far(c), None);
     }
-    su.scale * normalised_value(x, h, su.tau, su.gaussian_factor())
+    let (value, b) = normalised_value_parts(x, h, su.tau, su.gaussian_factor());
+    (su.scale * value, Some(su.scale * b))
 }
 
 /// The price where `scale * value` would leave the double range on the way although the
@@ -499,6 +503,10 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut x_itm = [zero; PRICE_CHUNK];
     // contracts the exact kernel prices: settled at their intrinsic value at the end
     let mut exact = [false; PRICE_CHUNK];
+    // their time value (the out-of-the-money part, before the intrinsic part is added), NaN
+    // where the logarithmic form (`far`) answered
+    let mut otm_part = [f64::NAN; PRICE_CHUNK];
+    let mut far = [false; PRICE_CHUNK];
     for i in 0..n {
         let c = Contract::from_columns(inputs, i);
         if let Some(v) = crate::fast::price(&c) {
@@ -522,6 +530,7 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
         if su.is_far(xs, hs) {
             scale[i] = price_far(&c);
             value[i] = 1.0;
+            far[i] = true;
             continue;
         }
         // seen from the out-of-the-money side: -|x|, -|h|
@@ -558,13 +567,19 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
             value[i] = otm_call_by(f, x_otm[i], h_otm[i], tau[i], gaussian[i]);
         }
     }
+    for i in 0..n {
+        if exact[i] && !far[i] {
+            otm_part[i] = value[i]; // b, before the intrinsic part (0 where it underflowed)
+        }
+    }
     for (j, &i) in itm[..itm_count].iter().enumerate() {
         value[i as usize] += two_sinh_half(x_itm[j]);
     }
     for i in 0..n {
         out[i] = scale[i] * value[i];
         if exact[i] {
-            out[i] = settle_at_bounds(&Contract::from_columns(inputs, i), out[i]);
+            let time_value = (!otm_part[i].is_nan()).then(|| scale[i] * otm_part[i]);
+            out[i] = settle_at_bounds(&Contract::from_columns(inputs, i), out[i], time_value);
         }
     }
 }
@@ -592,8 +607,10 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     }
     let mut g = bsm_greeks_exact(c);
     if let Some(p) = crate::fast::price(c) {
-        // the same price as `bsm_price`, settled as `simd_plain::exact_greeks` settles it
-        g.price = settle_at_bounds(c, p);
+        // the same price as `bsm_price` (the plain-double kernel answers only where the time
+        // value keeps the price clear of its bounds: `fast::price_from`), settled as
+        // `simd_plain::exact_greeks` settles it
+        g.price = settle_at_bounds(c, p, Some(f64::INFINITY));
     }
     g
 }
@@ -612,14 +629,12 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     let (gaussian, unscale) = su.gaussian_factor_scaled();
     let (x_signed, h_signed) = su.signed(c.is_call);
     let far_price = su.is_far(x_signed, h_signed);
-    let price = settle_at_bounds(
-        c,
-        if far_price {
-            price_far(c)
-        } else {
-            su.scale * normalised_value(x_signed, h_signed, su.tau, gaussian * unscale)
-        },
-    );
+    let price = if far_price {
+        settle_at_bounds(c, price_far(c), None)
+    } else {
+        let (value, b) = normalised_value_parts(x_signed, h_signed, su.tau, gaussian * unscale);
+        settle_at_bounds(c, su.scale * value, Some(su.scale * b))
+    };
 
     let (d1, d2) = su.d1_d2();
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };

@@ -300,10 +300,19 @@ pub fn otm_call_complement(x: Dd, h: Dd, tau: Dd) -> f64 {
 /// in the money, plus the out-of-the-money value.
 #[inline(always)]
 pub fn normalised_value(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian: f64) -> f64 {
+    normalised_value_parts(x_signed, h_signed, tau, gaussian).0
+}
+
+/// `normalised_value` and its out-of-the-money part `b(-|x|, s)`: the time value, in the
+/// same units (`extreme::settle_at_bounds` asks whether it is below the rounding).
+#[inline(always)]
+pub fn normalised_value_parts(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian: f64) -> (f64, f64) {
     if x_signed.hi <= 0.0 {
-        otm_call(x_signed, h_signed, tau, gaussian)
+        let b = otm_call(x_signed, h_signed, tau, gaussian);
+        (b, b)
     } else {
-        two_sinh_half(x_signed) + otm_call(-x_signed, -h_signed, tau, gaussian)
+        let b = otm_call(-x_signed, -h_signed, tau, gaussian);
+        (two_sinh_half(x_signed) + b, b)
     }
 }
 

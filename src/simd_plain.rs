@@ -1078,12 +1078,13 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     }
 }
 
-/// `normalised_value` times the scale: the price of a group.
-fn group_price(g: &Group) -> V {
+/// `normalised_value` times the scale: the price of a group, and its time value (the
+/// out-of-the-money part times the scale), as `black::price_in_range` gives them.
+fn group_price(g: &Group) -> (V, V) {
     let gaussian = mul(g.g_scaled, g.unscale);
     let otm = otm_call(g.x_otm, g.h_otm, g.tau, gaussian);
     let value = select(g.itm, add(two_sinh_half(g.xs), otm), otm);
-    mul(g.scale, value)
+    (mul(g.scale, value), mul(g.scale, otm))
 }
 
 /// Whether row `m` has a NaN among its numeric inputs (the kind column aside), as
@@ -1112,14 +1113,15 @@ fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
     let cols = gather_rows(inputs, rows);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let group = setup4(&views, 0);
-    let values = to_array(group_price(&group));
+    let (values, time_values) = group_price(&group);
+    let (values, time_values) = (to_array(values), to_array(time_values));
     let guarded = lanes(group.guards);
     for (l, &m) in rows.iter().enumerate() {
         let c = Contract::from_columns(inputs, m);
         out[m] = if guarded & (1 << l) != 0 {
             bsm_price_exact(&c)
         } else {
-            crate::extreme::settle_at_bounds(&c, values[l])
+            crate::extreme::settle_at_bounds(&c, values[l], Some(time_values[l]))
         };
     }
 }
@@ -1142,7 +1144,8 @@ fn exact_greeks(
     }
     let cols = gather_rows(inputs, rows);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-    let (values, guarded) = exact_greeks4(&views);
+    let (values, guarded, time_values) = exact_greeks4(&views);
+    let time_values = to_array(time_values);
     for (l, &m) in rows.iter().enumerate() {
         if guarded & (1 << l) != 0 {
             let g = bsm_greeks(&Contract::from_columns(inputs, m));
@@ -1155,7 +1158,7 @@ fn exact_greeks(
                 let v = to_array(values[idx])[l];
                 // idx 0 is the price (`Greek::ALL`), settled as `bsm_greeks_exact` does
                 slot[m] = if idx == 0 {
-                    crate::extreme::settle_at_bounds(&c, v)
+                    crate::extreme::settle_at_bounds(&c, v, Some(time_values[l]))
                 } else {
                     v
                 };
@@ -1165,17 +1168,22 @@ fn exact_greeks(
 }
 
 /// The exact kernel's price and greeks (`black::bsm_greeks_exact`, with the price of
-/// `bsm_price`) for the `W` contracts of `inputs`, and the mask of guarded lanes, which
-/// need the scalar code.
-fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
+/// `bsm_price`) for the `W` contracts of `inputs`, the mask of guarded lanes, which need the
+/// scalar code, and each price's time value for its settlement (infinite where the
+/// plain-double kernel priced it, as `black::bsm_greeks` settles those).
+fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32, V) {
     let i = 0;
     let g = setup4(inputs, i);
     let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
     let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
-    let price = if lanes(inside) == ALL {
-        fast
+    let (price, time_value) = if lanes(inside) == ALL {
+        (fast, splat(f64::INFINITY))
     } else {
-        select(inside, fast, group_price(&g))
+        let (exact, time_value) = group_price(&g);
+        (
+            select(inside, fast, exact),
+            select(inside, splat(f64::INFINITY), time_value),
+        )
     };
     // bsm_greeks, operation by operation
     let h = g.h;
@@ -1248,7 +1256,7 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32) {
             ),
         ),
     );
-    (values, lanes(or(g.guards, not(factors_in_range))))
+    (values, lanes(or(g.guards, not(factors_in_range))), time_value)
 }
 
 /// `black::leg_in_range`, lane by lane.
