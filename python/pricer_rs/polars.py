@@ -67,10 +67,6 @@ IntoKind = Union[pl.Expr, str, bool, int]
 _KIND_NAMES = {"call": True, "c": True, "put": False, "p": False}
 
 
-#: `at_expiry=`: "raise" (t = 0 or sigma = 0 is an error) or "limit"
-_AtExpiry = Literal["raise", "limit"]
-
-
 def _literal_kind(kind: str | bool | int | np.bool_) -> bool:
     if isinstance(kind, (bool, np.bool_)):
         return bool(kind)
@@ -220,7 +216,7 @@ def _spot_function(name: str) -> Callable[..., pl.Expr]:
     native = getattr(_pr, name, None)
 
     def function(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
-                 q: IntoExpr = 0.0, kind: IntoKind = "call", at_expiry: _AtExpiry = "raise") -> pl.Expr:
+                 q: IntoExpr = 0.0, kind: IntoKind = "call", at_expiry: Literal["raise", "limit"] = "raise") -> pl.Expr:
         call = _Call((*_SPOT_ARGS, "q"), (s, k, r, sigma, t, q), kind)
 
         def compute(a: dict[str, Any]) -> Any:
@@ -255,7 +251,7 @@ charm = _spot_function("charm")
 
 def greeks(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
            q: IntoExpr = 0.0, kind: IntoKind = "call", which: str | Iterable[str] | None = None,
-           at_expiry: _AtExpiry = "raise") -> pl.Expr:
+           at_expiry: Literal["raise", "limit"] = "raise") -> pl.Expr:
     """Price and greeks as one struct column (`pl.Struct` of Float64 fields: price, delta,
     gamma, vega, theta, rho, epsilon, vanna, volga, charm, or only those named by `which`;
     unnest it with `.struct.unnest()` or read one with `.struct.field("delta")`)."""
@@ -285,7 +281,7 @@ def implied_vol(price: IntoExpr, s: IntoExpr, k: IntoExpr, r: IntoExpr, t: IntoE
 
 
 def black76_price(f: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
-                  kind: IntoKind = "call", at_expiry: _AtExpiry = "raise") -> pl.Expr:
+                  kind: IntoKind = "call", at_expiry: Literal["raise", "limit"] = "raise") -> pl.Expr:
     """`pricer_rs.black76_price` as a polars expression (Float64)."""
     call = _Call(("f", "k", "r", "sigma", "t"), (f, k, r, sigma, t), kind)
     return call.expr("black76_price", lambda a: _pr.black76_price(a["f"], a["k"], a["r"], a["sigma"], a["t"],
