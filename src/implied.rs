@@ -171,7 +171,10 @@ pub(crate) const EXACT_TIME_VALUE: f64 = 1.0 / 4096.0;
 /// `price - theta (S e^{-qt} - K e^{-rt})` for an in-the-money price, the legs in
 /// double-double (to about 2^-60 of themselves; exact where a rate is 0), rounded once;
 /// None where it is not positive (the price is at or below its intrinsic value).
-#[inline(never)]
+// (inlined: into the CPU-specific copies of the chunk kernels, where the double-double
+// arithmetic's fused multiply-adds are instructions; compiled once for baseline x86-64 they
+// were library calls, and this path cost ten times the common one)
+#[inline(always)]
 pub(crate) fn exact_time_value(
     price: f64,
     s: f64,
@@ -192,25 +195,45 @@ pub(crate) fn exact_time_value(
     (tv > 0.0).then_some(tv)
 }
 
-/// `e^v` as a double-double, to about 2^-100 relative: `v = n ln 2 + r`, `r / 2^10` into the
-/// Taylor series to the eleventh power in double-double (|r / 2^10| < 3.4e-4, so the first
-/// term left out is below 2^-128), then squared ten times. The legs of a deep in-the-money
-/// price carry the intrinsic value to this accuracy, so a time value of a thousand ulps of
-/// the price keeps twelve digits (with `ln_dd`'s 2^-60 it kept five: sigma off by 3e-8).
-fn exp_wide(v: Dd) -> Dd {
-    if !v.hi.is_finite() || v.hi.abs() > 700.0 {
+/// `1/i!` for i = 11 down to 0, as double-doubles (mpmath): `exp_wide`'s Taylor series.
+pub(crate) const EXP_TAYLOR: [Dd; 12] = [
+    Dd::new(2.505210838544172e-08, -1.448814070935912e-24),
+    Dd::new(2.755731922398589e-07, 2.3767714622250297e-23),
+    Dd::new(2.7557319223985893e-06, -1.858393274046472e-22),
+    Dd::new(2.48015873015873e-05, 2.1511947866775882e-23),
+    Dd::new(0.0001984126984126984, 1.7209558293420705e-22),
+    Dd::new(0.001388888888888889, -5.300543954373577e-20),
+    Dd::new(0.008333333333333333, 1.1564823173178714e-19),
+    Dd::new(0.041666666666666664, 2.3129646346357427e-18),
+    Dd::new(0.16666666666666666, 9.25185853854297e-18),
+    Dd::new(0.5, 0.0),
+    Dd::new(1.0, 0.0),
+    Dd::new(1.0, 0.0),
+];
+
+/// Beyond this |v| `exp_wide` leaves the double-double form to `exp_dd` (and
+/// `simd_plain::prepare4` leaves such lanes to this scalar code).
+pub(crate) const EXP_WIDE_LIMIT: f64 = 700.0;
+
+/// `e^v` as a double-double, to about 2^-100 relative: `v = n ln 2 + r`, `r / 64` into the
+/// Taylor series to the eleventh power (Horner in double-double: |r / 64| < 0.0055, so the
+/// first term left out is below 2^-107), then squared six times, then `2^n`. The legs of a
+/// deep in-the-money price carry the intrinsic value to this accuracy, so a time value of
+/// a thousand ulps of the price keeps twelve digits (with `ln_dd`'s 2^-60 it kept five:
+/// sigma off by 3e-8). `simd_plain::exp_wide4` repeats these operations lane by lane.
+#[inline(always)]
+pub(crate) fn exp_wide(v: Dd) -> Dd {
+    if !(v.hi.abs() <= EXP_WIDE_LIMIT) {
         return Dd::from_f64(exp_dd(v));
     }
-    let n = (v.hi / std::f64::consts::LN_2).round();
-    let reduced = (v - crate::dd::LN_2.mul_f64(n)).mul_f64(1.0 / 1024.0);
-    let mut term = Dd::from_f64(1.0);
-    let mut sum = Dd::from_f64(1.0);
-    for i in 1..=11 {
-        term = (term * reduced).div_f64(f64::from(i));
-        sum = sum + term;
+    let n = (v.hi * std::f64::consts::LOG2_E).round_ties_even();
+    let reduced = (v - crate::dd::LN_2.mul_f64(n)).mul_f64(1.0 / 64.0);
+    let mut sum = EXP_TAYLOR[0];
+    for c in &EXP_TAYLOR[1..] {
+        sum = sum * reduced + *c;
     }
-    for _ in 0..10 {
-        sum = sum.sqr();
+    for _ in 0..6 {
+        sum = sum * sum;
     }
     // 2^n exactly (|n| <= 1010 here, so each factor is a normal power of two)
     let half = (n * 0.5).floor();

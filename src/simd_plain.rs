@@ -484,6 +484,26 @@ vfn! {
 
     fn dd_to_f64(a: VDd) -> V { add(a.hi, a.lo) }
 
+    /// `implied::exp_wide` for lanes with `|v.hi| <= EXP_WIDE_LIMIT` (the others hold
+    /// garbage: their callers leave them to the scalar code).
+    fn exp_wide4(v: VDd) -> VDd {
+        use crate::implied::EXP_TAYLOR;
+        let n = round_even(mul(v.hi, splat(std::f64::consts::LOG2_E)));
+        let n = max(min(n, splat(1010.0)), splat(-1010.0));
+        let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
+        let reduced = dd_mul_f64(dd_add(v, dd_neg(dd_mul_f64(ln2, n))), splat(1.0 / 64.0));
+        let constant = |c: crate::dd::Dd| dd(splat(c.hi), splat(c.lo));
+        let mut sum = constant(EXP_TAYLOR[0]);
+        for c in &EXP_TAYLOR[1..] {
+            sum = dd_add(dd_mul(sum, reduced), constant(*c));
+        }
+        for _ in 0..6 {
+            sum = dd_mul(sum, sum);
+        }
+        let half = floor(mul(splat(0.5), n));
+        dd_mul_f64(dd_mul_f64(sum, pow2(half)), pow2(sub(n, half)))
+    }
+
     fn exp_dd(v: VDd) -> V {
         let base = exp(v.hi);
         let done = or(eq(base, splat(0.0)), eq(base, splat(f64::INFINITY)));
@@ -1371,10 +1391,33 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     ok = and(ok, or(itm, ge(normalised, splat(crate::implied::FAR_TARGET))));
     let x_otm = select_dd(itm, dd_neg(x_signed), x_signed);
     let beta = select(itm, sub(normalised, two_sinh_half(x_signed)), normalised);
-    ok = and(ok, gt(beta, mul(splat(f64::EPSILON), normalised)));
     // in the money with a time value under `implied::EXACT_TIME_VALUE` of the price: the
-    // scalar code removes the intrinsic value in price terms first
-    ok = and(ok, or(not(itm), gt(beta, mul(splat(crate::implied::EXACT_TIME_VALUE), normalised))));
+    // intrinsic value removed in price terms first, the legs in double-double
+    // (`implied::exact_time_value`, operation for operation)
+    let exact = and(itm, not(gt(beta, mul(splat(crate::implied::EXACT_TIME_VALUE), normalised))));
+    ok = and(ok, or(exact, gt(beta, mul(splat(f64::EPSILON), normalised))));
+    let beta = if lanes(and(ok, exact)) != 0 {
+        let limit = splat(crate::implied::EXP_WIDE_LIMIT);
+        let (qt, rt) = (dd_product(neg(q), t), dd_product(neg(r), t));
+        ok = and(ok, or(not(exact), and(le(abs(qt.hi), limit), le(abs(rt.hi), limit))));
+        // e^0 = 1 exactly (`exp_wide` gives (1, 0) for it): a group without dividends, or
+        // without a rate, skips that exponential
+        let one = dd(splat(1.0), splat(0.0));
+        let zero = |v: VDd| lanes(and(eq(v.hi, splat(0.0)), eq(v.lo, splat(0.0)))) == ALL;
+        let spot = dd_mul_f64(if zero(qt) { one } else { exp_wide4(qt) }, s);
+        let strike = dd_mul_f64(if zero(rt) { one } else { exp_wide4(rt) }, k);
+        let intrinsic = select_dd(
+            is_call,
+            dd_add(spot, dd_neg(strike)),
+            dd_add(strike, dd_neg(spot)),
+        );
+        let tv = dd_to_f64(dd_add(dd(price, splat(0.0)), dd_neg(intrinsic)));
+        // at or below the intrinsic value: the scalar code's NaN
+        ok = and(ok, or(not(exact), gt(tv, splat(0.0))));
+        select(exact, div(tv, scale), beta)
+    } else {
+        beta
+    };
     let b_max = exp_dd(dd_mul_f64(x_otm, splat(0.5)));
     let beta = min(beta, mul(b_max, splat(1.0 - f64::EPSILON)));
     ok = and(ok, lt(beta, b_max));
