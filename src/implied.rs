@@ -223,7 +223,7 @@ pub(crate) const EXP_WIDE_LIMIT: f64 = 700.0;
 /// sigma off by 3e-8). `simd_plain::exp_wide4` repeats these operations lane by lane.
 #[inline(always)]
 pub(crate) fn exp_wide(v: Dd) -> Dd {
-    if !(v.hi.abs() <= EXP_WIDE_LIMIT) {
+    if v.hi.is_nan() || v.hi.abs() > EXP_WIDE_LIMIT {
         return Dd::from_f64(exp_dd(v));
     }
     let n = (v.hi * std::f64::consts::LOG2_E).round_ties_even();
