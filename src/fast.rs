@@ -27,7 +27,7 @@
 use crate::black::{Contract, GreekValues};
 use crate::dd::{Dd, two_sum};
 use crate::elementary::{LN2_HI, LN2_LO, exp, two_sinh_half};
-use crate::extreme::SETTLE_FRACTION;
+use crate::extreme::{SETTLE_FRACTION, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
 use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
 
@@ -296,9 +296,10 @@ fn price_from(c: &Contract, su: &Setup) -> Option<f64> {
         b
     };
     if itm && b <= SETTLE_FRACTION * (value + 1.0) {
-        // no time value to speak of beside the legs (each at most value + 1 in these
-        // units): the exact kernel settles it at the intrinsic value (`extreme`)
-        return None;
+        // a time value that may lie within the rounding of the intrinsic value as the user
+        // forms it (beside the legs, each at most value + 1 in these units): settled at the
+        // bounds with it (`extreme`); elsewhere the time value keeps the price clear of them
+        return Some(settle_at_bounds(c, su.scale * value, Some(su.scale * b)));
     }
     Some(su.scale * value)
 }
@@ -668,10 +669,9 @@ mod tests {
             is_call: false,
             ..far
         };
-        // no time value to speak of: the exact kernel's, settled at the intrinsic value as
-        // a user forms it
-        assert_eq!(price(&put), None);
+        // no time value to speak of: settled at the intrinsic value as a user forms it
         let intrinsic = 150.0 * (-0.02f64 * 1.0).exp() - 100.0 * (-0.01f64 * 1.0).exp();
+        assert_eq!(price(&put), Some(intrinsic));
         assert_eq!(crate::black::bsm_price(&put), intrinsic);
     }
 }

@@ -419,10 +419,12 @@ vfn! {
         } else {
             (b, splat(0.0))
         };
-        (mul(scale, value), inside, settle)
+        // the time value, for the settlement of the lanes in `settle`; infinite elsewhere
+        let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
+        (mul(scale, value), inside, time_value)
     }
 
-    /// `fast::price_from`'s test for leaving a lane to the exact kernel's settlement.
+    /// `fast::price_from`'s test for settling a lane at its bounds.
     fn settle_lanes(itm: V, b: V, value: V) -> V {
         and(itm, le(b, mul(splat(crate::extreme::SETTLE_FRACTION), add(value, splat(1.0)))))
     }
@@ -652,20 +654,24 @@ vfn! {
         within(v, crate::black::FAR_SCALE)
     }
 
-    /// `fast::price` for `W` contracts: the prices, and the mask of lanes it answers for
-    /// (the others hold garbage and go to the exact kernel).
-    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V) {
+    /// `fast::price` for `W` contracts before the settlement: the prices, the mask of lanes
+    /// it answers for (the others hold garbage and go to the exact kernel), and the time
+    /// value of the lanes `fast::price_from` settles (infinite elsewhere).
+    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, V) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
-        let (price, ok, settle) = fast_finish4(l, p.tau, p.g, p.scale, inside);
+        let (price, ok, time_value) = fast_finish4(l, p.tau, p.g, p.scale, inside);
         // lanes in the region that `fast_finish4` refused (the difference of erfcx
         // cancelled) with a small tau: `fast::price_from` answers by Miller's series there
         let miller = and(and(inside, not(ok)), lt(p.tau, splat(crate::normalised::SMALL_TAU)));
-        let answered = and(ok, not(settle));
         if lanes(miller) == 0 {
-            return (price, answered);
+            return (price, ok, time_value);
         }
-        let (by_series, settle_series) = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
-        (select(miller, by_series, price), or(answered, and(miller, not(settle_series))))
+        let (by_series, series_time_value) = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
+        (
+            select(miller, by_series, price),
+            or(ok, miller),
+            select(miller, series_time_value, time_value),
+        )
     }
 }
 
@@ -768,10 +774,14 @@ fn price_block_sorted(
     rows: &mut [usize; W],
     count: &mut usize,
 ) {
-    fast_block(inputs, start, end, None, |j, price, ok| {
+    fast_block(inputs, start, end, None, |j, price, ok, time_value| {
         let m = start + j;
         if ok {
-            out[m] = price;
+            out[m] = if time_value.is_finite() {
+                settled(inputs, m, price, time_value)
+            } else {
+                price
+            };
         } else if row_has_nan(inputs, m) {
             out[m] = f64::NAN; // what the exact kernel's guard would give, without it
         } else {
@@ -798,7 +808,7 @@ fn fast_block(
     start: usize,
     end: usize,
     mut parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
-    mut sink: impl FnMut(usize, f64, bool),
+    mut sink: impl FnMut(usize, f64, bool, f64),
 ) {
     use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
     let mut fields = [[0.0f64; SORT_BLOCK]; 7]; // h, tau, |x|, g, scale, itm, underflow
@@ -852,7 +862,7 @@ fn fast_block(
         }
     }
     for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
-        sink(usize::from(j), 0.0, false);
+        sink(usize::from(j), 0.0, false, f64::INFINITY);
     }
     // lanes whose difference of erfcx cancelled too much, with a small tau: the moment
     // series (Miller) answers for them below, in groups of their own (`fast::price_from`)
@@ -874,15 +884,15 @@ fn fast_block(
                 itm,
                 underflow,
             };
-            let (price, ok, settle) = fast_finish4(l, tau, g, scale, all);
+            let (price, ok, time_value) = fast_finish4(l, tau, g, scale, all);
             let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
-            let (price, ok, settle) = (to_array(price), lanes(ok), lanes(settle));
+            let (price, ok, time_value) = (to_array(price), lanes(ok), to_array(time_value));
             for l in 0..real {
                 if ok & (1 << l) == 0 && small_tau & (1 << l) != 0 {
                     miller[millers] = idx[l] as u16;
                     millers += 1;
                 } else {
-                    sink(idx[l], price[l], (ok & !settle) & (1 << l) != 0);
+                    sink(idx[l], price[l], ok & (1 << l) != 0, time_value[l]);
                 }
             }
             at += real;
@@ -894,13 +904,21 @@ fn fast_block(
         let idx: [usize; W] = std::array::from_fn(|l| miller[at + l.min(real - 1)] as usize);
         let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
         let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather(&fields[f]));
-        let (price, settle) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
-        let (price, settle) = (to_array(price), lanes(settle));
+        let (price, time_value) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
+        let (price, time_value) = (to_array(price), to_array(time_value));
         for l in 0..real {
-            sink(idx[l], price[l], settle & (1 << l) == 0);
+            sink(idx[l], price[l], true, time_value[l]);
         }
         at += real;
     }
+}
+
+/// A plain-double price of a lane `settle_lanes` picks (a finite time value), settled at
+/// its bounds as `fast::price_from` settles it.
+#[cold]
+fn settled(inputs: &[&[f64]; 7], m: usize, price: f64, time_value: f64) -> f64 {
+    let c = crate::black::Contract::from_columns(inputs, m);
+    crate::extreme::settle_at_bounds(&c, price, Some(time_value))
 }
 
 /// The price of lanes `fast::price_from` answers by `fast::miller_value` (the difference
@@ -915,7 +933,8 @@ fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> 
     } else {
         (b, splat(0.0))
     };
-    (mul(scale, value), settle)
+    let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
+    (mul(scale, value), time_value)
 }
 
 /// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
@@ -942,8 +961,12 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: 
     let mut start = 0;
     while start < whole {
         let end = (start + SORT_BLOCK).min(whole);
-        fast_block(inputs, start, end, Some(&mut parts), |j, price, ok| {
-            prices[j] = price;
+        fast_block(inputs, start, end, Some(&mut parts), |j, price, ok, time_value| {
+            prices[j] = if time_value.is_finite() {
+                settled(inputs, start + j, price, time_value)
+            } else {
+                price
+            };
             answered[j] = if ok { 1.0 } else { 0.0 };
         });
         for i in (start..end).step_by(W) {
@@ -1195,14 +1218,15 @@ fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32, V) {
     let i = 0;
     let g = setup4(inputs, i);
     let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
-    let (fast, inside) = fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
+    let (fast, inside, fast_time_value) =
+        fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
     let (price, time_value) = if lanes(inside) == ALL {
-        (fast, splat(f64::INFINITY))
+        (fast, fast_time_value)
     } else {
         let (exact, time_value) = group_price(&g);
         (
             select(inside, fast, exact),
-            select(inside, splat(f64::INFINITY), time_value),
+            select(inside, fast_time_value, time_value),
         )
     };
     // bsm_greeks, operation by operation
