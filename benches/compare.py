@@ -290,7 +290,11 @@ def main() -> int:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         e = np.abs(ours_iv - sigma) / (np.finfo(float).eps * (sigma + call_prices / vega))
     ok &= call_prices >= 1e-300
-    print(f"  implied-vol error e (units of the price's rounding): median {np.median(e[ok]):.2g}, max {np.max(e[ok]):.3g}")
+    # a price with no time value left (at or below its intrinsic value) has no vol: NaN
+    no_vol = ok & np.isnan(ours_iv)
+    ok &= ~np.isnan(ours_iv)
+    print(f"  implied-vol error e (units of the price's rounding): median {np.median(e[ok]):.2g}, max {np.max(e[ok]):.3g}"
+          f" ({int(no_vol.sum()):,} prices without time value: NaN)")
     print()
     print(f"  {'target':<48}{'measured':>10}{'needed':>10}")
     missed = 0
