@@ -66,10 +66,9 @@ fn bounds(c: &Contract) -> (f64, f64) {
     }
 }
 
-/// The prices of `cs` by the scalar chunk kernel and by the vector kernels (the chunk
-/// kernel's again where there are none).
-fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
-    let cols: [Vec<f64>; 7] = [
+/// The kernels' column layout of `cs`: s, k, r, q, sigma, t, and +1 (call) or -1 (put).
+fn columns(cs: &[Contract]) -> [Vec<f64>; 7] {
+    [
         cs.iter().map(|c| c.s).collect(),
         cs.iter().map(|c| c.k).collect(),
         cs.iter().map(|c| c.r).collect(),
@@ -79,7 +78,13 @@ fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
         cs.iter()
             .map(|c| if c.is_call { 1.0 } else { -1.0 })
             .collect(),
-    ];
+    ]
+}
+
+/// The prices of `cs` by the scalar chunk kernel and by the vector kernels (the chunk
+/// kernel's again where there are none).
+fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
+    let cols = columns(cs);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let mut chunk = vec![0.0; cs.len()];
     bsm_price_chunk(&views, &mut chunk);
@@ -251,15 +256,7 @@ proptest! {
     fn extreme_inputs_same_bits_every_kernel_within_bounds(cs in proptest::collection::vec(extreme_contract(), 1..24)) {
         let [chunk, vector] = kernel_prices(&cs);
         #[cfg(target_arch = "x86_64")] // the vector kernel's columns; elsewhere the scalar loop below
-        let cols: [Vec<f64>; 7] = [
-            cs.iter().map(|c| c.s).collect(),
-            cs.iter().map(|c| c.k).collect(),
-            cs.iter().map(|c| c.r).collect(),
-            cs.iter().map(|c| c.q).collect(),
-            cs.iter().map(|c| c.sigma).collect(),
-            cs.iter().map(|c| c.t).collect(),
-            cs.iter().map(|c| if c.is_call { 1.0 } else { -1.0 }).collect(),
-        ];
+        let cols = columns(&cs);
         #[cfg(target_arch = "x86_64")]
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         let all = crate::batch::Greek::ALL;
