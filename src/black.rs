@@ -712,9 +712,12 @@ pub(crate) fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
     if live().any(|(_, l)| l.hi.is_nan()) {
         return f64::NAN;
     }
+    // the largest by its whole value: terms near -8e20 share their high part and differ by
+    // their low parts of 1e4-1e5 (picked by the high part alone, a smaller one made another
+    // term e^{52581}: theta NaN for t = 3e13)
     let Some(top) = live()
         .map(|&(_, l)| l)
-        .reduce(|a, b| if b.hi > a.hi { b } else { a })
+        .reduce(|a, b| if (b - a).hi > 0.0 { b } else { a })
     else {
         return 0.0;
     };

@@ -166,3 +166,37 @@ def test_chain_report_separates_unusable_rows_from_unused_twins() -> None:
     assert report["rejected"]["reason"].tolist() == ["crossed"]
     # in-the-money twins of the out-of-the-money quotes used: usable, listed apart
     assert set(report["unused"]["reason"]) == {"not out of the money"} and len(report["unused"]) == 3
+
+
+def test_from_chain_q_per_expiry_of_the_chain_survives_screening() -> None:
+    """Review: q was matched against the expiries left after screening; with every quote of
+    the middle expiry crossed, three values for three expiries were refused."""
+    pd = pytest.importorskip("pandas")
+    spot, r = 100.0, 0.01
+    q = np.array([0.00, 0.05, 0.02])
+    rows = []
+    for t, qt in zip((0.25, 0.5, 1.0), q):
+        for k in (90.0, 100.0, 110.0):
+            for kind in ("call", "put"):
+                p = pr.price(spot, k, r, 0.2, t, q=qt, kind=kind)
+                bid, ask = (p + 0.01, p - 0.01) if t == 0.5 else (p - 0.01, p + 0.01)  # 0.5: crossed
+                rows.append({"expiry": t, "strike": k, "kind": kind, "bid": bid, "ask": ask})
+    surf = pr.ImpliedVolSurface.from_chain(pd.DataFrame(rows), spot, r=r, q=q)
+    assert surf.tenors.tolist() == [0.25, 1.0]
+    np.testing.assert_array_equal(surf.q, [0.00, 0.02])  # each expiry its own q
+    np.testing.assert_allclose(surf.vols, 0.2, rtol=1e-10)
+    # the surviving expiries' q, as surf.q lists them, works too
+    again = pr.ImpliedVolSurface.from_chain(pd.DataFrame(rows), spot, r=r, q=surf.q)
+    np.testing.assert_array_equal(again.vols, surf.vols)
+    with pytest.raises(ValueError, match="3 unexpired expiries"):
+        pr.ImpliedVolSurface.from_chain(pd.DataFrame(rows), spot, r=r, q=[0.0, 0.0, 0.0, 0.0])
+
+
+def test_svi_fit_read_as_a_surface_is_nan_for_nan_time() -> None:
+    strikes, tenors = np.linspace(80.0, 120.0, 15), np.array([0.25, 0.5, 1.0])
+    x = np.log(strikes[None, :] / 100.0)
+    vols = np.sqrt((0.01 * tenors[:, None] + 0.05 * (-0.3 * x + np.sqrt(x * x + 0.01))) / tenors[:, None])
+    fit = pr.ImpliedVolSurface(100.0, strikes, tenors, vols).fit_svi()
+    got = np.asarray(fit.vol(np.full(3, 100.0), np.array([np.nan, 0.5, 2.0])))
+    assert np.isnan(got[0]) and np.isfinite(got[1:]).all()
+    assert got[1] == pytest.approx(fit.smiles[1].vol(0.0, 0.5), rel=1e-12)

@@ -255,14 +255,22 @@ def chain_grid(
             forwards[~have] = spot * np.exp((r - q_values[~have]) * tenor_values[~have])
     else:
         given = np.asarray(q, dtype=np.float64)
+        # every unexpired expiry of the chain, before any quote was screened out
+        chain_tenors = np.unique(t[np.isfinite(t) & (t > 0)])
         if given.ndim == 0:
             q_values = np.full(len(tenor_values), float(given))
+        elif given.ndim == 1 and len(given) == len(chain_tenors):
+            # one per expiry of the chain (ascending): each to its own expiry, whichever
+            # expiries the screening leaves
+            q_values = given[np.searchsorted(chain_tenors, tenor_values)]
         elif given.ndim == 1 and len(given) == len(tenor_values):
-            # one per expiry, in the order of the expiries (ascending), as `surf.q` gives it
+            # one per expiry left after the screening, as `surf.q` lists them
             q_values = given.copy()
         else:
-            raise ValueError(f"from_chain: q must be a number, None, or one value per expiry "
-                             f"({len(tenor_values)}), got shape {given.shape}")
+            raise ValueError(
+                f"from_chain: q must be a number, None, or one value per expiry: the chain has "
+                f"{len(chain_tenors)} unexpired expiries ({len(tenor_values)} with usable quotes), "
+                f"got shape {given.shape}")
         forwards = spot * np.exp((r - q_values) * tenor_values)
 
     # bounds, with the forward of each row's expiry

@@ -310,17 +310,19 @@ class SviFit:
         flat_t = ts.ravel()
         y = flat_x[None, :] - p[:, 3:4]
         w = p[:, 0:1] + p[:, 1:2] * (p[:, 2:3] * y + np.sqrt(y * y + p[:, 4:5] ** 2))  # (tenors, n)
-        out = np.empty(flat_x.shape)
-        for n in range(flat_x.size):
-            tn = flat_t[n]
-            if tn <= tenors[0]:
-                out[n] = w[0, n] * tn / tenors[0]
-            elif tn >= tenors[-1]:
-                out[n] = w[-1, n] * tn / tenors[-1]
-            else:
-                j = int(np.searchsorted(tenors, tn))
-                t0, t1 = tenors[j - 1], tenors[j]
-                out[n] = w[j - 1, n] + (w[j, n] - w[j - 1, n]) * (tn - t0) / (t1 - t0)
+        out = np.full(flat_x.shape, np.nan)  # NaN in, NaN out
+        idx = np.arange(flat_x.size)
+        with np.errstate(invalid="ignore"):
+            first = flat_t <= tenors[0]
+            last = ~first & (flat_t >= tenors[-1])
+            mid = ~first & ~last & ~np.isnan(flat_t)
+        out[first] = w[0, first] * flat_t[first] / tenors[0]
+        out[last] = w[-1, last] * flat_t[last] / tenors[-1]
+        if mid.any():
+            j = np.searchsorted(tenors, flat_t[mid])
+            t0, t1 = tenors[j - 1], tenors[j]
+            w0, w1 = w[j - 1, idx[mid]], w[j, idx[mid]]
+            out[mid] = w0 + (w1 - w0) * (flat_t[mid] - t0) / (t1 - t0)
         return out.reshape(xs.shape)
 
     def _forward(self, t: FloatArray) -> FloatArray:
@@ -436,7 +438,7 @@ class SviFit:
                                        ("rate", g.rho, np.broadcast_to(-t, s.shape)),
                                        ("dividend", g.epsilon, np.broadcast_to(t, s.shape))):
                 dvol = np.where(live, -dprice / g.vega, 0.0)
-                out[name] = (np.einsum("jpi,ji->jp", np.nan_to_num(dv * 1.0, nan=np.nan), dvol)
+                out[name] = (np.einsum("jpi,ji->jp", dv, dvol)
                              + np.einsum("jpi,ji->jp", dx, np.where(live, dx_d, 0.0)))
         return out
 

@@ -207,6 +207,9 @@ fn _svi_sensitivity<'py>(
             (sens, jac)
         })
     });
+    if results.len() != n {
+        return Err(PyValueError::new_err("fit: a slice's sensitivity was lost"));
+    }
     let mut dvol = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dk = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dt = Array2::from_elem((n, 5), f64::NAN);
