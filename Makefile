@@ -133,6 +133,8 @@ test-cross: cross-deps
 		$(REFERENCE_CSV) > $(CROSS_DIR)/digest-aarch64.txt
 	cmp $(CROSS_DIR)/digest-native.txt $(CROSS_DIR)/digest-aarch64.txt
 	@echo "aarch64 gives the same bits as $$(uname -m) for every kernel output ($$(wc -l < $(CROSS_DIR)/digest-native.txt) contracts)"
+	# the two-lane vector kernels against the scalar code on the same emulator (a ratio)
+	$(CROSS_ENV) cargo run --quiet --release --target aarch64-unknown-linux-gnu --example lane_ratio
 	for target in x86_64-pc-windows-msvc x86_64-apple-darwin aarch64-apple-darwin; do \
 		$(CROSS_ENV) cargo clippy --quiet --target $$target -- -D warnings || exit 1; \
 		$(CROSS_ENV) cargo clippy --quiet --target $$target --features python -- -D warnings || exit 1; \

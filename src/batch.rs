@@ -4,13 +4,9 @@
 use multiversion::multiversion;
 use ndarray::ArrayViewD;
 
-#[cfg(not(target_arch = "x86_64"))]
-use crate::black::bsm_greeks;
 use crate::black::{Contract, GreekValues};
 use crate::engine::{Cost, MAX_OUTPUTS, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
-#[cfg(not(target_arch = "x86_64"))]
-use crate::implied::implied_vol;
 
 /// What a value must satisfy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -307,6 +303,8 @@ pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: boo
 fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     crate::simd::price_chunk(x, out);
+    // (elsewhere the scalar chunk kernel: the two-lane `simd_lanes` kernels give the same
+    // bits, but under qemu they ran at 0.83-0.86x of it on aarch64, `tools/lane_ratio.rs`)
     #[cfg(not(target_arch = "x86_64"))]
     crate::black::bsm_price_chunk(x, out);
 }
@@ -317,7 +315,7 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     crate::simd::greeks_chunk(x, which, outs);
     #[cfg(not(target_arch = "x86_64"))]
     for m in 0..outs.first().map_or(0, |c| c.len()) {
-        let g = bsm_greeks(&Contract::from_columns(x, m));
+        let g = crate::black::bsm_greeks(&Contract::from_columns(x, m));
         for (slot, greek) in outs.iter_mut().zip(which) {
             slot[m] = greek.pick(&g);
         }
@@ -451,7 +449,7 @@ fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     for (m, v) in out.iter_mut().enumerate() {
-        *v = implied_vol(
+        *v = crate::implied::implied_vol(
             x[0][m],
             x[1][m],
             x[2][m],

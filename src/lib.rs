@@ -25,6 +25,8 @@ pub mod simd;
 pub mod simd8;
 #[doc(hidden)]
 pub mod simd8_x2;
+#[cfg(not(target_arch = "x86_64"))]
+pub mod simd_lanes;
 mod simd_x2;
 #[doc(hidden)]
 pub mod simd_x4;

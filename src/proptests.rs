@@ -95,7 +95,11 @@ fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
         v
     };
     #[cfg(not(target_arch = "x86_64"))]
-    let vector = chunk.clone();
+    let vector = {
+        let mut v = vec![0.0; cs.len()];
+        crate::simd_lanes::price_chunk(&views, &mut v);
+        v
+    };
     [chunk, vector]
 }
 
@@ -255,23 +259,17 @@ proptest! {
     #[test]
     fn extreme_inputs_same_bits_every_kernel_within_bounds(cs in proptest::collection::vec(extreme_contract(), 1..24)) {
         let [chunk, vector] = kernel_prices(&cs);
-        #[cfg(target_arch = "x86_64")] // the vector kernel's columns; elsewhere the scalar loop below
         let cols = columns(&cs);
-        #[cfg(target_arch = "x86_64")]
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         let all = crate::batch::Greek::ALL;
         let mut greek_cols = vec![vec![0.0; cs.len()]; all.len()];
         {
             let mut outs: Vec<&mut [f64]> = greek_cols.iter_mut().map(|c| &mut c[..]).collect();
+            // the vector kernel of this CPU (x86: AVX2 or AVX-512; elsewhere two lanes)
             #[cfg(target_arch = "x86_64")]
             crate::simd::greeks_chunk(&views, &all, &mut outs);
             #[cfg(not(target_arch = "x86_64"))]
-            for (m, c) in cs.iter().enumerate() {
-                let g = bsm_greeks(c);
-                for (slot, greek) in outs.iter_mut().zip(&all) {
-                    slot[m] = greek.pick(&g);
-                }
-            }
+            crate::simd_lanes::greeks_chunk(&views, &all, &mut outs);
         }
         for (i, c) in cs.iter().enumerate() {
             let p = bsm_price(c);

@@ -1,7 +1,8 @@
 //! The bits of every price, greek and implied vol the array kernels give for a fixed set of
 //! contracts, one line each: `make test-cross` runs it natively (x86_64: the dispatched
-//! vector kernels) and for aarch64 under qemu (the scalar code) and compares the two
-//! outputs byte for byte, since README promises every path the same bits.
+//! vector kernels) and for aarch64 under qemu (the scalar code; its two-lane kernels,
+//! `simd_lanes`, are compared with it by the proptests) and compares the two outputs byte for
+//! byte, since README promises every path the same bits.
 //!
 //! The contracts: the 3,000 rows of the shared reference CSV (the path is the one argument;
 //! realistic and extreme), then 20,000 pseudo-random ones spanning the domain (fixed seed).
