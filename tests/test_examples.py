@@ -39,10 +39,6 @@ def test_user_code_example_runs(root: Path, tmp_path: Path) -> None:
 def test_chain_to_surface_example(root: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib", reason="the example saves a plot: needs the [plot] extra")
     pytest.importorskip("polars", reason="the example reads a polars chain")
-    import pricer_rs as pr
-
-    if not hasattr(pr.ImpliedVolSurface, "from_chain") or not hasattr(pr, "implied_vol_reason"):
-        pytest.skip("needs ImpliedVolSurface.from_chain and pr.implied_vol_reason (issue 22)")
     out = run(root / "examples" / "chain_to_surface.py", "chain.png", cwd=tmp_path)
     rel = float(out.split("max relative difference ")[1].split()[0])
     assert rel < 1e-12  # parity-implied forwards = the generating ones

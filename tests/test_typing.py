@@ -100,12 +100,9 @@ def test_basedpyright_rejects_the_mistyped_calls(root: Path) -> None:
 
 
 def test_the_new_root_functions_typecheck(root: Path) -> None:
-    # epsilon ... charm, black76_greeks, implied_vol_reason, IV_REASONS: exported from the
-    # package root by the lead's build
+    # epsilon ... charm, black76_greeks, implied_vol_reason, IV_REASONS from the package root
     names = ("epsilon", "vanna", "volga", "charm", "black76_greeks", "implied_vol_reason", "IV_REASONS")
-    missing = [n for n in names if n not in pr.__all__]
-    if missing:
-        pytest.skip(f"pricer_rs does not export {missing} yet")
+    assert all(n in pr.__all__ for n in names)
     _needs("pandas")
     res = run_mypy(root / "tests" / "typing" / "frames_new.py")
     assert res.returncode == 0, res.stdout + res.stderr

@@ -425,33 +425,14 @@ def from_chain(
         "expiries": np.asarray(grid.expiries),
         "valuation_date": valuation_date,
     }
-    attach = getattr(surface, "_with_chain_report", None)
-    if attach is None:  # before the native surface can hold a report
-        return surface
-    return attach(report)
+    return surface._with_chain_report(report)
 
 
 def _from_prices(cls: Any, spot: float, grid: ChainGrid, r: float, q: Any) -> Any:
     kwargs: dict[str, Any] = {"r": r, "kind": grid.is_call}
     if grid.price_error is not None:
         kwargs["price_error"] = grid.price_error
-    try:
-        return cls.from_prices(spot, grid.strikes, grid.tenors, grid.prices, q=q, **kwargs)
-    except TypeError:
-        # a build whose surfaces take only a scalar q
-        q_arr = np.atleast_1d(np.asarray(q, dtype=np.float64))
-        if np.ptp(q_arr) == 0:
-            return cls.from_prices(spot, grid.strikes, grid.tenors, grid.prices, q=float(q_arr[0]), **kwargs)
-        raise
-
-
-def _forwards(surface: Any) -> FloatArray:
-    tenors = np.asarray(surface.tenors, dtype=np.float64)
-    fwd = getattr(surface, "forwards", None)
-    if fwd is not None:
-        return np.asarray(fwd, dtype=np.float64)
-    q = np.broadcast_to(np.asarray(surface.q, dtype=np.float64), tenors.shape)
-    return np.asarray(surface.spot * np.exp((surface.r - q) * tenors), dtype=np.float64)
+    return cls.from_prices(spot, grid.strikes, grid.tenors, grid.prices, q=q, **kwargs)
 
 
 def _kind_grid(kind: Any, shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -482,7 +463,7 @@ def to_chain(surface: Any, kind: Any = "both", *, library: str = "pandas") -> An
     strikes = np.asarray(surface.strikes, dtype=np.float64)
     tenors = np.asarray(surface.tenors, dtype=np.float64)
     shape = (len(tenors), len(strikes))
-    forwards = _forwards(surface)
+    forwards = np.asarray(surface.forwards, dtype=np.float64)
     if isinstance(kind, str) and kind.strip().lower() == "both":
         kinds = [np.ones(shape, dtype=bool), np.zeros(shape, dtype=bool)]
     elif kind is None:

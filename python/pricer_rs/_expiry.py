@@ -132,27 +132,12 @@ def limit_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     values = list(args) + [kwargs.pop(n) for n in names[len(args):] if n in kwargs]
     if len(values) != 5:
         raise TypeError(f"{name}() takes 5 positional arguments {names}, got {len(values)}")
-    native = getattr(pr, name, None)
-    single_greek = native is None and name in GREEKS  # a greek the native module lacks
-    if single_greek:
-        native = pr.greeks
-    assert native is not None
-    kind = kwargs.get("kind", "call")
-    if not isinstance(kind, str):
-        kwargs["kind"] = _is_call(kind)  # ints +1/-1 for builds that take only bools/strings
+    native = getattr(pr, name)
     sigma = np.asarray(values[3], dtype=np.float64)
     t = np.asarray(values[4], dtype=np.float64)
     zero = (sigma == 0) | (t == 0)
 
     def call(*a: Any) -> Any:
-        if single_greek:
-            extra = {k: v for k, v in kwargs.items() if k != "out"}
-            got = getattr(native(*a, which=(name,), **extra), name)
-            out = kwargs.get("out")
-            if out is not None:
-                out[...] = got
-                return out
-            return got
         return native(*a, **kwargs)
 
     if not zero.any():

@@ -26,21 +26,6 @@ def _pick(n: int, most: int) -> list[int | None]:
     return [*range(half), None, *range(n - half, n)]
 
 
-def _q_per_tenor(surface: ImpliedVolSurface) -> np.ndarray:
-    """q as one value per tenor (a surface holds a scalar q or one per tenor)."""
-    tenors = np.asarray(surface.tenors, dtype=np.float64)
-    return np.broadcast_to(np.asarray(surface.q, dtype=np.float64), tenors.shape)
-
-
-def _forwards(surface: ImpliedVolSurface) -> np.ndarray:
-    """The forward S e^{(r - q) t} of each tenor."""
-    forwards = getattr(surface, "forwards", None)
-    if forwards is not None:
-        return np.asarray(forwards, dtype=np.float64)
-    tenors = np.asarray(surface.tenors, dtype=np.float64)
-    return np.asarray(surface.spot * np.exp((surface.r - _q_per_tenor(surface)) * tenors), dtype=np.float64)
-
-
 def _money_window(strikes: np.ndarray, forwards: np.ndarray, most: int) -> tuple[int, int]:
     """[start, stop) of the `most` strikes around the money: centred on the median over the
     tenors of the strike nearest each tenor's forward."""
@@ -60,7 +45,7 @@ def repr_html(surface: ImpliedVolSurface) -> str:
     where strikes are left out on either side; the node nearest each tenor's forward is in
     bold. Beyond MAX_ROWS tenors the middle ones are elided."""
     strikes, tenors, vols = surface.strikes, surface.tenors, surface.vols
-    forwards = _forwards(surface)
+    forwards = np.asarray(surface.forwards, dtype=np.float64)
     start, stop = _money_window(strikes, forwards, MAX_COLUMNS)
     cols: list[int | None] = [*([None] if start > 0 else []), *range(start, stop),
                               *([None] if stop < len(strikes) else [])]
@@ -98,7 +83,7 @@ def _long_columns(surface: ImpliedVolSurface) -> dict[str, np.ndarray]:
     strikes, tenors, vols = surface.strikes, surface.tenors, surface.vols
     t = np.repeat(tenors, len(strikes))
     k = np.tile(strikes, len(tenors))
-    forward = np.repeat(_forwards(surface), len(strikes))
+    forward = np.repeat(np.asarray(surface.forwards, dtype=np.float64), len(strikes))
     v = vols.ravel()
     columns = {
         "tenor": t,
@@ -183,7 +168,7 @@ def plot(surface: ImpliedVolSurface, *, ax: Any = None, tenors: Any = None, stri
     all_strikes, all_tenors, vols = surface.strikes, surface.tenors, surface.vols
     rows = list(range(len(all_tenors))) if tenors is None else _pick_by_value(all_tenors, tenors, "tenors")
     cols = list(range(len(all_strikes))) if strikes is None else _pick_by_value(all_strikes, strikes, "strikes")
-    forwards = _forwards(surface)
+    forwards = np.asarray(surface.forwards, dtype=np.float64)
     if ax is None:
         if kind == "both":
             fig, (left, right) = plt.subplots(1, 2, figsize=figsize or (11.0, 4.2))

@@ -91,10 +91,7 @@ def surface_to_xarray(surface: Any) -> Any:
     tenors = np.asarray(surface.tenors, dtype=np.float64)
     strikes = np.asarray(surface.strikes, dtype=np.float64)
     q = surface.q
-    q_t = np.broadcast_to(np.asarray(q, dtype=np.float64), tenors.shape)
-    forward = getattr(surface, "forwards", None)
-    if forward is None:
-        forward = surface.spot * np.exp((surface.r - q_t) * tenors)
+    forward = surface.forwards
     attrs: dict[str, Any] = {"spot": float(surface.spot), "r": float(surface.r),
                              "q": float(q) if np.ndim(q) == 0 else np.asarray(q, dtype=np.float64)}
     coords: dict[str, Any] = {"tenor": tenors, "strike": strikes, "forward": ("tenor", np.asarray(forward, dtype=np.float64))}

@@ -213,7 +213,7 @@ _FLOAT = pl.Float64()
 
 
 def _spot_function(name: str) -> Callable[..., pl.Expr]:
-    native = getattr(_pr, name, None)
+    native = getattr(_pr, name)
 
     def function(s: IntoExpr, k: IntoExpr, r: IntoExpr, sigma: IntoExpr, t: IntoExpr, *,
                  q: IntoExpr = 0.0, kind: IntoKind = "call", at_expiry: Literal["raise", "limit"] = "raise") -> pl.Expr:
@@ -221,9 +221,7 @@ def _spot_function(name: str) -> Callable[..., pl.Expr]:
 
         def compute(a: dict[str, Any]) -> Any:
             args = (a["s"], a["k"], a["r"], a["sigma"], a["t"])
-            if native is not None:
-                return native(*args, q=a["q"], kind=a["kind"], at_expiry=at_expiry)
-            return getattr(_pr.greeks(*args, q=a["q"], kind=a["kind"], which=[name], at_expiry=at_expiry), name)
+            return native(*args, q=a["q"], kind=a["kind"], at_expiry=at_expiry)
 
         return call.expr(name, compute, _FLOAT)
 

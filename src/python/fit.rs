@@ -88,8 +88,9 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// `f(j)` for every slice, on the pool (the calling thread too), results in slice order.
-fn on_pool<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+/// `f(j)` for every slice, on the pool (the calling thread too), results in slice order; an
+/// error if a slot was left empty (a job that panicked is resumed by `run_tasks` instead).
+fn on_pool<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> PyResult<Vec<T>> {
     let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let job = |j: usize| {
         let value = f(j);
@@ -107,13 +108,8 @@ fn on_pool<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     slots
         .into_iter()
         .map(|m| m.into_inner().ok().flatten())
-        .map(|v| v.ok_or(()))
-        .collect::<Result<Vec<T>, ()>>()
-        .unwrap_or_default()
-}
-
-fn params_row(p: &SviParams) -> [f64; 5] {
-    [p.a, p.b, p.rho, p.m, p.sigma]
+        .map(|v| v.ok_or_else(|| PyValueError::new_err("fit: a slice's result was lost")))
+        .collect()
 }
 
 /// Fit raw SVI to every slice of a (slices, strikes) grid (one tenor per slice): a dict of
@@ -135,10 +131,7 @@ fn _svi_fit<'py>(
     let opts = options(objective, arbitrage_free, max_iter)?;
     let grid = Grid::new(&k, &vol, weight.as_ref(), &t)?;
     let n = grid.slices();
-    let fits: Vec<SliceFit> = py.detach(|| on_pool(n, |j| fit_svi_slice(&grid.slice(j), &opts)));
-    if fits.len() != n {
-        return Err(PyValueError::new_err("fit: a slice's fit was lost"));
-    }
+    let fits: Vec<SliceFit> = py.detach(|| on_pool(n, |j| fit_svi_slice(&grid.slice(j), &opts)))?;
     let strikes = grid.strikes;
     let mut params = Array2::from_elem((n, 5), f64::NAN);
     let mut residuals = Array2::from_elem((n, strikes), f64::NAN);
@@ -158,7 +151,7 @@ fn _svi_fit<'py>(
         }
         params
             .row_mut(j)
-            .assign(&ArrayView1::from(&params_row(&f.params)));
+            .assign(&ArrayView1::from(&f.params.to_array()));
         for (i, &r) in f.residuals.iter().enumerate().take(strikes) {
             residuals[[j, i]] = r;
         }
@@ -206,10 +199,7 @@ fn _svi_sensitivity<'py>(
             let jac = sens.as_ref().map(|s| fitted_vol_jacobian(&input, &fit, s));
             (sens, jac)
         })
-    });
-    if results.len() != n {
-        return Err(PyValueError::new_err("fit: a slice's sensitivity was lost"));
-    }
+    })?;
     let mut dvol = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dk = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dt = Array2::from_elem((n, 5), f64::NAN);
