@@ -180,6 +180,20 @@ fn is_frame(obj: &Bound<'_, PyAny>) -> bool {
     }
 }
 
+/// The keyword arguments that were given, as a dict for a call back into Python.
+fn given_keywords<'py>(
+    py: Python<'py>,
+    keywords: &[(&str, Option<&Bound<'py, PyAny>>)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let kwargs = PyDict::new(py);
+    for (key, value) in keywords {
+        if let Some(value) = value {
+            kwargs.set_item(*key, value)?;
+        }
+    }
+    Ok(kwargs)
+}
+
 /// `at_expiry=`: "raise" (the default: t = 0 or sigma = 0 is out of the domain) or "limit"
 /// (those elements get their limits, `pricer_rs._expiry`); the call is handed there for
 /// "limit" (`Some`), left here otherwise.
@@ -196,12 +210,7 @@ fn expiry_call<'py>(
         match text.as_deref() {
             Some("raise") => Ok(None),
             Some("limit") => {
-                let kwargs = PyDict::new(py);
-                for (key, value) in keywords {
-                    if let Some(value) = value {
-                        kwargs.set_item(*key, value)?;
-                    }
-                }
+                let kwargs = given_keywords(py, keywords)?;
                 let args = PyTuple::new(py, positional.iter())?;
                 let limit = py.import("pricer_rs._expiry")?.getattr("limit_call")?;
                 Ok(Some(limit.call1((name, args, kwargs))?.unbind()))
@@ -232,12 +241,7 @@ fn frames_call<'py>(
     }
     let call = || -> PyResult<Py<PyAny>> {
         let native = py.import("pricer_rs._native")?.getattr(name)?;
-        let kwargs = PyDict::new(py);
-        for (key, value) in keywords {
-            if let Some(value) = value {
-                kwargs.set_item(*key, value)?;
-            }
-        }
+        let kwargs = given_keywords(py, keywords)?;
         let framed = py.import("pricer_rs._frames")?.getattr("framed")?;
         let args = PyTuple::new(py, positional.iter())?;
         Ok(framed.call1((native, args, kwargs))?.unbind())
