@@ -240,6 +240,29 @@ impl Shared {
     }
 }
 
+/// `f(0) .. f(n - 1)` on the calling thread and the pool's threads (`run_tasks`), the
+/// results in order: for work items far costlier than their dispatch (a surface's smiles).
+/// A slot a helper left empty (only a poisoned lock could) is filled on the calling thread.
+pub fn map_tasks<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let slots: Vec<std::sync::Mutex<Option<T>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let job = |j: usize| {
+        let value = f(j);
+        if let Ok(mut slot) = slots[j].lock() {
+            *slot = Some(value);
+        }
+    };
+    match pool() {
+        Ok(pool) if n > 1 => run_tasks(&pool, num_threads().saturating_sub(1), n, &job),
+        _ => (0..n).for_each(job),
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(j, slot)| slot.into_inner().ok().flatten().unwrap_or_else(|| f(j)))
+        .collect()
+}
+
 /// Run `job(0) .. job(tasks - 1)` on the calling thread and up to `helpers` threads of `pool`,
 /// each taking the next index from a shared counter. The caller works from the start and
 /// waits only for helpers that joined while work was left: a helper that wakes after the

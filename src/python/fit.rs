@@ -2,8 +2,6 @@
 //! the slices fitted on the pool. The classes users see (`SviSmile`, `SviFit`, `SsviFit`)
 //! are Python (`pricer_rs._svi`), built on these functions.
 
-use std::sync::Mutex;
-
 use ndarray::{Array1, Array2, Array3, ArrayView1};
 use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -12,7 +10,7 @@ use pyo3::types::PyDict;
 
 use crate::svi::{
     FitOptions, FitStatus, Objective, SliceFit, SliceInput, SviParams, calendar_arbitrage,
-    fit_ssvi, fit_svi_slice, fitted_vol_jacobian, svi_sensitivity,
+    fit_ssvi, fit_svi_many, fit_svi_slice, fitted_vol_jacobian, svi_sensitivity,
 };
 
 fn options(objective: &str, arbitrage_free: bool, max_iter: usize) -> PyResult<FitOptions> {
@@ -88,30 +86,6 @@ impl<'a> Grid<'a> {
     }
 }
 
-/// `f(j)` for every slice, on the pool (the calling thread too), results in slice order; an
-/// error if a slot was left empty (a job that panicked is resumed by `run_tasks` instead).
-fn on_pool<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> PyResult<Vec<T>> {
-    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let job = |j: usize| {
-        let value = f(j);
-        if let Ok(mut slot) = slots[j].lock() {
-            *slot = Some(value);
-        }
-    };
-    match crate::parallel::pool() {
-        Ok(pool) if n > 1 => {
-            let helpers = crate::parallel::num_threads().saturating_sub(1);
-            crate::parallel::run_tasks(&pool, helpers, n, &job);
-        }
-        _ => (0..n).for_each(job),
-    }
-    slots
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten())
-        .map(|v| v.ok_or_else(|| PyValueError::new_err("fit: a slice's result was lost")))
-        .collect()
-}
-
 /// Fit raw SVI to every slice of a (slices, strikes) grid (one tenor per slice): a dict of
 /// `params` (slices, 5), `status` (codes), `rmse`, `residuals` (slices, strikes, vol units,
 /// fitted - observed), `n_used`, `iterations`.
@@ -131,7 +105,10 @@ fn _svi_fit<'py>(
     let opts = options(objective, arbitrage_free, max_iter)?;
     let grid = Grid::new(&k, &vol, weight.as_ref(), &t)?;
     let n = grid.slices();
-    let fits: Vec<SliceFit> = py.detach(|| on_pool(n, |j| fit_svi_slice(&grid.slice(j), &opts)))?;
+    let fits: Vec<SliceFit> = py.detach(|| {
+        let slices: Vec<SliceInput> = (0..n).map(|j| grid.slice(j)).collect();
+        fit_svi_many(&slices, &opts)
+    });
     let strikes = grid.strikes;
     let mut params = Array2::from_elem((n, 5), f64::NAN);
     let mut residuals = Array2::from_elem((n, strikes), f64::NAN);
@@ -192,14 +169,14 @@ fn _svi_sensitivity<'py>(
     let strikes = grid.strikes;
     // the fit is repeated (deterministic: the same bits as `_svi_fit`) for its penalty state
     let results = py.detach(|| {
-        on_pool(n, |j| {
+        crate::parallel::map_tasks(n, |j| {
             let input = grid.slice(j);
             let fit = fit_svi_slice(&input, &opts);
             let sens = svi_sensitivity(&input, &fit, &opts);
             let jac = sens.as_ref().map(|s| fitted_vol_jacobian(&input, &fit, s));
             (sens, jac)
         })
-    })?;
+    });
     let mut dvol = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dk = Array3::from_elem((n, 5, strikes), f64::NAN);
     let mut dt = Array2::from_elem((n, 5), f64::NAN);

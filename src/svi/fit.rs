@@ -29,8 +29,6 @@
 //!    arbitrage-free candidate is found the status is `ArbitrageUnresolved` and the params
 //!    are the last penalised fit.
 
-use rayon::prelude::*;
-
 use super::lm::{LsqProblem, levenberg_marquardt};
 use super::{SviParams, g_from, g_partials, radius};
 
@@ -988,9 +986,9 @@ pub fn fit_svi_slice(input: &SliceInput, opts: &FitOptions) -> SliceFit {
     }
 }
 
-/// [`fit_svi_slice`] on every slice, in parallel on the current rayon pool (call it inside
-/// the crate's own pool's `install` to bound the threads). Results are identical, bit for
-/// bit, to the sequential calls: each slice's computation is independent and deterministic.
+/// [`fit_svi_slice`] on every slice, in parallel on the crate's pool (`parallel`, bounded by
+/// `set_num_threads`). Results are identical, bit for bit, to the sequential calls: each
+/// slice's computation is independent and deterministic.
 pub fn fit_svi_many(slices: &[SliceInput], opts: &FitOptions) -> Vec<SliceFit> {
-    slices.par_iter().map(|s| fit_svi_slice(s, opts)).collect()
+    crate::parallel::map_tasks(slices.len(), |j| fit_svi_slice(&slices[j], opts))
 }

@@ -818,7 +818,7 @@ fn timing_3600_slices() {
             opts.arbitrage_free,
             seq.as_secs_f64() * 1e6 / 3600.0,
             par.as_secs_f64() * 1e6 / 3600.0,
-            rayon::current_num_threads(),
+            crate::parallel::num_threads(),
             iters as f64 / 3600.0
         );
     }
