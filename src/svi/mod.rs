@@ -12,8 +12,9 @@
 //! - calendar arbitrage: `w(k, T)` non-decreasing in `T` at every `k` (G&J Lemma 2.1);
 //! - SSVI (G&J eq. 4.1), see [`ssvi`].
 //!
-//! Only `std` and `rayon` are used. Nothing here panics on user data: degenerate inputs give
-//! a status flag ([`FitStatus`]) or an error ([`SviError`]).
+//! Only `std` and the crate's pool (`parallel`, for a batch of slices) are used. Nothing
+//! here panics on user data: degenerate inputs give a status flag ([`FitStatus`]) or an
+//! error ([`SviError`]).
 
 // `!(x > 0.0)` is deliberate throughout: it also catches NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
