@@ -748,14 +748,14 @@ fn black76_greeks<'py>(
     at_expiry: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     // the BSM greeks with spot f and q = r, r's two roles summed (pricer_rs._greeks)
-    let kwargs = PyDict::new(py);
-    if let Some(kind) = kind.get() {
-        kwargs.set_item("kind", kind)?;
-    }
-    kwargs.set_item("which", which)?;
-    if let Some(at_expiry) = at_expiry {
-        kwargs.set_item("at_expiry", at_expiry)?;
-    }
+    let kwargs = given_keywords(
+        py,
+        &[
+            ("kind", kind.get()),
+            ("which", which),
+            ("at_expiry", at_expiry),
+        ],
+    )?;
     Ok(py
         .import("pricer_rs._greeks")?
         .getattr("black76_greeks")?
