@@ -314,10 +314,25 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     #[cfg(target_arch = "x86_64")]
     crate::simd::greeks_chunk(x, which, outs);
     #[cfg(not(target_arch = "x86_64"))]
-    for m in 0..outs.first().map_or(0, |c| c.len()) {
-        let g = crate::black::bsm_greeks(&Contract::from_columns(x, m));
+    greeks_scalar(x, which, outs, 0);
+}
+
+/// The greeks of elements `from..` one by one (the vector kernels' tails and the chunk kernel
+/// where there are none). Inlined into each caller: the vector kernels' copies then have
+/// their CPU's fused multiply-adds (called as a function of its own, every `mul_add` of
+/// `bsm_greeks` was a library call: a fifth of a one-element greeks call).
+#[inline(always)]
+pub(crate) fn greeks_scalar(
+    inputs: &[&[f64]; 7],
+    which: &[Greek],
+    outs: &mut [&mut [f64]],
+    from: usize,
+) {
+    let n = outs.first().map_or(0, |o| o.len());
+    for i in from..n {
+        let g = crate::black::bsm_greeks(&Contract::from_columns(inputs, i));
         for (slot, greek) in outs.iter_mut().zip(which) {
-            slot[m] = greek.pick(&g);
+            slot[i] = greek.pick(&g);
         }
     }
 }

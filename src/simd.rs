@@ -26,6 +26,7 @@
 
 use std::arch::x86_64::*;
 
+use crate::batch::greeks_scalar;
 use crate::black::bsm_price_chunk;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
@@ -201,25 +202,6 @@ pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &
         unsafe { greeks_chunk_wide(inputs, which, outs) }
     } else {
         greeks_scalar(inputs, which, outs, 0);
-    }
-}
-
-// inlined into each caller: the vector kernels' copies then have their CPU's fused
-// multiply-adds (called as a function of its own, every `mul_add` of `bsm_greeks` was a
-// library call: a fifth of a one-element greeks call)
-#[inline(always)]
-pub(crate) fn greeks_scalar(
-    inputs: &[&[f64]; 7],
-    which: &[crate::batch::Greek],
-    outs: &mut [&mut [f64]],
-    from: usize,
-) {
-    let n = outs.first().map_or(0, |o| o.len());
-    for i in from..n {
-        let g = crate::black::bsm_greeks(&crate::black::Contract::from_columns(inputs, i));
-        for (slot, greek) in outs.iter_mut().zip(which) {
-            slot[i] = greek.pick(&g);
-        }
     }
 }
 

@@ -195,4 +195,4 @@ vfn! {
     }
 }
 
-use crate::simd::greeks_scalar;
+use crate::batch::greeks_scalar;

@@ -20,6 +20,7 @@
 
 #![cfg(not(target_arch = "x86_64"))]
 
+use crate::batch::greeks_scalar;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
@@ -163,21 +164,5 @@ vfn! {
 
     pub(crate) fn load(s: &[f64], i: usize) -> V {
         V([s[i], s[i + 1]])
-    }
-}
-
-#[inline(always)]
-pub(crate) fn greeks_scalar(
-    inputs: &[&[f64]; 7],
-    which: &[crate::batch::Greek],
-    outs: &mut [&mut [f64]],
-    from: usize,
-) {
-    let n = outs.first().map_or(0, |o| o.len());
-    for i in from..n {
-        let g = crate::black::bsm_greeks(&crate::black::Contract::from_columns(inputs, i));
-        for (slot, greek) in outs.iter_mut().zip(which) {
-            slot[i] = greek.pick(&g);
-        }
     }
 }

@@ -4,9 +4,9 @@
 // width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, `greeks_scalar`) and
-// the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the
-// target features. Masks are vectors of all-ones lanes at every width.
+// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`; `batch::greeks_scalar`
+// in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
+// which carry the target features. Masks are vectors of all-ones lanes at every width.
 
 #[derive(Clone, Copy)]
 struct VDd {
