@@ -221,6 +221,23 @@ impl SviParams {
         g_from(k, w, self.dw(k), self.d2w(k))
     }
 
+    /// The density's minimum between `lo` and `hi` by golden section (60 steps), as
+    /// `(k, g(k))`: the polish of a scan's local minimum between its neighbours.
+    fn density_minimum(&self, mut lo: f64, mut hi: f64) -> (f64, f64) {
+        let gr = 0.5 * (5f64.sqrt() - 1.0);
+        for _ in 0..60 {
+            let c = hi - gr * (hi - lo);
+            let d = lo + gr * (hi - lo);
+            if self.density(c) < self.density(d) {
+                hi = d
+            } else {
+                lo = c
+            }
+        }
+        let k = 0.5 * (lo + hi);
+        (k, self.density(k))
+    }
+
     /// `w, w', w''` and their parameter gradients at `k` (order a, b, rho, m, sigma).
     pub(crate) fn derivs(&self, k: f64) -> SmileDerivs {
         let SviParams {
@@ -313,19 +330,7 @@ impl SviParams {
         let mut argmin = ks.get(imin).copied().unwrap_or(f64::NAN);
         // golden-section polish of the minimum between the neighbouring scan points
         if min_density.is_finite() && imin > 0 && imin + 1 < ks.len() {
-            let (mut lo, mut hi) = (ks[imin - 1], ks[imin + 1]);
-            let gr = 0.5 * (5f64.sqrt() - 1.0);
-            for _ in 0..60 {
-                let c = hi - gr * (hi - lo);
-                let d = lo + gr * (hi - lo);
-                if self.density(c) < self.density(d) {
-                    hi = d
-                } else {
-                    lo = c
-                }
-            }
-            let kk = 0.5 * (lo + hi);
-            let gk = self.density(kk);
+            let (kk, gk) = self.density_minimum(ks[imin - 1], ks[imin + 1]);
             if gk < min_density {
                 min_density = gk;
                 argmin = kk;
@@ -382,24 +387,12 @@ impl SviParams {
         // A dip narrower than the scan spacing shows up as a grid local minimum with a small
         // non-negative g: polish every such minimum (golden section between its neighbours)
         // and report the negative ones, with ends bisected against the good neighbours.
-        let gr = 0.5 * (5f64.sqrt() - 1.0);
         for i in 1..n.saturating_sub(1) {
             let g = gs[i];
             if !((0.0..1e-2).contains(&g) && g <= gs[i - 1] && g <= gs[i + 1]) {
                 continue;
             }
-            let (mut lo, mut hi) = (ks[i - 1], ks[i + 1]);
-            for _ in 0..60 {
-                let c = hi - gr * (hi - lo);
-                let d = lo + gr * (hi - lo);
-                if self.density(c) < self.density(d) {
-                    hi = d
-                } else {
-                    lo = c
-                }
-            }
-            let kk = 0.5 * (lo + hi);
-            let gk = self.density(kk);
+            let (kk, gk) = self.density_minimum(ks[i - 1], ks[i + 1]);
             if bad(gk) {
                 intervals.push((refine(ks[i - 1], kk), refine(ks[i + 1], kk)));
                 if gk < min_density {
