@@ -280,6 +280,27 @@ pub fn for_each_chunk<const NI: usize, K>(
 where
     K: Fn(&[&[f64]; NI], &mut [&mut [f64]]) + Sync,
 {
+    for_each_checked_chunk(views, shape, outputs, cost, |_| true, kernel).map(|_| ())
+}
+
+/// `for_each_chunk` that first asks `valid` about each chunk's inputs, while they are in
+/// the cache for the kernel, and stops every task at the first chunk it refuses: `Ok(false)`
+/// then, with the outputs partly written (so for outputs the caller throws away on error,
+/// whose check is one pass over memory less). Every input element is in some chunk when the
+/// output is not empty.
+pub fn for_each_checked_chunk<const NI: usize, V, K>(
+    views: &[ArrayViewD<'_, f64>; NI],
+    shape: &[usize],
+    outputs: &mut [&mut [f64]],
+    cost: Cost,
+    valid: V,
+    kernel: K,
+) -> Result<bool>
+where
+    V: Fn(&[&[f64]; NI]) -> bool + Sync,
+    K: Fn(&[&[f64]; NI], &mut [&mut [f64]]) + Sync,
+{
+    let refused = std::sync::atomic::AtomicBool::new(false);
     let n: usize = shape.iter().product();
     if outputs.len() > MAX_OUTPUTS || outputs.iter().any(|o| o.len() != n) {
         return Err(PricingError::InvalidArgument(
@@ -287,7 +308,7 @@ where
         ));
     }
     if n == 0 {
-        return Ok(());
+        return Ok(true);
     }
     let layout = Layout::new(views, shape).ok_or_else(|| PricingError::Shape {
         shapes: views
@@ -334,6 +355,9 @@ where
         });
         let mut start = task_start;
         while start < task_end {
+            if refused.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
             let len = CHUNK.min(task_end - start);
             let mut chunk_inputs: [&[f64]; NI] = [&[]; NI];
             for (i, ((input, slot), how)) in chunk_inputs
@@ -349,6 +373,10 @@ where
                     // not reached: every input not read in place has a buffer
                     (_, None) => &[],
                 };
+            }
+            if !valid(&chunk_inputs) {
+                refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                return;
             }
             let mut empty: [[f64; 0]; MAX_OUTPUTS] = [[]; MAX_OUTPUTS];
             let mut chunk_outputs: [&mut [f64]; MAX_OUTPUTS] = empty.each_mut().map(|e| &mut e[..]);
@@ -370,10 +398,10 @@ where
         // meanwhile, so a parallel call is never much slower than a serial one.
         let pool = parallel::pool()?;
         parallel::run_tasks(&pool, threads - 1, tasks, &|t| run_task(t * task));
-        return Ok(());
+    } else {
+        (0..tasks).for_each(|t| run_task(t * task));
     }
-    (0..tasks).for_each(|t| run_task(t * task));
-    Ok(())
+    Ok(!refused.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 #[cfg(test)]

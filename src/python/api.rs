@@ -526,8 +526,14 @@ pub(crate) fn price_any<'py>(
     let shape = ops.shape()?;
     ops.unshare_from(out);
     let arrays = ops.arrays();
+    let fresh = out.is_none_or(|o| o.is_none());
     fill_one(py, &shape, out, &arrays.views(), |buf| {
-        batch::price_into(&arrays, &shape, buf, true)
+        // a user's `out=` is checked before anything is written; a fresh array in the pass
+        if fresh {
+            batch::price_fresh(&arrays, &shape, buf, true)
+        } else {
+            batch::price_into(&arrays, &shape, buf, true)
+        }
     })
 }
 
@@ -557,8 +563,13 @@ fn one_greek<'py>(
     let shape = ops.shape()?;
     ops.unshare_from(out);
     let arrays = ops.arrays();
+    let fresh = out.is_none_or(|o| o.is_none());
     fill_one(py, &shape, out, &arrays.views(), |buf| {
-        batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true)
+        if fresh {
+            batch::greeks_fresh(&arrays, &shape, &[greek], &mut [buf], true)
+        } else {
+            batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true)
+        }
     })
 }
 
@@ -625,7 +636,7 @@ pub(crate) fn greeks_of_arrays(
         return greeks_of_contract(py, &c, which);
     }
     let values = fill_many(py, shape, which.len(), |bufs| {
-        batch::greeks_into(arrays, shape, which, bufs, true)
+        batch::greeks_fresh(arrays, shape, which, bufs, true)
     })?;
     Ok(Greeks::from_fields(which, values))
 }
