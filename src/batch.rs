@@ -4,6 +4,8 @@
 use multiversion::multiversion;
 use ndarray::ArrayViewD;
 
+// `Greek` lives with the formulas (`black`), below the vector kernels that take it
+pub use crate::black::Greek;
 use crate::black::{Contract, GreekValues};
 use crate::engine::{Cost, MAX_OUTPUTS, for_each_checked_chunk, for_each_chunk};
 use crate::error::{PricingError, Result, format_index};
@@ -116,80 +118,6 @@ pub fn check_domain(name: &'static str, view: &ArrayViewD<f64>, domain: Domain) 
                 value,
                 rule,
             })
-        }
-    }
-}
-
-/// The greeks a `Greeks` result can hold, in the order of its fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Greek {
-    Price,
-    Delta,
-    Gamma,
-    Vega,
-    Theta,
-    Rho,
-    Epsilon,
-    Vanna,
-    Volga,
-    Charm,
-}
-
-impl Greek {
-    pub const ALL: [Greek; 10] = [
-        Greek::Price,
-        Greek::Delta,
-        Greek::Gamma,
-        Greek::Vega,
-        Greek::Theta,
-        Greek::Rho,
-        Greek::Epsilon,
-        Greek::Vanna,
-        Greek::Volga,
-        Greek::Charm,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Greek::Price => "price",
-            Greek::Delta => "delta",
-            Greek::Gamma => "gamma",
-            Greek::Vega => "vega",
-            Greek::Theta => "theta",
-            Greek::Rho => "rho",
-            Greek::Epsilon => "epsilon",
-            Greek::Vanna => "vanna",
-            Greek::Volga => "volga",
-            Greek::Charm => "charm",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Result<Greek> {
-        Greek::ALL
-            .iter()
-            .copied()
-            .find(|g| g.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Greek::ALL.iter().map(|g| g.name()).collect();
-                PricingError::InvalidArgument(format!(
-                    "which: unknown greek '{name}'; choose from {}",
-                    names.join(", ")
-                ))
-            })
-    }
-
-    pub fn pick(self, g: &GreekValues) -> f64 {
-        match self {
-            Greek::Price => g.price,
-            Greek::Delta => g.delta,
-            Greek::Gamma => g.gamma,
-            Greek::Vega => g.vega,
-            Greek::Theta => g.theta,
-            Greek::Rho => g.rho,
-            Greek::Epsilon => g.epsilon,
-            Greek::Vanna => g.vanna,
-            Greek::Volga => g.volga,
-            Greek::Charm => g.charm,
         }
     }
 }
@@ -390,27 +318,7 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     #[cfg(target_arch = "x86_64")]
     crate::simd::greeks_chunk(x, which, outs);
     #[cfg(not(target_arch = "x86_64"))]
-    greeks_scalar(x, which, outs, 0);
-}
-
-/// The greeks of elements `from..` one by one (the vector kernels' tails and the chunk kernel
-/// where there are none). Inlined into each caller: the vector kernels' copies then have
-/// their CPU's fused multiply-adds (called as a function of its own, every `mul_add` of
-/// `bsm_greeks` was a library call: a fifth of a one-element greeks call).
-#[inline(always)]
-pub(crate) fn greeks_scalar(
-    inputs: &[&[f64]; 7],
-    which: &[Greek],
-    outs: &mut [&mut [f64]],
-    from: usize,
-) {
-    let n = outs.first().map_or(0, |o| o.len());
-    for i in from..n {
-        let g = crate::black::bsm_greeks(&Contract::from_columns(inputs, i));
-        for (slot, greek) in outs.iter_mut().zip(which) {
-            slot[i] = greek.pick(&g);
-        }
-    }
+    crate::black::greeks_scalar(x, which, outs, 0);
 }
 
 /// Fill one output per entry of `which` with that greek.

@@ -17,6 +17,8 @@
 //! the price's own condition number. Where `h + tau > 0.85` the upper term is not a tail and
 //! the direct difference of `Phi` is as accurate.
 
+// the types every layer shares live below them all (`contract`); named here too
+pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
 use crate::elementary::two_sinh_half;
 use crate::elementary::{exp_dd, ln_dd};
@@ -89,71 +91,6 @@ fn leg_in_range(cdf: f64, discount: f64, amount: f64, t: f64, rate: f64) -> bool
 
 /// `leg_in_range`'s bound on the factors of a subnormal or vanished `Phi`: 2^50.
 pub(crate) const LEG_FACTOR: f64 = f64::from_bits((1023 + 50) << 52);
-
-/// One European option's inputs. `is_call` selects the payoff.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Contract {
-    pub s: f64,
-    pub k: f64,
-    pub r: f64,
-    pub q: f64,
-    pub sigma: f64,
-    pub t: f64,
-    pub is_call: bool,
-}
-
-impl Contract {
-    /// Contract `i` of the kernels' column layout: s, k, r, q, sigma, t, and 1.0 (call) or
-    /// -1.0 (put).
-    #[inline(always)]
-    pub fn from_columns(columns: &[&[f64]; 7], i: usize) -> Contract {
-        let call = columns[6][i];
-        Contract {
-            // a NaN kind (a masked entry of a masked kind array) gives NaN, as any NaN input
-            s: if call.is_nan() {
-                f64::NAN
-            } else {
-                columns[0][i]
-            },
-            k: columns[1][i],
-            r: columns[2][i],
-            q: columns[3][i],
-            sigma: columns[4][i],
-            t: columns[5][i],
-            is_call: call > 0.0,
-        }
-    }
-}
-
-/// Price and every greek of one contract, per unit of each input (see DESIGN.md).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct GreekValues {
-    pub price: f64,
-    pub delta: f64,
-    pub gamma: f64,
-    pub vega: f64,
-    pub theta: f64,
-    pub rho: f64,
-    pub epsilon: f64,
-    pub vanna: f64,
-    pub volga: f64,
-    pub charm: f64,
-}
-
-impl GreekValues {
-    pub const NAN: GreekValues = GreekValues {
-        price: f64::NAN,
-        delta: f64::NAN,
-        gamma: f64::NAN,
-        vega: f64::NAN,
-        theta: f64::NAN,
-        rho: f64::NAN,
-        epsilon: f64::NAN,
-        vanna: f64::NAN,
-        volga: f64::NAN,
-        charm: f64::NAN,
-    };
-}
 
 /// What does not depend on the volatility: shared by pricing and implied volatility.
 pub(crate) struct Moneyness {
@@ -845,6 +782,26 @@ pub(crate) fn exp_of(l: Dd) -> f64 {
         0.0
     } else {
         exp_dd(l)
+    }
+}
+
+/// The greeks of elements `from..` one by one (the vector kernels' tails and the chunk kernel
+/// where there are none). Inlined into each caller: the vector kernels' copies then have
+/// their CPU's fused multiply-adds (called as a function of its own, every `mul_add` of
+/// `bsm_greeks` was a library call: a fifth of a one-element greeks call).
+#[inline(always)]
+pub(crate) fn greeks_scalar(
+    inputs: &[&[f64]; 7],
+    which: &[Greek],
+    outs: &mut [&mut [f64]],
+    from: usize,
+) {
+    let n = outs.first().map_or(0, |o| o.len());
+    for i in from..n {
+        let g = bsm_greeks(&Contract::from_columns(inputs, i));
+        for (slot, greek) in outs.iter_mut().zip(which) {
+            slot[i] = greek.pick(&g);
+        }
     }
 }
 

@@ -13,7 +13,8 @@
 //! of itself. The limits follow: `s -> inf` gives the call `S e^{-qt}` and the put
 //! `K e^{-rt}`; `(r - q) t -> +inf` the intrinsic value of the discounted forward.
 
-use crate::black::{Contract, GreekValues, exp_of, signed_exp_sum};
+use crate::black::{exp_of, signed_exp_sum};
+use crate::contract::{Contract, GreekValues};
 use crate::dd::Dd;
 use crate::elementary::{exp_dd, ln_dd};
 use crate::normal::LN_SQRT_2PI;

@@ -20,8 +20,8 @@
 
 use crate::black::Moneyness;
 use crate::dd::Dd;
+use crate::elementary::ln_any;
 use crate::elementary::{exp, exp_dd, ln_dd, two_sinh_half};
-use crate::fast::ln_any;
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx, inverse_normal_cdf_steps};
 use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 
@@ -498,7 +498,12 @@ pub(crate) fn pre_steps(branch: Branch, x: f64, target: f64, mut s: f64) -> f64 
         if !(f64::MIN_POSITIVE..f64::INFINITY).contains(&ratio) {
             break;
         }
-        let o = derivatives(crate::fast::ln(ratio), sign * FRAC_1_SQRT_2PI * g / w, x, s);
+        let o = derivatives(
+            crate::elementary::ln(ratio),
+            sign * FRAC_1_SQRT_2PI * g / w,
+            x,
+            s,
+        );
         let householder = householder3(&o);
         let newton = -o.value / o.d1;
         // far from the root Householder's step can point the wrong way: Newton's then; and

@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod black;
+pub mod contract;
 pub mod dd;
 pub mod elementary;
 pub mod engine;

@@ -148,7 +148,7 @@ pub fn inverse_normal_cdf_steps(p: f64, steps: usize) -> f64 {
         };
     }
     let tail = p.min(1.0 - p);
-    let u = (-2.0 * crate::fast::ln_any(tail)).sqrt();
+    let u = (-2.0 * crate::elementary::ln_any(tail)).sqrt();
     let mut z = -(u
         - (2.515_517 + 0.802_853 * u + 0.010_328 * u * u)
             / (1.0 + 1.432_788 * u + 0.189_269 * u * u + 0.001_308 * u * u * u));

@@ -26,8 +26,8 @@
 
 use std::arch::x86_64::*;
 
-use crate::batch::greeks_scalar;
 use crate::black::bsm_price_chunk;
+use crate::black::greeks_scalar;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
@@ -193,7 +193,7 @@ vfn! {
 
 /// Greeks like `black::bsm_greeks` for each contract, four at a time; `outs[j]` receives
 /// greek `which[j]`. Bit for bit the scalar values.
-pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
+pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: &mut [&mut [f64]]) {
     if crate::simd8::available() {
         // SAFETY: the features the kernel is compiled for are present on this CPU.
         unsafe { crate::simd8::greeks_chunk_avx512(inputs, which, outs) }
@@ -248,7 +248,7 @@ pub unsafe fn price_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn greeks_chunk_avx2(
     inputs: &[&[f64]; 7],
-    which: &[crate::batch::Greek],
+    which: &[crate::black::Greek],
     outs: &mut [&mut [f64]],
 ) {
     greeks_chunk_wide(inputs, which, outs)
@@ -381,7 +381,7 @@ mod tests {
         cols[5][8] = 1e-200;
         far_rows(&mut cols, 9);
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-        let which = crate::batch::Greek::ALL;
+        let which = crate::black::Greek::ALL;
         let kernels: [(&str, GreeksKernel); 3] = [
             ("greeks_chunk", |v, w, o| greeks_chunk(v, w, o)),
             // SAFETY: `available()` checked AVX2 and FMA.
@@ -434,7 +434,7 @@ mod tests {
         }
     }
 
-    type GreeksKernel = fn(&[&[f64]; 7], &[crate::batch::Greek], &mut [&mut [f64]]);
+    type GreeksKernel = fn(&[&[f64]; 7], &[crate::black::Greek], &mut [&mut [f64]]);
 
     /// CSI-like contracts: nearly all lanes take the plain-double formulas, sorted by formula
     /// in `price_block_sorted`; every price must still be the scalar one, bit for bit.

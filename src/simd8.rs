@@ -22,7 +22,8 @@ use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 /// True when the running CPU has what this kernel needs (and what `simd`'s does, which
 /// takes the exact lanes).
 pub fn available() -> bool {
-    crate::simd::available()
+    is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("fma")
         && is_x86_feature_detected!("avx512f")
         && is_x86_feature_detected!("avx512dq")
 }
@@ -43,7 +44,7 @@ pub unsafe fn price_chunk_avx512(inputs: &[&[f64]; 7], out: &mut [f64]) {
 #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
 pub unsafe fn greeks_chunk_avx512(
     inputs: &[&[f64]; 7],
-    which: &[crate::batch::Greek],
+    which: &[crate::black::Greek],
     outs: &mut [&mut [f64]],
 ) {
     greeks_chunk_wide(inputs, which, outs)
@@ -195,4 +196,4 @@ vfn! {
     }
 }
 
-use crate::batch::greeks_scalar;
+use crate::black::greeks_scalar;

@@ -20,7 +20,7 @@
 
 #![cfg(not(target_arch = "x86_64"))]
 
-use crate::batch::greeks_scalar;
+use crate::black::greeks_scalar;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
@@ -32,7 +32,7 @@ pub fn price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
 
 /// Greeks like `black::bsm_greeks` for each contract, two at a time; `outs[j]` receives
 /// greek `which[j]`.
-pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
+pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: &mut [&mut [f64]]) {
     greeks_chunk_wide(inputs, which, outs)
 }
 

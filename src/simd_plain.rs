@@ -209,7 +209,7 @@ vfn! {
             select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
     }
 
-    /// `fast::ln` for positive normal lanes
+    /// `elementary::ln` for positive normal lanes
     fn ln(x: V) -> V {
         let (e0, m0) = exponent_and_mantissa(x);
         let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
@@ -221,7 +221,7 @@ vfn! {
         let z2 = mul(z, z);
         let z4 = mul(z2, z2);
         let [p0, p1, p2, p3, p4] =
-            crate::fast::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
+            crate::elementary::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
         let q0 = fma(p1, z2, p0);
         let q1 = fma(p3, z2, p2);
         let r = mul(fma(fma(p4, z4, q1), z4, q0), z);
@@ -940,8 +940,8 @@ fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> 
 /// Greeks like `black::bsm_greeks`, `W` contracts at a time: the plain-double kernel where
 /// it answers (its prices by formula-sorted groups, `fast_block`), the exact one for the
 /// other lanes, the scalar code for the remainder. `outs[j]` receives greek `which[j]`.
-fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::batch::Greek], outs: &mut [&mut [f64]]) {
-    use crate::batch::Greek;
+fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: &mut [&mut [f64]]) {
+    use crate::black::Greek;
     let n = outs.first().map_or(0, |o| o.len());
     let whole = n - n % W;
     if whole == 0 {
@@ -1177,7 +1177,7 @@ fn exact_prices(inputs: &[&[f64]; 7], rows: &[usize], out: &mut [f64]) {
 fn exact_greeks(
     inputs: &[&[f64]; 7],
     rows: &[usize],
-    which: &[crate::batch::Greek],
+    which: &[crate::black::Greek],
     slots: &[usize],
     outs: &mut [&mut [f64]],
 ) {
@@ -1333,7 +1333,7 @@ fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
 }
 
 
-/// `fast::ln_any` for lanes where it is `fast::ln`; `ok` is cleared for the others.
+/// `elementary::ln_any` for lanes where it is `elementary::ln`; `ok` is cleared for the others.
 fn ln_normal(x: V, ok: &mut V) -> V {
     *ok = and(
         *ok,

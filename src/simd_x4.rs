@@ -11,7 +11,7 @@
 // the shared kernels' price and greeks parts are not used at this width
 #![allow(dead_code)]
 
-use crate::batch::greeks_scalar;
+use crate::black::greeks_scalar;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
 use crate::simd_x2 as base;
