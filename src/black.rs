@@ -545,7 +545,7 @@ pub fn bsm_greeks(c: &Contract) -> GreekValues {
     let mut g = bsm_greeks_exact(c);
     if let Some(p) = crate::fast::price(c) {
         // the same price as `bsm_price` (the plain-double kernel answers only where the time
-        // value keeps the price clear of its bounds: `fast::price_from`), settled as
+        // value keeps the price clear of its bounds: `fast::price`), settled as
         // `simd_plain::exact_greeks` settles it
         g.price = settle_at_bounds(c, p, Some(f64::INFINITY));
     }

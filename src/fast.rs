@@ -22,12 +22,15 @@
 //! contracts (`tests`): at most 1.4 units of `eps (1 + kappa)` (the reference test allows 8),
 //! and at most 8.2 units of the implied-vol error `e` (issue 4 allows 16).
 //!
-//! `simd::fast_price4` repeats these operations lane by lane, bit for bit.
+//! The formulas themselves are written once, for every vector width, in `simd_plain.rs`
+//! (`fast_setup4`, `fast_price_from`, `fast_greeks_from`): `price` and `greeks` here are its
+//! one-lane instance (`lane1`), so the vector kernels give their bits by construction. What
+//! stays here is the region's constants, the plain-double `b` of the implied-vol pre-steps
+//! (`otm_value_and_gaussian`), and the tests of the formulas against the exact kernel.
 
 use crate::contract::{Contract, GreekValues};
-use crate::dd::{Dd, two_sum};
-use crate::elementary::{exp, ln, two_sinh_half};
-use crate::extreme::{SETTLE_FRACTION, settle_at_bounds};
+use crate::dd::two_sum;
+use crate::elementary::exp;
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
 use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
 
@@ -111,15 +114,6 @@ pub(crate) fn otm_value(
     }
 }
 
-/// `b` by the moment series where `otm_value` refused the difference of `erfcx` and `tau`
-/// is small: `h < MILLER_BELOW` there, so `moment_series` takes Miller's recurrence. About
-/// 1.7 % of CSI-like contracts; they went to the exact kernel before (4x a common price, 8x
-/// with greeks, mostly its double-double setup). `simd::miller_finish4` repeats it.
-#[inline(always)]
-pub(crate) fn miller_value(h: f64, tau: f64, g: f64) -> f64 {
-    2.0 * FRAC_1_SQRT_2PI * g * moment_series(h, tau)
-}
-
 /// For the implied-vol pre-steps (`implied::pre_steps`): `b(-ax, s)` and the gaussian factor
 /// in plain doubles, where the formulas apply (no underflow, total vol in range, the
 /// difference of `erfcx` not cancelling to nothing); an approximation to about 1e-10 at
@@ -141,70 +135,6 @@ pub(crate) fn otm_value_and_gaussian(ax: f64, s: f64) -> Option<(f64, f64)> {
 /// The cancellation the pre-steps accept: 1e5 (1 + h^2) leaves about 1e-10 of `b`.
 pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
 
-/// What the price and the greeks share, each value formed as `simd::fast_setup4` forms it.
-struct Setup {
-    log_ratio: f64,
-    resid_term: f64,
-    carry: f64,
-    /// x = ln(F/K)
-    x: f64,
-    abs_x: f64,
-    sqrt_t: f64,
-    /// s = sigma sqrt(t)
-    total: f64,
-    tau: f64,
-    /// -|x| / s: h seen from the out-of-the-money side
-    h_otm: f64,
-    e_hi: f64,
-    /// the gaussian factor e^{-(h^2 + tau^2)/2}
-    g: f64,
-    scale: f64,
-    /// the region's tests on the inputs and `x` (NaN anywhere fails them); the callers add
-    /// their tests of the gaussian exponent
-    in_region: bool,
-}
-
-#[inline(always)]
-fn setup(c: &Contract) -> Setup {
-    let ratio = c.s / c.k;
-    // S - ratio K exactly: ln(S/K) = ln(ratio) + resid / S to first order
-    let resid = (-ratio).mul_add(c.k, c.s);
-    let log_ratio = ln(ratio);
-    let resid_term = resid / c.s;
-    let carry = (c.r - c.q) * c.t;
-    let x = log_ratio + (resid_term + carry);
-    let sqrt_t = c.t.sqrt();
-    let total = c.sigma * sqrt_t;
-    let tau = 0.5 * total;
-    let abs_x = x.abs();
-    let h_otm = -(abs_x / total);
-    let (e_hi, e_lo) = gaussian_exponent(h_otm, tau);
-    // `ln(S/K)` and the carry must not cancel: their roundings would be a large part of x
-    let in_region = abs_x <= MAX_ABS_X
-        && log_ratio.abs() + carry.abs() <= MAX_LOG_CANCELLATION * (abs_x + total)
-        && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&total)
-        && (MIN_SPOT..=MAX_SPOT).contains(&c.s)
-        && (MIN_SPOT..=MAX_SPOT).contains(&c.k)
-        && (c.r * c.t).abs() <= MAX_RATE_TIME
-        && (c.q * c.t).abs() <= MAX_RATE_TIME;
-    let g0 = exp(e_hi);
-    Setup {
-        log_ratio,
-        resid_term,
-        carry,
-        x,
-        abs_x,
-        sqrt_t,
-        total,
-        tau,
-        h_otm,
-        e_hi,
-        g: g0.mul_add(e_lo, g0),
-        scale: (c.s * c.k).sqrt() * exp(-0.5 * ((c.r + c.q) * c.t)),
-        in_region,
-    }
-}
-
 /// The price of `c` when it is in the common region, `None` otherwise (then the exact
 /// kernel prices it). NaN inputs are outside the region.
 ///
@@ -216,41 +146,7 @@ fn setup(c: &Contract) -> Setup {
 /// and where it is not with a small `tau` the moment series by Miller's recurrence.
 #[inline(always)]
 pub fn price(c: &Contract) -> Option<f64> {
-    price_from(c, &setup(c))
-}
-
-// the range test is written out: a NaN exponent must fail it, and `!range.contains` passes it
-#[allow(clippy::manual_range_contains)]
-#[inline(always)]
-fn price_from(c: &Contract, su: &Setup) -> Option<f64> {
-    if !su.in_region || !(su.e_hi >= MIN_EXPONENT || su.e_hi < UNDERFLOW_EXPONENT) {
-        return None;
-    }
-    let b = if su.e_hi < UNDERFLOW_EXPONENT {
-        0.0
-    } else {
-        match otm_value(su.h_otm, su.tau, su.abs_x, su.g, MAX_CANCELLATION) {
-            Some(b) => b,
-            // the difference of erfcx cancelled (its only refusal); with a small tau (so
-            // h < MILLER_BELOW) the moment series by Miller's recurrence answers, the
-            // formula the exact kernel takes there, on the same plain h and tau
-            None if su.tau < SMALL_TAU => miller_value(su.h_otm, su.tau, su.g),
-            None => return None,
-        }
-    };
-    let itm = c.is_call == (su.x > 0.0);
-    let value = if itm {
-        b + two_sinh_half(Dd::from_f64(su.abs_x))
-    } else {
-        b
-    };
-    if itm && b <= SETTLE_FRACTION * (value + 1.0) {
-        // a time value that may lie within the rounding of the intrinsic value as the user
-        // forms it (beside the legs, each at most value + 1 in these units): settled at the
-        // bounds with it (`extreme`); elsewhere the time value keeps the price clear of them
-        return Some(settle_at_bounds(c, su.scale * value, Some(su.scale * b)));
-    }
-    Some(su.scale * value)
+    crate::lane1::fast_price(c)
 }
 
 /// Greeks in plain doubles only where the gaussian exponent is above this (|h| <= 20): the
@@ -268,77 +164,14 @@ pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
 /// `simd::fast_greeks_from` repeats these operations.
 #[inline(always)]
 pub fn greeks(c: &Contract) -> Option<GreekValues> {
-    let su = setup(c);
-    let price = price_from(c, &su)?;
-    let Setup {
-        log_ratio,
-        resid_term,
-        carry,
-        x,
-        sqrt_t,
-        total,
-        tau,
-        e_hi,
-        g,
-        scale,
-        ..
-    } = su;
-    let log_spot = log_ratio + resid_term;
-    // the signed h: its square is the out-of-the-money one's, so `g` serves both
-    let h = x / total;
-    let vega_factor = scale * g * FRAC_1_SQRT_2PI;
-    let theta_sign = if c.is_call { 1.0 } else { -1.0 };
-    let d1 = h + tau;
-    let d2 = h - tau;
-    let half = exp(0.5 * x);
-    let z1 = theta_sign * d1;
-    let z2 = theta_sign * d2;
-    let tail1 = 0.5 * g / half * erfcx(z1.abs() * FRAC_1_SQRT_2);
-    let tail2 = 0.5 * g * half * erfcx(z2.abs() * FRAC_1_SQRT_2);
-    let cdf1 = if z1 <= 0.0 { tail1 } else { 1.0 - tail1 };
-    let cdf2 = if z2 <= 0.0 { tail2 } else { 1.0 - tail2 };
-    let dividend_discount = exp(-c.q * c.t);
-    let spot_leg = c.s * dividend_discount * cdf1;
-    // K e^{-rt} = sqrt(S K) e^{-(r+q)t/2} / e^{x/2} = scale / half: no exponential of its own
-    let strike_leg = scale / half * cdf2;
-    let theta_a = -vega_factor * total / (2.0 * c.t);
-    let theta_q = c.q * spot_leg;
-    let theta_r = c.r * strike_leg;
-    let theta = theta_a + theta_sign * (theta_q - theta_r);
-    let charm_numerator = carry - log_spot + 0.5 * total * total;
-    let charm_a = theta_sign * c.q * dividend_discount * cdf1;
-    let charm_b = vega_factor / c.s * charm_numerator / (2.0 * c.t * total);
-    let charm = charm_a - charm_b;
-    // what the plain-double roundings cost, relative, and the sums it may not swamp
-    let unit = (3.0 * h).mul_add(h, 16.0) * f64::EPSILON;
-    let well_conditioned = e_hi >= GREEKS_MIN_EXPONENT
-        && (theta_a.abs() + theta_q.abs() + theta_r.abs()) * unit <= GREEKS_MAX_ERROR * theta.abs()
-        && (h.abs() + tau) * unit <= GREEKS_MAX_ERROR * d1.abs()
-        && (h.abs() + tau) * unit <= GREEKS_MAX_ERROR * d2.abs()
-        && (carry.abs() + log_spot.abs() + 0.5 * total * total) * unit
-            <= GREEKS_MAX_ERROR * charm_numerator.abs()
-        && (charm_a.abs() + charm_b.abs()) * unit <= GREEKS_MAX_ERROR * charm.abs();
-    if !well_conditioned {
-        return None;
-    }
-    Some(GreekValues {
-        price,
-        delta: theta_sign * dividend_discount * cdf1,
-        gamma: vega_factor / c.s / c.s / total,
-        vega: vega_factor * sqrt_t,
-        theta,
-        rho: theta_sign * c.t * strike_leg,
-        epsilon: -theta_sign * c.t * spot_leg,
-        vanna: -vega_factor / c.s * d2 / c.sigma,
-        volga: vega_factor * sqrt_t * d1 * d2 / c.sigma,
-        charm,
-    })
+    crate::lane1::fast_greeks(c)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::black::{bsm_greeks_exact, bsm_price_exact};
+    use crate::elementary::ln;
     use crate::testing::xorshift;
 
     fn ulps(got: f64, want: f64) -> f64 {
@@ -437,7 +270,7 @@ mod tests {
     }
 
     /// Where the difference of `erfcx` cancels too much with a small `tau` (h < -1.5), the
-    /// plain-double price answers by Miller's series (`miller_value`) instead of leaving the
+    /// plain-double price answers by Miller's series (`miller_finish4`) instead of leaving the
     /// contract to the exact kernel: as accurate as the rest of the region, in the same units.
     #[test]
     fn cancelled_differences_with_a_small_tau_take_the_series() {
@@ -455,14 +288,12 @@ mod tests {
                 t,
                 is_call: rnd() < 0.5,
             };
-            let su = setup(&c);
-            let refused = su.in_region
-                && su.e_hi >= MIN_EXPONENT
-                && otm_value(su.h_otm, su.tau, su.abs_x, su.g, MAX_CANCELLATION).is_none();
+            let (in_range, [h_otm, tau, abs_x, g, x]) = crate::lane1::setup_values(&c);
+            let refused = in_range && otm_value(h_otm, tau, abs_x, g, MAX_CANCELLATION).is_none();
             if !refused {
                 continue;
             }
-            if su.tau >= SMALL_TAU {
+            if tau >= SMALL_TAU {
                 // no series there: the exact kernel's
                 assert!(price(&c).is_none(), "{c:?}");
                 continue;
@@ -470,7 +301,7 @@ mod tests {
             let Some(got) = price(&c) else {
                 // in the money with no time value to speak of: left to the exact kernel's
                 // settlement at the intrinsic value, the only other refusal here
-                assert!(c.is_call == (su.x > 0.0), "{c:?}");
+                assert!(c.is_call == (x > 0.0), "{c:?}");
                 continue;
             };
             rescued += 1;

@@ -14,6 +14,7 @@ pub mod error;
 mod extreme;
 pub mod fast;
 pub mod implied;
+mod lane1;
 pub mod normal;
 pub mod normalised;
 pub mod parallel;

@@ -14,7 +14,7 @@ struct VDd {
     lo: V,
 }
 
-/// What `fast_greeks_from` takes over from `fast_setup4` (the same values `fast::greeks`
+/// What `fast_greeks_from` takes over from `fast_setup4` (the same values the one-lane `fast::greeks`
 /// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
 #[derive(Clone, Copy)]
 struct FastParts {
@@ -296,7 +296,7 @@ vfn! {
         (b, accepted)
     }
 
-    /// `fast::greeks` for `W` contracts: price and the nine greeks, and the mask of lanes
+    /// The plain-double greeks (`fast::greeks`) for `W` contracts: price and the nine greeks, and the mask of lanes
     /// it answers for, from the setup `p`, the price and the lanes it answers for (as
     /// `fast_block` leaves them).
     #[allow(clippy::too_many_arguments)]
@@ -406,7 +406,7 @@ vfn! {
     /// The rest of `fast_price4` after `fast_setup4`: `b` by its formula, the intrinsic
     /// value, the scale. Lanes refused by the cancellation test are cleared from `inside`.
     /// The third mask: in-the-money lanes without time value to speak of, which
-    /// `fast::price_from` leaves to the exact kernel (`extreme::settle_at_bounds`).
+    /// the price leaves to its settlement (`extreme::settle_at_bounds`).
     fn fast_finish4(l: FastLanes, tau: V, g: V, scale: V, inside: V) -> (V, V, V) {
         use crate::fast::MAX_CANCELLATION;
         let FastLanes { h, abs_x, itm, underflow } = l;
@@ -424,7 +424,7 @@ vfn! {
         (mul(scale, value), inside, time_value)
     }
 
-    /// `fast::price_from`'s test for settling a lane at its bounds.
+    /// The test for settling a lane at its bounds.
     fn settle_lanes(itm: V, b: V, value: V) -> V {
         and(itm, le(b, mul(splat(crate::extreme::SETTLE_FRACTION), add(value, splat(1.0)))))
     }
@@ -654,14 +654,19 @@ vfn! {
         within(v, crate::black::FAR_SCALE)
     }
 
-    /// `fast::price` for `W` contracts before the settlement: the prices, the mask of lanes
+    /// The plain-double price (`fast::price`) of `W` contracts before the settlement: the prices, the mask of lanes
     /// it answers for (the others hold garbage and go to the exact kernel), and the time
-    /// value of the lanes `fast::price_from` settles (infinite elsewhere).
+    /// value of the lanes to settle (infinite elsewhere).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, V) {
         let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
+        fast_price_from(&p, l, inside)
+    }
+
+    /// `fast_price4` after its setup (`fast_setup4`'s three values).
+    fn fast_price_from(p: &FastParts, l: FastLanes, inside: V) -> (V, V, V) {
         let (price, ok, time_value) = fast_finish4(l, p.tau, p.g, p.scale, inside);
         // lanes in the region that `fast_finish4` refused (the difference of erfcx
-        // cancelled) with a small tau: `fast::price_from` answers by Miller's series there
+        // cancelled) with a small tau: Miller's series answers there
         let miller = and(and(inside, not(ok)), lt(p.tau, splat(crate::normalised::SMALL_TAU)));
         if lanes(miller) == 0 {
             return (price, ok, time_value);
@@ -741,7 +746,7 @@ kfn! {
 /// group never pays for two formulas (three in four groups of four of the CSI scan were
 /// mixed).
 /// Lanes refused by the cancellation test with a small tau take Miller's series in groups of
-/// their own (`fast::miller_value`); lanes outside the plain-double region, or refused with
+/// their own (`miller_finish4`); lanes outside the plain-double region, or refused with
 /// a larger tau, are collected and priced by the exact kernel `W` at a time; the remainder
 /// and guarded lanes by the scalar code. Every lane goes through the same operations as `fast::price` or
 /// `black::bsm_price_exact`, so the bits are the scalar ones.
@@ -865,7 +870,7 @@ fn fast_block(
         sink(usize::from(j), 0.0, false, f64::INFINITY);
     }
     // lanes whose difference of erfcx cancelled too much, with a small tau: the moment
-    // series (Miller) answers for them below, in groups of their own (`fast::price_from`)
+    // series (Miller) answers for them below, in groups of their own (as `fast_price_from` does)
     let mut miller = [0u16; SORT_BLOCK];
     let mut millers = 0;
     for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
@@ -914,14 +919,14 @@ fn fast_block(
 }
 
 /// A plain-double price of a lane `settle_lanes` picks (a finite time value), settled at
-/// its bounds as `fast::price_from` settles it.
+/// its bounds as `lane1::fast_price` settles it.
 #[cold]
 fn settled(inputs: &[&[f64]; 7], m: usize, price: f64, time_value: f64) -> f64 {
     let c = crate::black::Contract::from_columns(inputs, m);
     crate::extreme::settle_at_bounds(&c, price, Some(time_value))
 }
 
-/// The price of lanes `fast::price_from` answers by `fast::miller_value` (the difference
+/// The price of lanes `fast_price_from` answers by Miller's series (the difference
 /// of erfcx refused, tau small), from the setup's fields as `fast_block` keeps them.
 /// Lanes outside `wanted` hold garbage.
 /// The second mask: lanes to settle, as `fast_finish4`'s.
