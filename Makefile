@@ -59,11 +59,14 @@ fuzz:
 fmt:
 	cargo fmt
 
-# Ratios against numpy/scipy, numba, the memory floor and iv-engine, timed in one run, and the
-# SVI batch against scipy (benches/svi_bench.py); exits non-zero while a target is missed.
+# The price kernel alone per width against the naive closed form (tools/kernel_ns.rs), ratios
+# against numpy/scipy, numba, the memory floor and iv-engine, timed in one run, and the SVI
+# batch against scipy (benches/svi_bench.py); exits non-zero while a target is missed.
 bench: build
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
-	status=0; $(BIN)/python benches/compare.py || status=1; \
+	mkdir -p target/bench
+	cargo run --quiet --release --example kernel_ns | tee target/bench/kernel_ns.txt
+	status=0; $(BIN)/python benches/compare.py --kernel-ns target/bench/kernel_ns.txt || status=1; \
 	$(BIN)/python benches/svi_bench.py || status=1; exit $$status
 
 # Criterion benchmarks of the Rust kernels alone.
