@@ -112,13 +112,12 @@ def numba_kernels() -> dict[str, Callable[..., Any]] | None:
     return {"call_loop": call_loop, "floor_one": floor_one, "floor_ten": floor_ten}
 
 
-def kernel_ns(argv: list[str]) -> dict[str, float] | None:
-    """The `kernel-ns` line of `cargo run --example kernel_ns`, from the file named after
-    `--kernel-ns` (make bench passes it): ns per option of the dispatched price kernel and of
-    the naive closed form, one core, in cache."""
-    if "--kernel-ns" not in argv:
+def kernel_ns(path: str | None) -> dict[str, float] | None:
+    """The `kernel-ns` line that `cargo run --example kernel_ns` printed into `path` (make
+    bench passes it): ns per option of the dispatched price kernel and of the naive closed
+    form, one core, in cache."""
+    if path is None:
         return None
-    path = argv[argv.index("--kernel-ns") + 1]
     with open(path, encoding="utf-8") as f:
         line = [x for x in f if x.startswith("kernel-ns ")][-1]
     return {key: float(value) for key, value in (part.split("=") for part in line.split()[1:])}
@@ -164,6 +163,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--kernel-ns", help="the output of `cargo run --example kernel_ns`")
     args = parser.parse_args()
     n, repeats = args.n, args.repeats
     threads = pr.get_num_threads()
@@ -178,7 +178,7 @@ def main() -> int:
     rows: list[tuple[str, float, int]] = []
     targets: list[tuple[str, float, float]] = []  # (claim, measured, required)
 
-    kernel = kernel_ns(sys.argv)
+    kernel = kernel_ns(args.kernel_ns)
     if kernel:
         targets.append(("price kernel alone >= 6x the naive closed form", kernel["naive"] / kernel["dispatched"], 6.0))
 
