@@ -22,8 +22,10 @@ pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
 use crate::elementary::two_sinh_half;
 use crate::elementary::{exp_dd, ln_dd};
+use crate::elementary::{exp_of, ln_sum, signed_exp_sum};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
+use crate::normalised::ln_normal_cdf;
 use crate::normalised::{
     Formula, formula, gaussian_exponent, normalised_value, normalised_value_parts, otm_call_by,
 };
@@ -273,7 +275,7 @@ fn has_nan(c: &Contract) -> bool {
 /// batch layer); NaN in any input gives NaN.
 #[inline(always)]
 pub fn bsm_price(c: &Contract) -> f64 {
-    match crate::fast::price(c) {
+    match crate::lane1::fast_price(c) {
         Some(v) => v,
         None => bsm_price_exact(c),
     }
@@ -446,7 +448,7 @@ fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut far = [false; PRICE_CHUNK];
     for i in 0..n {
         let c = Contract::from_columns(inputs, i);
-        if let Some(v) = crate::fast::price(&c) {
+        if let Some(v) = crate::lane1::fast_price(&c) {
             // the common case, done: scale * value below is v * 1
             scale[i] = v;
             value[i] = 1.0;
@@ -539,13 +541,13 @@ pub fn black76_price(f: f64, k: f64, r: f64, sigma: f64, t: f64, is_call: bool) 
 /// Price and all nine greeks of one contract.
 #[inline(always)]
 pub fn bsm_greeks(c: &Contract) -> GreekValues {
-    if let Some(g) = crate::fast::greeks(c) {
+    if let Some(g) = crate::lane1::fast_greeks(c) {
         return g;
     }
     let mut g = bsm_greeks_exact(c);
-    if let Some(p) = crate::fast::price(c) {
+    if let Some(p) = crate::lane1::fast_price(c) {
         // the same price as `bsm_price` (the plain-double kernel answers only where the time
-        // value keeps the price clear of its bounds: `fast::price`), settled as
+        // value keeps the price clear of its bounds: `lane1::fast_price`), settled as
         // `simd_plain::exact_greeks` settles it
         g.price = settle_at_bounds(c, p, Some(f64::INFINITY));
     }
@@ -635,58 +637,6 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     }
 }
 
-/// `sum sign_i e^{l_i}` with the largest `e^{l_i}` factored out, so that terms which
-/// overflow on their own still give the sum's sign and size (inf only when the sum is).
-/// Zero signs and terms of `-inf` drop out; a NaN term makes the sum NaN. The largest term
-/// is factored out whole, low part included: the exponent of a contract with `h` near
-/// 1e11 is about -5e21 with a low part of 1e5, and `e^{lo}` alone overflowed (theta NaN).
-pub(crate) fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
-    let live = || {
-        terms
-            .iter()
-            .filter(|(sign, l)| *sign != 0.0 && l.hi != f64::NEG_INFINITY)
-    };
-    if live().any(|(_, l)| l.hi.is_nan()) {
-        return f64::NAN;
-    }
-    // the largest by its whole value: terms near -8e20 share their high part and differ by
-    // their low parts of 1e4-1e5 (picked by the high part alone, a smaller one made another
-    // term e^{52581}: theta NaN for t = 3e13)
-    let Some(top) = live()
-        .map(|&(_, l)| l)
-        .reduce(|a, b| if (b - a).hi > 0.0 { b } else { a })
-    else {
-        return 0.0;
-    };
-    let rest: f64 = live().map(|(sign, l)| sign * exp_dd(*l - top)).sum();
-    if rest == 0.0 || rest.is_nan() {
-        return rest;
-    }
-    rest.signum() * exp_dd(ln_dd(Dd::from_f64(rest.abs())) + top)
-}
-
-/// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
-/// (and accurate) far below the range where `Phi` underflows.
-pub(crate) fn ln_normal_cdf(z: Dd) -> Dd {
-    use crate::normal::erfcx_dd;
-    use crate::normalised::FRAC_1_SQRT_2;
-    if z.hi < -1.0 {
-        if z.hi < -crate::normal::HUGE_ARGUMENT {
-            // ln Phi ~ -z^2/2, below -5e199 (and the square overflows further out)
-            return Dd::from_f64(f64::NEG_INFINITY);
-        }
-        if z.hi < -1e8 {
-            // Phi(z) = phi(z)/|z| (1 - 1/z^2 + ...): the series' correction is under 1e-16
-            // of 1 here, and erfcx_dd of arguments near 1e69 gave NaN (a vol of 1e-71 made
-            // delta, theta, rho, epsilon, charm NaN; sweep against mpmath)
-            return z.sqr().mul_f64(-0.5) - ln_dd(-z) - crate::normal::LN_SQRT_2PI;
-        }
-        ln_dd(Dd::from_f64(0.5 * erfcx_dd(-z * FRAC_1_SQRT_2))) + z.sqr().mul_f64(-0.5)
-    } else {
-        ln_dd(Dd::from_f64(normal_cdf_dd(z)))
-    }
-}
-
 /// The greeks of a contract `Setup::is_far` sends to `price_far`: the same formulas as
 /// `bsm_greeks_exact`, each product of discount factors, normal tails and the gaussian
 /// factor formed as the exponential of a sum of logarithms (with `r = 50, t = 30` the
@@ -764,24 +714,6 @@ fn greeks_far(c: &Contract, su: &Setup, price: f64) -> GreekValues {
                 ]),
             ),
         ]),
-    }
-}
-
-/// A sum of logarithms in double-double; a term of -inf (a factor of 0) gives -inf rather
-/// than the NaN double-double addition would make of it.
-pub(crate) fn ln_sum(terms: &[Dd]) -> Dd {
-    if terms.iter().any(|l| l.hi == f64::NEG_INFINITY) {
-        return Dd::from_f64(f64::NEG_INFINITY);
-    }
-    terms[1..].iter().fold(terms[0], |sum, &l| sum + l)
-}
-
-/// `e^l`, 0 for `l = -inf`.
-pub(crate) fn exp_of(l: Dd) -> f64 {
-    if l.hi == f64::NEG_INFINITY {
-        0.0
-    } else {
-        exp_dd(l)
     }
 }
 

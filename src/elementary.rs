@@ -200,6 +200,54 @@ pub(crate) const ATANH_PAIRS: [[f64; 2]; 5] = [
     [2.0 / 19.0, 2.0 / 21.0],
 ];
 
+/// `sum sign_i e^{l_i}` with the largest `e^{l_i}` factored out, so that terms which
+/// overflow on their own still give the sum's sign and size (inf only when the sum is).
+/// Zero signs and terms of `-inf` drop out; a NaN term makes the sum NaN. The largest term
+/// is factored out whole, low part included: the exponent of a contract with `h` near
+/// 1e11 is about -5e21 with a low part of 1e5, and `e^{lo}` alone overflowed (theta NaN).
+pub(crate) fn signed_exp_sum(terms: &[(f64, Dd)]) -> f64 {
+    let live = || {
+        terms
+            .iter()
+            .filter(|(sign, l)| *sign != 0.0 && l.hi != f64::NEG_INFINITY)
+    };
+    if live().any(|(_, l)| l.hi.is_nan()) {
+        return f64::NAN;
+    }
+    // the largest by its whole value: terms near -8e20 share their high part and differ by
+    // their low parts of 1e4-1e5 (picked by the high part alone, a smaller one made another
+    // term e^{52581}: theta NaN for t = 3e13)
+    let Some(top) = live()
+        .map(|&(_, l)| l)
+        .reduce(|a, b| if (b - a).hi > 0.0 { b } else { a })
+    else {
+        return 0.0;
+    };
+    let rest: f64 = live().map(|(sign, l)| sign * exp_dd(*l - top)).sum();
+    if rest == 0.0 || rest.is_nan() {
+        return rest;
+    }
+    rest.signum() * exp_dd(ln_dd(Dd::from_f64(rest.abs())) + top)
+}
+
+/// A sum of logarithms in double-double; a term of -inf (a factor of 0) gives -inf rather
+/// than the NaN double-double addition would make of it.
+pub(crate) fn ln_sum(terms: &[Dd]) -> Dd {
+    if terms.iter().any(|l| l.hi == f64::NEG_INFINITY) {
+        return Dd::from_f64(f64::NEG_INFINITY);
+    }
+    terms[1..].iter().fold(terms[0], |sum, &l| sum + l)
+}
+
+/// `e^l`, 0 for `l = -inf`.
+pub(crate) fn exp_of(l: Dd) -> f64 {
+    if l.hi == f64::NEG_INFINITY {
+        0.0
+    } else {
+        exp_dd(l)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,10 @@
 //! of itself. The limits follow: `s -> inf` gives the call `S e^{-qt}` and the put
 //! `K e^{-rt}`; `(r - q) t -> +inf` the intrinsic value of the discounted forward.
 
-use crate::black::{exp_of, signed_exp_sum};
 use crate::contract::{Contract, GreekValues};
 use crate::dd::Dd;
 use crate::elementary::{exp_dd, ln_dd};
+use crate::elementary::{exp_of, signed_exp_sum};
 use crate::normal::LN_SQRT_2PI;
 
 /// `|r t|`, `|q t|` or `sigma sqrt(t)` above this: the legs' form (`is_extreme`). At 1e12
@@ -108,7 +108,7 @@ fn ln_cdf(z: f64) -> Dd {
             f64::NEG_INFINITY
         })
     } else {
-        crate::black::ln_normal_cdf(Dd::from_f64(z))
+        crate::normalised::ln_normal_cdf(Dd::from_f64(z))
     }
 }
 

@@ -28,7 +28,6 @@
 //! stays here is the region's constants, the plain-double `b` of the implied-vol pre-steps
 //! (`otm_value_and_gaussian`), and the tests of the formulas against the exact kernel.
 
-use crate::contract::{Contract, GreekValues};
 use crate::dd::two_sum;
 use crate::elementary::exp;
 use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
@@ -135,20 +134,6 @@ pub(crate) fn otm_value_and_gaussian(ax: f64, s: f64) -> Option<(f64, f64)> {
 /// The cancellation the pre-steps accept: 1e5 (1 + h^2) leaves about 1e-10 of `b`.
 pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
 
-/// The price of `c` when it is in the common region, `None` otherwise (then the exact
-/// kernel prices it). NaN inputs are outside the region.
-///
-/// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
-/// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
-/// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
-/// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
-/// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable,
-/// and where it is not with a small `tau` the moment series by Miller's recurrence.
-#[inline(always)]
-pub fn price(c: &Contract) -> Option<f64> {
-    crate::lane1::fast_price(c)
-}
-
 /// Greeks in plain doubles only where the gaussian exponent is above this (|h| <= 20): the
 /// rounding of `h` enters the gaussian factor multiplied by `h^2`.
 pub(crate) const GREEKS_MIN_EXPONENT: f64 = -200.0;
@@ -156,21 +141,11 @@ pub(crate) const GREEKS_MIN_EXPONENT: f64 = -200.0;
 /// (`(3 h^2 + 16) eps`) is at most this times the sum; otherwise the exact kernel.
 pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
 
-/// Price and greeks of `c` when it is in the common region and no greek cancels beyond what
-/// plain doubles afford, `None` otherwise (then the exact kernel). The formulas of
-/// `black::bsm_greeks`; `Phi(d1)`, `Phi(d2)` from the gaussian factor `g` as
-/// `e^{-d1^2/2} = g e^{-x/2}`, `e^{-d2^2/2} = g e^{x/2}` (since `h tau = x/2`) and `erfcx`.
-/// Each greek is within about `GREEKS_MAX_ERROR` of the exact kernel's (`tests`);
-/// `simd::fast_greeks_from` repeats these operations.
-#[inline(always)]
-pub fn greeks(c: &Contract) -> Option<GreekValues> {
-    crate::lane1::fast_greeks(c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::black::{bsm_greeks_exact, bsm_price_exact};
+    use crate::contract::Contract;
     use crate::elementary::ln;
     use crate::testing::xorshift;
 
@@ -238,7 +213,9 @@ mod tests {
                 t,
                 is_call: rnd() < 0.5,
             };
-            let Some(got) = price(&c) else { continue };
+            let Some(got) = crate::lane1::fast_price(&c) else {
+                continue;
+            };
             fast += 1;
             let want = bsm_price_exact(&c);
             if want < 1e-300 {
@@ -295,10 +272,10 @@ mod tests {
             }
             if tau >= SMALL_TAU {
                 // no series there: the exact kernel's
-                assert!(price(&c).is_none(), "{c:?}");
+                assert!(crate::lane1::fast_price(&c).is_none(), "{c:?}");
                 continue;
             }
-            let Some(got) = price(&c) else {
+            let Some(got) = crate::lane1::fast_price(&c) else {
                 // in the money with no time value to speak of: left to the exact kernel's
                 // settlement at the intrinsic value, the only other refusal here
                 assert!(c.is_call == (x > 0.0), "{c:?}");
@@ -350,7 +327,9 @@ mod tests {
                 t,
                 is_call: rnd() < 0.5,
             };
-            let Some(got) = greeks(&c) else { continue };
+            let Some(got) = crate::lane1::fast_greeks(&c) else {
+                continue;
+            };
             fast += 1;
             let want = bsm_greeks_exact(&c);
             let pairs = [
@@ -375,7 +354,10 @@ mod tests {
                     worst_at = Some((c, j, a, b));
                 }
             }
-            assert_eq!(got.price.to_bits(), price(&c).map_or(0, f64::to_bits));
+            assert_eq!(
+                got.price.to_bits(),
+                crate::lane1::fast_price(&c).map_or(0, f64::to_bits)
+            );
         }
         println!(
             "{fast} greeks in plain doubles; worst relative error {worst:.3e} at {worst_at:?}"
@@ -395,7 +377,7 @@ mod tests {
             t: 1.0,
             is_call: true,
         };
-        assert!(price(&base).is_some());
+        assert!(crate::lane1::fast_price(&base).is_some());
         for c in [
             Contract { k: 1.0, ..base }, // |x| > 2
             Contract {
@@ -435,7 +417,7 @@ mod tests {
                 ..base
             },
         ] {
-            assert!(price(&c).is_none(), "{c:?}");
+            assert!(crate::lane1::fast_price(&c).is_none(), "{c:?}");
         }
         // far out of the money with a small total vol: the value underflows to 0
         let far = Contract {
@@ -443,7 +425,7 @@ mod tests {
             sigma: 0.008,
             ..base
         };
-        assert_eq!(price(&far), Some(0.0));
+        assert_eq!(crate::lane1::fast_price(&far), Some(0.0));
         assert_eq!(bsm_price_exact(&far), 0.0);
         let put = Contract {
             is_call: false,
@@ -451,7 +433,7 @@ mod tests {
         };
         // no time value to speak of: settled at the intrinsic value as a user forms it
         let intrinsic = 150.0 * (-0.02f64 * 1.0).exp() - 100.0 * (-0.01f64 * 1.0).exp();
-        assert_eq!(price(&put), Some(intrinsic));
+        assert_eq!(crate::lane1::fast_price(&put), Some(intrinsic));
         assert_eq!(crate::black::bsm_price(&put), intrinsic);
     }
 }

@@ -265,7 +265,8 @@ pub(crate) const FAR_TARGET: f64 = f64::from_bits((1023 - 1000) << 52);
 #[cold]
 #[inline(never)]
 fn far_total_vol(ln_beta: Dd, x: Dd) -> Option<Dd> {
-    use crate::black::{exp_of, ln_otm_value, ln_sum};
+    use crate::black::ln_otm_value;
+    use crate::elementary::{exp_of, ln_sum};
     if ln_beta.hi.is_nan() || ln_beta.hi == f64::NEG_INFINITY {
         return None;
     }

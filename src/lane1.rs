@@ -30,7 +30,11 @@ macro_rules! vfn {
     )* };
 }
 macro_rules! kfn {
-    ($($item:item)*) => { $( #[inline] $item )* };
+    ($($item:item)*) => { $(
+        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(debug_assertions, inline)]
+        $item
+    )* };
 }
 
 /// Lanes per vector, and the `lanes` bits of a mask with all of them set.
@@ -47,8 +51,18 @@ fn lanes_of(c: &Contract) -> [V; 7] {
     [c.s, c.k, c.r, c.q, c.sigma, c.t, call].map(splat)
 }
 
-/// The plain-double price of `c` where the kernel answers (`fast_price4`), settled at its
-/// bounds where its time value is thin, as the vector kernels settle their lanes.
+/// The price of `c` when it is in the common region, `None` otherwise (then the exact
+/// kernel prices it). NaN inputs are outside the region.
+///
+/// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
+/// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
+/// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
+/// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
+/// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable,
+/// and where it is not with a small `tau` the moment series by Miller's recurrence.
+///
+/// Settled at the bounds where the time value is thin, as the vector kernels settle their
+/// lanes.
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn fast_price(c: &Contract) -> Option<f64> {
     let [s, k, r, q, sigma, t, call] = lanes_of(c);
@@ -69,8 +83,12 @@ fn settle_one(c: &Contract, (price, ok, time_value): (V, V, V)) -> Option<f64> {
     })
 }
 
-/// The plain-double price and greeks of `c` where the kernels answer for both
-/// (`fast_price4`, `fast_greeks_from`), as the vector greeks kernel forms them.
+/// Price and greeks of `c` when it is in the common region and no greek cancels beyond what
+/// plain doubles afford, `None` otherwise (then the exact kernel). The formulas of
+/// `black::bsm_greeks`; `Phi(d1)`, `Phi(d2)` from the gaussian factor `g` as
+/// `e^{-d1^2/2} = g e^{-x/2}`, `e^{-d2^2/2} = g e^{x/2}` (since `h tau = x/2`) and `erfcx`.
+/// Each greek is within about `GREEKS_MAX_ERROR` of the exact kernel's (`fast`'s tests);
+/// the vector kernels run the same `fast_greeks_from`.
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn fast_greeks(c: &Contract) -> Option<GreekValues> {
     let [s, k, r, q, sigma, t, call] = lanes_of(c);

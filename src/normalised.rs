@@ -16,7 +16,7 @@
 //!   `(erfcx(-(h+tau)/sqrt2) - erfcx(-(h-tau)/sqrt2)) / 2`, whose cancellation is mild there.
 
 use crate::dd::Dd;
-use crate::elementary::{exp_dd, two_sinh_half};
+use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx, erfcx_dd, normal_cdf_dd};
 
 /// 1/sqrt(2) as a double-double.
@@ -313,6 +313,27 @@ pub fn normalised_value_parts(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian: f64
     } else {
         let b = otm_call(-x_signed, -h_signed, tau, gaussian);
         (two_sinh_half(x_signed) + b, b)
+    }
+}
+
+/// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
+/// (and accurate) far below the range where `Phi` underflows.
+pub(crate) fn ln_normal_cdf(z: Dd) -> Dd {
+    use crate::normal::erfcx_dd;
+    if z.hi < -1.0 {
+        if z.hi < -crate::normal::HUGE_ARGUMENT {
+            // ln Phi ~ -z^2/2, below -5e199 (and the square overflows further out)
+            return Dd::from_f64(f64::NEG_INFINITY);
+        }
+        if z.hi < -1e8 {
+            // Phi(z) = phi(z)/|z| (1 - 1/z^2 + ...): the series' correction is under 1e-16
+            // of 1 here, and erfcx_dd of arguments near 1e69 gave NaN (a vol of 1e-71 made
+            // delta, theta, rho, epsilon, charm NaN; sweep against mpmath)
+            return z.sqr().mul_f64(-0.5) - ln_dd(-z) - crate::normal::LN_SQRT_2PI;
+        }
+        ln_dd(Dd::from_f64(0.5 * erfcx_dd(-z * FRAC_1_SQRT_2))) + z.sqr().mul_f64(-0.5)
+    } else {
+        ln_dd(Dd::from_f64(normal_cdf_dd(z)))
     }
 }
 

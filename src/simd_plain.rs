@@ -14,7 +14,7 @@ struct VDd {
     lo: V,
 }
 
-/// What `fast_greeks_from` takes over from `fast_setup4` (the same values the one-lane `fast::greeks`
+/// What `fast_greeks_from` takes over from `fast_setup4` (the same values the one-lane `lane1::fast_greeks`
 /// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
 #[derive(Clone, Copy)]
 struct FastParts {
@@ -296,7 +296,7 @@ vfn! {
         (b, accepted)
     }
 
-    /// The plain-double greeks (`fast::greeks`) for `W` contracts: price and the nine greeks, and the mask of lanes
+    /// The plain-double greeks (`lane1::fast_greeks`) for `W` contracts: price and the nine greeks, and the mask of lanes
     /// it answers for, from the setup `p`, the price and the lanes it answers for (as
     /// `fast_block` leaves them).
     #[allow(clippy::too_many_arguments)]
@@ -654,7 +654,7 @@ vfn! {
         within(v, crate::black::FAR_SCALE)
     }
 
-    /// The plain-double price (`fast::price`) of `W` contracts before the settlement: the prices, the mask of lanes
+    /// The plain-double price (`lane1::fast_price`) of `W` contracts before the settlement: the prices, the mask of lanes
     /// it answers for (the others hold garbage and go to the exact kernel), and the time
     /// value of the lanes to settle (infinite elsewhere).
     fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, V) {
@@ -748,7 +748,7 @@ kfn! {
 /// Lanes refused by the cancellation test with a small tau take Miller's series in groups of
 /// their own (`miller_finish4`); lanes outside the plain-double region, or refused with
 /// a larger tau, are collected and priced by the exact kernel `W` at a time; the remainder
-/// and guarded lanes by the scalar code. Every lane goes through the same operations as `fast::price` or
+/// and guarded lanes by the scalar code. Every lane goes through the same operations as `lane1::fast_price` or
 /// `black::bsm_price_exact`, so the bits are the scalar ones.
 fn price_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let n = out.len();
