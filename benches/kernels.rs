@@ -77,7 +77,7 @@ fn kernels(c: &mut Criterion) {
     });
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price, dispatched kernel", |b| {
-        b.iter(|| pricer_rs::simd::price_chunk(black_box(&views), &mut out))
+        b.iter(|| pricer_rs::dispatch::price_chunk(black_box(&views), &mut out))
     });
     // per-point latency: each price waits for the one before (as a Python loop of
     // `price_call` does, more or less), through the multiversioned per-point entry
@@ -106,14 +106,14 @@ fn kernels(c: &mut Criterion) {
     group.bench_function("price + 9 greeks, dispatched kernel", |b| {
         b.iter(|| {
             let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|v| &mut v[..]).collect();
-            pricer_rs::simd::greeks_chunk(black_box(&views), &Greek::ALL, &mut outs)
+            pricer_rs::dispatch::greeks_chunk(black_box(&views), &Greek::ALL, &mut outs)
         })
     });
     // as the engine calls them: chunks of 256 rows (per-call costs such as the kernels'
     // stack scratch count 16 times more than in one 4,096-row call)
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price, dispatched, 256 per call", |b| {
-        b.iter(|| in_engine_chunks(&views, &mut out, pricer_rs::simd::price_chunk))
+        b.iter(|| in_engine_chunks(&views, &mut out, pricer_rs::dispatch::price_chunk))
     });
     #[cfg(target_arch = "x86_64")]
     group.bench_function("price + 9 greeks, dispatched, 256 per call", |b| {
@@ -125,7 +125,7 @@ fn kernels(c: &mut Criterion) {
                     .iter_mut()
                     .map(|v| &mut v[256 * at..256 * (at + 1)])
                     .collect();
-                pricer_rs::simd::greeks_chunk(black_box(&cols), &Greek::ALL, &mut outs)
+                pricer_rs::dispatch::greeks_chunk(black_box(&cols), &Greek::ALL, &mut outs)
             }
         })
     });
@@ -133,7 +133,7 @@ fn kernels(c: &mut Criterion) {
     let pviews: [&[f64]; 7] = std::array::from_fn(|j| &priced[j][..]);
     #[cfg(target_arch = "x86_64")]
     group.bench_function("implied vol, dispatched kernel", |b| {
-        b.iter(|| pricer_rs::simd::implied_chunk(black_box(&pviews), &mut out))
+        b.iter(|| pricer_rs::dispatch::implied_chunk(black_box(&pviews), &mut out))
     });
     // the kernels by width (the dispatched ones above are the widest the CPU has, and
     // sixteen lanes for implied vols: `simd_x4`, `simd8_x2`)
@@ -177,7 +177,7 @@ fn kernels(c: &mut Criterion) {
     // as the engine calls it: chunks of 256 (each leaves its own remainder of problems)
     #[cfg(target_arch = "x86_64")]
     group.bench_function("implied vol, dispatched, 256 per call", |b| {
-        b.iter(|| in_engine_chunks(&pviews, &mut out, pricer_rs::simd::implied_chunk))
+        b.iter(|| in_engine_chunks(&pviews, &mut out, pricer_rs::dispatch::implied_chunk))
     });
     group.bench_function("implied vol, scalar", |b| {
         b.iter(|| {

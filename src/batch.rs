@@ -321,7 +321,7 @@ pub fn price_chunk_dispatched(x: &[&[f64]; 7], out: &mut [f64]) {
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
-    crate::simd::price_chunk(x, out);
+    crate::dispatch::price_chunk(x, out);
     // (elsewhere the scalar chunk kernel: the two-lane `simd_lanes` kernels give the same
     // bits, but under qemu they ran at 0.83-0.86x of it on aarch64, `tools/lane_ratio.rs`)
     #[cfg(not(target_arch = "x86_64"))]
@@ -331,7 +331,7 @@ fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     #[cfg(target_arch = "x86_64")]
-    crate::simd::greeks_chunk(x, which, outs);
+    crate::dispatch::greeks_chunk(x, which, outs);
     #[cfg(not(target_arch = "x86_64"))]
     crate::black::greeks_scalar(x, which, outs, 0);
 }
@@ -456,7 +456,7 @@ pub fn implied_vol_into(
 fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        crate::simd::implied_chunk(x, out);
+        crate::dispatch::implied_chunk(x, out);
         for v in out.iter_mut() {
             *v = crate::implied::positive_or_nan(*v);
         }

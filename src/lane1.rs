@@ -1,23 +1,21 @@
-//! The one-lane instance of the vector kernels (`simd_plain.rs` over `lanes_array.rs` with
-//! a single lane): the scalar code of the plain-double price and greeks is this instance,
-//! so every vector width (`simd`, `simd8`, `simd_lanes`) gives its bits by construction
-//! rather than by a hand-kept mirror.
+//! The one-lane instance of the plain-double kernels (`lane_fast.rs` over `lanes_array.rs`
+//! with a single lane): the scalar code of the plain-double price and greeks is this
+//! instance, so every vector width (`simd`, `simd8`, `simd_lanes`, which include the same
+//! file through `simd_plain.rs`) gives its bits by construction rather than by a hand-kept
+//! mirror.
 //!
 //! Every function is inlined into its caller, so the CPU-specific copies of the batch and
 //! per-point paths (`batch`, compiled for AVX2 and FMA too) run `f64::mul_add` as one
 //! instruction.
 
-// the instance carries the drivers and the exact and implied-vol kernels of the vector
-// widths, which the scalar code does not take from it (yet)
+// the lane layer's functions for the kernels this instance does not carry (the exact and
+// implied-vol ones stay in `simd_plain.rs`, beside their scalar code in `black`, `implied`)
 #![allow(dead_code)]
-// the kernels are written for any width; at one lane `n % W` is 0
-#![allow(clippy::modulo_one)]
 
-use crate::black::greeks_scalar;
 use crate::contract::{Contract, GreekValues};
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_TABLE};
 
 // Inlined always in optimised builds only: unoptimised, every inlined call keeps its own
 // stack slots, and the vector drivers that take the scalar code for their leftover lanes grew
@@ -42,7 +40,7 @@ pub(crate) const W: usize = 1;
 pub(crate) const ALL: i32 = 0x1;
 
 include!("lanes_array.rs");
-include!("simd_plain.rs");
+include!("lane_fast.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]

@@ -8,6 +8,8 @@ pub mod batch;
 pub mod black;
 pub mod contract;
 pub mod dd;
+#[cfg(target_arch = "x86_64")]
+pub mod dispatch;
 pub mod elementary;
 pub mod engine;
 pub mod error;

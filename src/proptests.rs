@@ -91,7 +91,7 @@ fn kernel_prices(cs: &[Contract]) -> [Vec<f64>; 2] {
     #[cfg(target_arch = "x86_64")]
     let vector = {
         let mut v = vec![0.0; cs.len()];
-        crate::simd::price_chunk(&views, &mut v);
+        crate::dispatch::price_chunk(&views, &mut v);
         v
     };
     #[cfg(not(target_arch = "x86_64"))]
@@ -267,7 +267,7 @@ proptest! {
             let mut outs: Vec<&mut [f64]> = greek_cols.iter_mut().map(|c| &mut c[..]).collect();
             // the vector kernel of this CPU (x86: AVX2 or AVX-512; elsewhere two lanes)
             #[cfg(target_arch = "x86_64")]
-            crate::simd::greeks_chunk(&views, &all, &mut outs);
+            crate::dispatch::greeks_chunk(&views, &all, &mut outs);
             #[cfg(not(target_arch = "x86_64"))]
             crate::simd_lanes::greeks_chunk(&views, &all, &mut outs);
         }

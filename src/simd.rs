@@ -26,7 +26,6 @@
 
 use std::arch::x86_64::*;
 
-use crate::black::bsm_price_chunk;
 use crate::black::greeks_scalar;
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
@@ -35,20 +34,6 @@ use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 /// True when the running CPU has what this kernel needs.
 pub fn available() -> bool {
     is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-}
-
-/// Prices like `bsm_price_chunk`, four at a time. Falls back to it when the CPU lacks AVX2
-/// or FMA.
-pub fn price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    if crate::simd8::available() {
-        // SAFETY: the features the kernel is compiled for are present on this CPU.
-        unsafe { crate::simd8::price_chunk_avx512(inputs, out) }
-    } else if available() {
-        // SAFETY: the features the kernel is compiled for are present on this CPU.
-        unsafe { price_chunk_wide(inputs, out) }
-    } else {
-        bsm_price_chunk(inputs, out);
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -191,45 +176,6 @@ vfn! {
 
 }
 
-/// Greeks like `black::bsm_greeks` for each contract, four at a time; `outs[j]` receives
-/// greek `which[j]`. Bit for bit the scalar values.
-pub fn greeks_chunk(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: &mut [&mut [f64]]) {
-    if crate::simd8::available() {
-        // SAFETY: the features the kernel is compiled for are present on this CPU.
-        unsafe { crate::simd8::greeks_chunk_avx512(inputs, which, outs) }
-    } else if available() {
-        // SAFETY: the CPU has AVX2 and FMA.
-        unsafe { greeks_chunk_wide(inputs, which, outs) }
-    } else {
-        greeks_scalar(inputs, which, outs, 0);
-    }
-}
-
-/// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
-/// by the widest vector kernel the CPU has; bit for bit the answers of
-/// `implied::implied_vol`.
-// inlined into the caller's CPU-specific copy (batch.rs), for the scalar fallback's
-// fused multiply-adds
-#[inline(always)]
-pub fn implied_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    // sixteen lanes at either width: two or four vectors in flight (`simd8_x2`, `simd_x4`)
-    if crate::simd8::available() {
-        // SAFETY: the features the kernel is compiled for are present on this CPU.
-        unsafe { crate::simd8_x2::implied_chunk_avx512x2(inputs, out) }
-    } else if available() {
-        // SAFETY: the CPU has AVX2 and FMA.
-        unsafe { crate::simd_x4::implied_chunk_avx2x4(inputs, out) }
-    } else {
-        use crate::implied::{Prepared, prepare_row};
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = match prepare_row(inputs, i) {
-                Prepared::Done(v) => v,
-                Prepared::Solve(p) => p.finish(p.solve()),
-            };
-        }
-    }
-}
-
 /// Prices by the four-lane kernel alone (kernel benchmark).
 ///
 /// # Safety
@@ -268,6 +214,8 @@ pub unsafe fn implied_chunk_avx2(inputs: &[&[f64]; 7], out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::black::bsm_price_chunk;
+    use crate::dispatch::{greeks_chunk, price_chunk};
 
     fn random_columns(n: usize, seed: u64) -> [Vec<f64>; 7] {
         let mut rnd = crate::testing::xorshift(seed);
@@ -542,6 +490,7 @@ mod tests {
 #[cfg(test)]
 mod implied_tests {
     use super::*;
+    use crate::dispatch::implied_chunk;
 
     /// The vector `prepare` answers for nearly every CSI-like inversion, and with the scalar
     /// `prepare`'s problem to the bit.

@@ -37,7 +37,7 @@ pub unsafe fn price_chunk_avx512(inputs: &[&[f64]; 7], out: &mut [f64]) {
     price_chunk_wide(inputs, out)
 }
 
-/// Greeks like `simd::greeks_chunk`, eight at a time; the caller checks `available()`.
+/// Greeks like `dispatch::greeks_chunk`, eight at a time; the caller checks `available()`.
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA, AVX-512F and AVX-512DQ (`available()`).
@@ -50,7 +50,7 @@ pub unsafe fn greeks_chunk_avx512(
     greeks_chunk_wide(inputs, which, outs)
 }
 
-/// Implied vols like `simd::implied_chunk`, eight at a time; the caller checks
+/// Implied vols like `dispatch::implied_chunk`, eight at a time; the caller checks
 /// `available()`.
 ///
 /// # Safety

@@ -1,5 +1,5 @@
 //! The implied-vol kernel sixteen contracts at a time as two AVX-512 vectors
-//! (`simd_pair.rs`): what `simd::implied_chunk` runs on CPUs with AVX-512F and DQ. As in
+//! (`simd_pair.rs`): what `dispatch::implied_chunk` runs on CPUs with AVX-512F and DQ. As in
 //! `simd_x4`, the gain is independent chains in flight: kernel bench (4,096 CSI-like
 //! inversions, one core of a Zen 4) 609 us at eight lanes, 537 at sixteen, 559 at
 //! thirty-two. Prices and greeks were slower at sixteen (82 -> 100 us, 156 -> 177 us) and
@@ -15,7 +15,7 @@ use crate::normal::FRAC_1_SQRT_PI;
 use crate::simd8 as base;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, LOG_FIRST};
 
-/// Implied vols like `simd::implied_chunk`, sixteen at a time.
+/// Implied vols like `dispatch::implied_chunk`, sixteen at a time.
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA, AVX-512F and AVX-512DQ (`simd8::available()`).

@@ -1,5 +1,5 @@
 //! The implied-vol kernel sixteen contracts at a time as four AVX2 vectors (two `simd_x2`
-//! values, `simd_pair.rs`): what `simd::implied_chunk` runs on CPUs with AVX2 and FMA but
+//! values, `simd_pair.rs`): what `dispatch::implied_chunk` runs on CPUs with AVX2 and FMA but
 //! no AVX-512. Each inversion is a long chain of dependent steps (the start, the
 //! plain-double steps, the exact one); four independent vectors in flight keep the core
 //! busy while each waits. Kernel bench (4,096 CSI-like inversions, one core of a Zen 4):
@@ -17,7 +17,7 @@ use crate::normal::FRAC_1_SQRT_PI;
 use crate::simd_x2 as base;
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, LOG_FIRST};
 
-/// Implied vols like `simd::implied_chunk`, sixteen at a time.
+/// Implied vols like `dispatch::implied_chunk`, sixteen at a time.
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA (`simd::available()`).

@@ -44,7 +44,7 @@ fn main() {
     };
     let scalar = time(&mut |o| bsm_price_chunk(&views, o));
     #[cfg(target_arch = "x86_64")]
-    let vector = time(&mut |o| pricer_rs::simd::price_chunk(&views, o));
+    let vector = time(&mut |o| pricer_rs::dispatch::price_chunk(&views, o));
     #[cfg(not(target_arch = "x86_64"))]
     let vector = time(&mut |o| pricer_rs::simd_lanes::price_chunk(&views, o));
     bsm_price_chunk(&views, &mut out);
@@ -66,7 +66,7 @@ fn main() {
         let mut outs: Vec<&mut [f64]> = greek_cols.iter_mut().map(|c| &mut c[..]).collect();
         let start = Instant::now();
         #[cfg(target_arch = "x86_64")]
-        pricer_rs::simd::greeks_chunk(&views, &all, &mut outs);
+        pricer_rs::dispatch::greeks_chunk(&views, &all, &mut outs);
         #[cfg(not(target_arch = "x86_64"))]
         pricer_rs::simd_lanes::greeks_chunk(&views, &all, &mut outs);
         start.elapsed().as_secs_f64()
@@ -90,7 +90,7 @@ fn main() {
     let iv_vector = {
         let start = Instant::now();
         #[cfg(target_arch = "x86_64")]
-        pricer_rs::simd::implied_chunk(&iv_views, &mut vols);
+        pricer_rs::dispatch::implied_chunk(&iv_views, &mut vols);
         #[cfg(not(target_arch = "x86_64"))]
         pricer_rs::simd_lanes::implied_chunk(&iv_views, &mut vols);
         start.elapsed().as_secs_f64()

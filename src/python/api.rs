@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyFloat, PyString, PyTuple};
 use super::args::{
     Given, Operand, kind_operand, operand, parse_kind_str, plain_number, which_greeks,
 };
-use super::classes::Greeks;
+use super::greeks::Greeks;
 use crate::batch::{self, Black76Arrays, BsmArrays, Greek};
 use crate::black::Contract;
 use crate::engine::{broadcast_shape, format_shape};

@@ -5,6 +5,7 @@ mod api;
 mod args;
 mod classes;
 mod fit;
+mod greeks;
 mod surface;
 
 use pyo3::exceptions::PyValueError;
@@ -30,6 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "The compiled core of pricer_rs; import pricer_rs, which re-exports it.",
     )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    greeks::register(m)?;
     api::register(m)?;
     classes::register(m)?;
     surface::register(m)?;

@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyTuple};
 
 use super::api::{broadcast_operands, fill_one, greeks_of_arrays};
 use super::args::{Given, Operand, kind_operand, operand, which_greeks};
-use super::classes::Greeks;
+use super::greeks::Greeks;
 use crate::batch::{self, BsmArrays, Domain, check_domain};
 use crate::black::Contract;
 use crate::engine::{Cost, broadcast_shape, for_each_chunk, format_shape};

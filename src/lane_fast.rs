@@ -1,0 +1,485 @@
+// The plain-double price and greeks (`fast_setup4`, `fast_price_from`, `fast_greeks_from`)
+// and the elementary functions they take, written once for every width: included by
+// `simd_plain.rs` (the vector widths) and by `lane1` (one lane: the scalar code), after the
+// lane layer (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`,
+// `to_array`, `pow2`, `exponent_and_mantissa`, `erfcx_coefficients`) and the macros `vfn!`
+// and `kfn!`. Nothing here calls the scalar code of another module, so the one-lane instance
+// is a layer below `black`, which calls it.
+
+#[derive(Clone, Copy)]
+struct VDd {
+    hi: V,
+    lo: V,
+}
+
+/// What `fast_greeks_from` takes over from `fast_setup4` (the same values the one-lane `lane1::fast_greeks`
+/// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
+#[derive(Clone, Copy)]
+struct FastParts {
+    log_ratio: V,
+    resid_term: V,
+    carry: V,
+    x: V,
+    sqrt_t: V,
+    total: V,
+    tau: V,
+    e_hi: V,
+    g: V,
+    scale: V,
+}
+
+/// Per-lane values of `fast_setup4` that `fast_finish4` needs besides `FastParts`.
+#[derive(Clone, Copy)]
+struct FastLanes {
+    /// `-|x| / s`
+    h: V,
+    abs_x: V,
+    itm: V,
+    underflow: V,
+}
+
+vfn! {
+    fn two_sum(a: V, b: V) -> (V, V) {
+        let s = add(a, b);
+        let bb = sub(s, a);
+        (s, add(sub(a, sub(s, bb)), sub(b, bb)))
+    }
+
+    fn dd(hi: V, lo: V) -> VDd { VDd { hi, lo } }
+
+    /// `elementary::exp`, lane by lane
+    fn exp(x: V) -> V {
+        let n = round_even(mul(x, splat(LOG2_E)));
+        let r = fma(neg(n), splat(LN2_LO), fma(neg(n), splat(LN2_HI), x));
+        // Estrin's scheme, as the scalar code
+        let r2 = mul(r, r);
+        let r4 = mul(r2, r2);
+        let r8 = mul(r4, r4);
+        let pair = |hi: f64, lo: f64| fma(splat(hi), r, splat(lo));
+        let q0 = pair(1.0 / 6.0, 0.5);
+        let q1 = pair(1.0 / 120.0, 1.0 / 24.0);
+        let q2 = pair(1.0 / 5_040.0, 1.0 / 720.0);
+        let q3 = pair(1.0 / 362_880.0, 1.0 / 40_320.0);
+        let q4 = pair(1.0 / 39_916_800.0, 1.0 / 3_628_800.0);
+        let q5 = pair(1.0 / 6_227_020_800.0, 1.0 / 479_001_600.0);
+        let p = fma(fma(q5, r2, q4), r8, fma(fma(q3, r2, q2), r4, fma(q1, r2, q0)));
+        let er = add(fma(r2, p, r), splat(1.0));
+        // outside the range the scalar code returns early; keep n sane there too
+        let n = max(min(n, splat(1024.0)), splat(-1075.0));
+        let n1 = floor(mul(splat(0.5), n));
+        let value = mul(mul(er, pow2(n1)), pow2(sub(n, n1)));
+        let value = select(gt(x, splat(709.782_712_893_384)), splat(f64::INFINITY), value);
+        select(lt(x, splat(-745.2)), splat(0.0), value)
+    }
+
+    /// `normal::erfcx` for arguments above -0.99
+    fn erfcx(x: V) -> V {
+        let (den, den_err) = two_sum(splat(4.0), x);
+        let y = div(splat(400.0), den);
+        let y_lo = mul(sub(fma(neg(y), den, splat(400.0)), mul(y, den_err)), mul(y, splat(0.0025)));
+        let fi = min(max(floor(y), splat(ERFCX_FIRST as f64)), splat(ERFCX_LAST as f64));
+        let t = add(sub(y, add(fi, splat(0.5))), y_lo);
+        let [c0, c1, c2, c3, c4, c5, c6, c7] = erfcx_coefficients(sub(fi, splat(ERFCX_FIRST as f64)));
+        let t2 = mul(t, t);
+        let t4 = mul(t2, t2);
+        let high = fma(c7, t2, fma(c6, t, c5));
+        let low = fma(fma(c4, t, c3), t2, fma(c2, t, c1));
+        let table = fma(fma(high, t4, low), t, c0);
+        if lanes(lt(x, splat(50.0))) == ALL {
+            return table; // the usual case: no lane needs the asymptotic series
+        }
+        let z = div(splat(0.5), mul(x, x));
+        let mut series = splat(-135_135.0);
+        for coef in [10_395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0] {
+            series = fma(series, z, splat(coef));
+        }
+        let asymptotic = mul(div(splat(FRAC_1_SQRT_PI), x), series);
+        let far = div(splat(FRAC_1_SQRT_PI), x);
+        let value = select(lt(x, splat(50.0)), table, select(lt(x, splat(1e8)), asymptotic, far));
+        select(eq(x, splat(f64::INFINITY)), splat(0.0), value)
+    }
+
+    /// `elementary::two_sinh_half`
+    fn two_sinh_half(x: VDd) -> V {
+        let h = mul(splat(0.5), x.hi);
+        let e = exp(h);
+        let h2 = mul(h, h);
+        let mut p = splat(1.0 / 121_645_100_408_832_000.0);
+        for c in [1.0 / 355_687_428_096_000.0, 1.0 / 1_307_674_368_000.0, 1.0 / 6_227_020_800.0,
+                  1.0 / 39_916_800.0, 1.0 / 362_880.0, 1.0 / 5_040.0, 1.0 / 120.0, 1.0 / 6.0] {
+            p = fma(p, h2, splat(c));
+        }
+        let series = mul(splat(2.0), fma(mul(h, h2), p, h));
+        let inv_e = div(splat(1.0), e);
+        let direct = sub(e, inv_e);
+        let habs = abs(h);
+        let main = select(lt(habs, splat(0.5)), series, direct);
+        let cosh = mul(splat(0.5), add(e, inv_e));
+        fma(cosh, x.lo, main)
+    }
+
+    /// `normalised::upward_series` (the branch of `moment_series` for h >= -1.5). Lanes
+    /// outside `wanted` hold garbage (and do not raise the loop's start).
+    fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
+        use crate::normalised::SERIES_ORDER;
+        let order = series_order(tau);
+        // from the highest order any lane needs (above it every lane's a_k is exactly 0);
+        // each start compiled on its own, so the loop unrolls into registers
+        let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+        match top.clamp(5, SERIES_ORDER) | 1 {
+            5 => upward_series::<5>(h, tau, order),
+            7 => upward_series::<7>(h, tau, order),
+            9 => upward_series::<9>(h, tau, order),
+            11 => upward_series::<11>(h, tau, order),
+            13 => upward_series::<13>(h, tau, order),
+            15 => upward_series::<15>(h, tau, order),
+            _ => upward_series::<SERIES_ORDER>(h, tau, order),
+        }
+    }
+
+    /// `normalised::upward_series` with the loop started at `TOP`
+    fn upward_series<const TOP: usize>(h: V, tau: V, order: V) -> V {
+        use crate::normalised::{INVERSE_FACTORIALS, SERIES_ORDER, SQRT_FRAC_PI_2};
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        let t2 = mul(tau, tau);
+        let t4 = mul(t2, t2);
+        let t8 = mul(t4, t4);
+        let powers = [splat(1.0), t2, t4, mul(t4, t2), t8, mul(t8, t2), mul(t8, t4), mul(t8, mul(t4, t2)), mul(t8, t8)];
+        // the odd weights only, every element written (an array of all eighteen, the even
+        // ones left 0, was zeroed through memory on every call: 1.4 % of an inversion)
+        let odd: [V; SERIES_ORDER / 2 + 1] = std::array::from_fn(|j| {
+            let k = 2 * j + 1;
+            if k <= TOP {
+                select(le(splat(k as f64), order), mul(powers[j], splat(INVERSE_FACTORIALS[k])), splat(0.0))
+            } else {
+                splat(0.0)
+            }
+        });
+        let (mut a1, mut a2) = (splat(0.0), splat(0.0));
+        for k in (1..=TOP).rev() {
+            let w = if k % 2 == 1 { odd[k / 2] } else { splat(0.0) };
+            let ak = fma(h, a1, fma(splat((k + 1) as f64), a2, w));
+            a2 = a1;
+            a1 = ak;
+        }
+        let m1 = fma(h, y, splat(1.0));
+        mul(tau, fma(a2, y, mul(a1, m1)))
+    }
+
+    /// `normalised::miller_series`'s sum of the odd moments up to `top`, each lane's terms
+    /// above its `order` left out (zero, so the sum stays zero until its first term).
+    fn series_sum(m: &[V; crate::normalised::SERIES_ORDER + 1], top: usize, tau: V, order: V) -> V {
+        use crate::normalised::SERIES_STEPS;
+        let t2 = mul(tau, tau);
+        let mut sum = splat(0.0);
+        let mut k = top;
+        while k >= 3 {
+            let c = mul(t2, splat(SERIES_STEPS[k]));
+            let term = mul(select(le(splat(k as f64), order), m[k], splat(0.0)), c);
+            sum = fma(sum, c, term);
+            k -= 2;
+        }
+        mul(add(sum, m[1]), tau)
+    }
+
+    /// `normalised::otm_call_series`: `b` from the gaussian factor and the moment series
+    fn series_value(gaussian: V, series: V) -> V {
+        mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian), series)
+    }
+
+    /// What `normalised::miller_series` starts from: each lane's order and
+    /// `m_0 = sqrt(pi/2) erfcx(-h/sqrt 2)`.
+    fn series_start(h: V, tau: V) -> (V, V) {
+        use crate::normalised::SQRT_FRAC_PI_2;
+        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
+        (series_order(tau), y)
+    }
+
+    /// `normalised::series_order` for each lane's `tau` (a NaN lane gets the highest, as
+    /// there)
+    fn series_order(tau: V) -> V {
+        use crate::normalised::SERIES_ORDER;
+        select(lt(tau, splat(0.002)), splat(5.0),
+            select(lt(tau, splat(0.01)), splat(7.0),
+            select(lt(tau, splat(0.03)), splat(9.0),
+            select(lt(tau, splat(0.06)), splat(11.0),
+            select(lt(tau, splat(0.1)), splat(13.0),
+            select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
+    }
+
+    /// `elementary::ln` for positive normal lanes
+    fn ln(x: V) -> V {
+        let (e0, m0) = exponent_and_mantissa(x);
+        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
+        let m = select(low, mul(splat(2.0), m0), m0);
+        let e = select(low, sub(e0, splat(1023.0)), sub(e0, splat(1022.0)));
+        let f = sub(m, splat(1.0));
+        let s = div(f, add(splat(2.0), f));
+        let z = mul(s, s);
+        let z2 = mul(z, z);
+        let z4 = mul(z2, z2);
+        let [p0, p1, p2, p3, p4] =
+            crate::elementary::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
+        let q0 = fma(p1, z2, p0);
+        let q1 = fma(p3, z2, p2);
+        let r = mul(fma(fma(p4, z4, q1), z4, q0), z);
+        let ln_m = fma(neg(s), sub(f, r), f);
+        fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
+    }
+
+    /// `fast::gaussian_exponent`: `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly
+    fn gaussian_exponent(h: V, tau: V) -> (V, V) {
+        let hh = mul(h, h);
+        let hh_err = fma(h, h, neg(hh));
+        let tt = mul(tau, tau);
+        let tt_err = fma(tau, tau, neg(tt));
+        let (sum, sum_err) = two_sum(hh, tt);
+        (mul(splat(-0.5), sum), mul(splat(-0.5), add(sum_err, add(hh_err, tt_err))))
+    }
+
+    /// `fast::erfcx_of_sum`
+    fn erfcx_of_sum(a: V, b: V) -> V {
+        let (sum, sum_err) = two_sum(a, b);
+        let f = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let z = mul(sum, f);
+        let z_err = add(fma(sum, f, neg(z)), fma(sum, splat(crate::normalised::FRAC_1_SQRT_2.lo), mul(sum_err, f)));
+        let e = erfcx(z);
+        fma(fma(mul(splat(2.0), z), e, splat(-2.0 * FRAC_1_SQRT_PI)), z_err, e)
+    }
+
+    /// `fast::otm_value` for the lanes of `wanted`; the mask of those it accepted.
+    fn otm_value4(h: V, tau: V, abs_x: V, g: V, max_cancellation: f64, wanted: V) -> (V, V) {
+        use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
+        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let direct = gt(add(h, tau), splat(DIRECT_CDF_THRESHOLD));
+        let series = and(not(direct), and(lt(tau, splat(SMALL_TAU)), ge(h, splat(MILLER_BELOW))));
+        let difference = not(or(direct, series));
+        let mut accepted = wanted;
+        let mut b = splat(0.0);
+        if lanes(and(wanted, difference)) != 0 {
+            let e1 = erfcx_of_sum(neg(h), neg(tau));
+            let e2 = erfcx_of_sum(tau, neg(h));
+            let diff = sub(e1, e2);
+            let refused = gt(e1, mul(mul(splat(max_cancellation), fma(h, h, splat(1.0))), diff));
+            accepted = and(accepted, not(and(difference, refused)));
+            b = select(difference, mul(mul(splat(0.5), g), diff), b);
+        }
+        if lanes(and(wanted, series)) != 0 {
+            let by_series = series_value(g, moment_series_upward(h, tau, and(wanted, series)));
+            b = select(series, by_series, b);
+        }
+        if lanes(and(wanted, direct)) != 0 {
+            let e1 = erfcx(mul(add(h, tau), frac));
+            let e2 = erfcx(mul(sub(tau, h), frac));
+            let by_cdf = fma(mul(splat(-0.5), g), add(e1, e2), exp(mul(splat(-0.5), abs_x)));
+            b = select(direct, by_cdf, b);
+        }
+        (b, accepted)
+    }
+
+    /// The plain-double greeks (`lane1::fast_greeks`) for `W` contracts: price and the nine greeks, and the mask of lanes
+    /// it answers for, from the setup `p`, the price and the lanes it answers for (as
+    /// `fast_block` leaves them).
+    #[allow(clippy::too_many_arguments)]
+    fn fast_greeks_from(
+        s: V, r: V, q: V, sigma: V, t: V, call: V, p: FastParts, price: V, inside: V,
+    ) -> ([V; 10], V) {
+        use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
+        let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
+        let log_spot = add(log_ratio, resid_term);
+        let h = div(x, total);
+        let vega_factor = mul(mul(scale, g), splat(crate::normal::FRAC_1_SQRT_2PI));
+        let is_call = gt(call, splat(0.0));
+        let theta_sign = select(is_call, splat(1.0), splat(-1.0));
+        let d1 = add(h, tau);
+        let d2 = sub(h, tau);
+        let half = exp(mul(splat(0.5), x));
+        let z1 = mul(theta_sign, d1);
+        let z2 = mul(theta_sign, d2);
+        let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
+        let tail1 = mul(div(mul(splat(0.5), g), half), erfcx(mul(abs(z1), frac)));
+        let tail2 = mul(mul(mul(splat(0.5), g), half), erfcx(mul(abs(z2), frac)));
+        let cdf1 = select(le(z1, splat(0.0)), tail1, sub(splat(1.0), tail1));
+        let cdf2 = select(le(z2, splat(0.0)), tail2, sub(splat(1.0), tail2));
+        // e^0 = 1 exactly: a group without dividends (the usual case) skips one exponential
+        let dividend_discount = if lanes(eq(q, splat(0.0))) == ALL { splat(1.0) } else { exp(mul(neg(q), t)) };
+        let spot_leg = mul(mul(s, dividend_discount), cdf1);
+        let strike_leg = mul(div(scale, half), cdf2);
+        let two_t = mul(splat(2.0), t);
+        let theta_a = div(mul(neg(vega_factor), total), two_t);
+        let theta_q = mul(q, spot_leg);
+        let theta_r = mul(r, strike_leg);
+        let theta = add(theta_a, mul(theta_sign, sub(theta_q, theta_r)));
+        let half_total_sq = mul(mul(splat(0.5), total), total);
+        let charm_numerator = add(sub(carry, log_spot), half_total_sq);
+        let charm_a = mul(mul(mul(theta_sign, q), dividend_discount), cdf1);
+        let charm_b = div(mul(div(vega_factor, s), charm_numerator), mul(two_t, total));
+        let charm = sub(charm_a, charm_b);
+        let unit = mul(fma(mul(splat(3.0), h), h, splat(16.0)), splat(f64::EPSILON));
+        let bound = |terms: V, sum: V| le(mul(terms, unit), mul(splat(GREEKS_MAX_ERROR), abs(sum)));
+        let spread = add(abs(h), tau);
+        let ok = and(
+            and(
+                and(ge(e_hi, splat(GREEKS_MIN_EXPONENT)), bound(add(add(abs(theta_a), abs(theta_q)), abs(theta_r)), theta)),
+                and(bound(spread, d1), bound(spread, d2)),
+            ),
+            and(
+                bound(add(add(abs(carry), abs(log_spot)), half_total_sq), charm_numerator),
+                bound(add(abs(charm_a), abs(charm_b)), charm),
+            ),
+        );
+        let values = [
+            price,
+            mul(mul(theta_sign, dividend_discount), cdf1),
+            div(div(div(vega_factor, s), s), total),
+            mul(vega_factor, sqrt_t),
+            theta,
+            mul(mul(theta_sign, t), strike_leg),
+            mul(mul(neg(theta_sign), t), spot_leg),
+            div(mul(div(neg(vega_factor), s), d2), sigma),
+            div(mul(mul(mul(vega_factor, sqrt_t), d1), d2), sigma),
+            charm,
+        ];
+        (values, and(inside, ok))
+    }
+
+    /// The part of `fast_price4` before the formula for `b`: the shared values, the
+    /// per-lane ones the formula needs, and the lanes in the region.
+    fn fast_setup4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (FastParts, FastLanes, V) {
+        use crate::fast::{MAX_ABS_X, MAX_LOG_CANCELLATION, MAX_RATE_TIME, MAX_SPOT,
+                          MAX_TOTAL_VOL, MIN_EXPONENT, MIN_SPOT, MIN_TOTAL_VOL, UNDERFLOW_EXPONENT};
+        let ratio = div(s, k);
+        let resid = fma(neg(ratio), k, s);
+        let log_ratio = ln(ratio);
+        let carry = mul(sub(r, q), t);
+        let resid_term = div(resid, s);
+        let x = add(log_ratio, add(resid_term, carry));
+        let sqrt_t = sqrt(t);
+        let total = mul(sigma, sqrt_t);
+        let tau = mul(splat(0.5), total);
+        let abs_x = abs(x);
+        let h = neg(div(abs_x, total));
+        let (e_hi, e_lo) = gaussian_exponent(h, tau);
+        let rt = mul(r, t);
+        let qt = mul(q, t);
+        let within = |v: V, lo: f64, hi: f64| and(ge(v, splat(lo)), le(v, splat(hi)));
+        let underflow = lt(e_hi, splat(UNDERFLOW_EXPONENT));
+        let inside = and(
+            and(and(le(abs_x, splat(MAX_ABS_X)),
+                    le(add(abs(log_ratio), abs(carry)), mul(splat(MAX_LOG_CANCELLATION), add(abs_x, total)))),
+                and(within(total, MIN_TOTAL_VOL, MAX_TOTAL_VOL),
+                    and(within(s, MIN_SPOT, MAX_SPOT), within(k, MIN_SPOT, MAX_SPOT)))),
+            and(and(le(abs(rt), splat(MAX_RATE_TIME)), le(abs(qt), splat(MAX_RATE_TIME))),
+                or(ge(e_hi, splat(MIN_EXPONENT)), underflow)),
+        );
+        let g0 = exp(e_hi);
+        let g = fma(g0, e_lo, g0);
+        let scale = mul(sqrt(mul(s, k)), exp(mul(splat(-0.5), mul(add(r, q), t))));
+        let is_call = gt(call, splat(0.0));
+        let itm = xor(is_call, le(x, splat(0.0)));
+        // a NaN kind (a masked entry) is for the exact kernel's NaN answer
+        let inside = and(inside, eq(call, call));
+        let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
+        let lanes4 = FastLanes { h, abs_x, itm, underflow };
+        (parts, lanes4, inside)
+    }
+
+    /// The rest of `fast_price4` after `fast_setup4`: `b` by its formula, the intrinsic
+    /// value, the scale. Lanes refused by the cancellation test are cleared from `inside`.
+    /// The third mask: in-the-money lanes without time value to speak of, which
+    /// the price leaves to its settlement (`extreme::settle_at_bounds`).
+    fn fast_finish4(l: FastLanes, tau: V, g: V, scale: V, inside: V) -> (V, V, V) {
+        use crate::fast::MAX_CANCELLATION;
+        let FastLanes { h, abs_x, itm, underflow } = l;
+        let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
+        let inside = and(inside, or(underflow, accepted));
+        let b = select(underflow, splat(0.0), b);
+        let (value, settle) = if lanes(and(itm, inside)) != 0 {
+            let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+            (value, settle_lanes(itm, b, value))
+        } else {
+            (b, splat(0.0))
+        };
+        // the time value, for the settlement of the lanes in `settle`; infinite elsewhere
+        let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
+        (mul(scale, value), inside, time_value)
+    }
+
+    /// The test for settling a lane at its bounds.
+    fn settle_lanes(itm: V, b: V, value: V) -> V {
+        and(itm, le(b, mul(splat(crate::extreme::SETTLE_FRACTION), add(value, splat(1.0)))))
+    }
+
+    /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
+    /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
+    /// top and holds its values until then. Lanes outside `wanted` hold garbage.
+    fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
+        use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER};
+        let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
+        let (order, y) = series_start(h, tau);
+        let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
+        let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
+        let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
+        let highest_order = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+        let mut m = [splat(0.0); SERIES_ORDER + 1];
+        let (mut above, mut here) = (saddle, splat(1.0));
+        let minus_h = neg(h);
+        for k in (1..=highest.min(MILLER_MAX)).rev() {
+            let below = mul(fma(minus_h, here, above), splat(RECIPROCALS[k]));
+            let active = le(splat(k as f64), top);
+            above = select(active, here, above);
+            here = select(active, below, here);
+            if k - 1 <= SERIES_ORDER {
+                m[k - 1] = here;
+            }
+        }
+        let norm = div(y, m[0]);
+        for v in m.iter_mut() {
+            *v = mul(*v, norm);
+        }
+        series_sum(&m, highest_order.clamp(5, SERIES_ORDER) | 1, tau, order)
+    }
+
+    /// The plain-double price (`lane1::fast_price`) of `W` contracts before the settlement: the prices, the mask of lanes
+    /// it answers for (the others hold garbage and go to the exact kernel), and the time
+    /// value of the lanes to settle (infinite elsewhere).
+    fn fast_price4(s: V, k: V, r: V, q: V, sigma: V, t: V, call: V) -> (V, V, V) {
+        let (p, l, inside) = fast_setup4(s, k, r, q, sigma, t, call);
+        fast_price_from(&p, l, inside)
+    }
+
+    /// `fast_price4` after its setup (`fast_setup4`'s three values).
+    fn fast_price_from(p: &FastParts, l: FastLanes, inside: V) -> (V, V, V) {
+        let (price, ok, time_value) = fast_finish4(l, p.tau, p.g, p.scale, inside);
+        // lanes in the region that `fast_finish4` refused (the difference of erfcx
+        // cancelled) with a small tau: Miller's series answers there
+        let miller = and(and(inside, not(ok)), lt(p.tau, splat(crate::normalised::SMALL_TAU)));
+        if lanes(miller) == 0 {
+            return (price, ok, time_value);
+        }
+        let (by_series, series_time_value) = miller_finish4(l.h, p.tau, l.abs_x, p.g, p.scale, l.itm, miller);
+        (
+            select(miller, by_series, price),
+            or(ok, miller),
+            select(miller, series_time_value, time_value),
+        )
+    }
+}
+
+kfn! {
+/// The price of lanes `fast_price_from` answers by Miller's series (the difference
+/// of erfcx refused, tau small), from the setup's fields as `fast_block` keeps them.
+/// Lanes outside `wanted` hold garbage.
+/// The second mask: lanes to settle, as `fast_finish4`'s.
+fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> (V, V) {
+    let b = series_value(g, moment_series_miller(h, tau, wanted));
+    let (value, settle) = if lanes(itm) != 0 {
+        let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+        (value, settle_lanes(itm, b, value))
+    } else {
+        (b, splat(0.0))
+    };
+    let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
+    (mul(scale, value), time_value)
+}
+}
