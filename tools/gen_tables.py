@@ -1,6 +1,6 @@
-"""Generate src/tables.rs: coefficient tables for the fast erfcx and log kernels.
+"""Generate src/math/tables.rs: coefficient tables for the fast erfcx and log kernels.
 
-Run with `.venv/bin/python tools/gen_tables.py > src/tables.rs` (needs mpmath). Every value
+Run with `.venv/bin/python tools/gen_tables.py > src/math/tables.rs` (needs mpmath). Every value
 is computed in 50-digit arithmetic and rounded once to float64.
 
 erfcx(x) = exp(x^2) erfc(x) on -0.99 < x < 50 is tabulated in the variable y = 400 / (4 + x),

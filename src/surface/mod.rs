@@ -9,6 +9,8 @@
 //!   and after the last;
 //! - a node is reproduced exactly, and a missing (NaN) node is skipped.
 
+pub mod svi;
+
 use ndarray::{Array2, ArrayD, ArrayView1, ArrayView2, Axis, arr0};
 use ndarray_stats::QuantileExt;
 

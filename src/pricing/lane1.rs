@@ -39,8 +39,8 @@ macro_rules! kfn {
 pub(crate) const W: usize = 1;
 pub(crate) const ALL: i32 = 0x1;
 
-include!("lanes_array.rs");
-include!("lane_fast.rs");
+include!("../lanes/lanes_array.rs");
+include!("../lanes/lane_fast.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]

@@ -11,12 +11,14 @@
 //! blocks of `MIN_TASK` to `TASK` elements; each thread is the first to touch the output
 //! pages it fills.
 
+pub mod batch;
+pub mod parallel;
+
 use std::marker::PhantomData;
 
 use ndarray::{ArrayViewD, IxDyn};
 
 use crate::error::{PricingError, Result};
-use crate::parallel;
 
 /// Elements per kernel call: eight inputs of this size fit in L1 together.
 pub const CHUNK: usize = 256;

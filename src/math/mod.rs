@@ -1,0 +1,8 @@
+//! The mathematics below everything else: double-double arithmetic, the elementary
+//! functions (exp, ln and their double-double and log-domain forms), the normal
+//! distribution (erfcx, Phi and its inverse), and the generated tables they read.
+
+pub mod dd;
+pub mod elementary;
+pub mod normal;
+pub(crate) mod tables;
