@@ -65,7 +65,8 @@ fmt:
 bench: build
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	mkdir -p target/bench
-	cargo run --quiet --release --example kernel_ns | tee target/bench/kernel_ns.txt
+	cargo run --quiet --release --example kernel_ns > target/bench/kernel_ns.txt
+	cat target/bench/kernel_ns.txt
 	status=0; $(BIN)/python benches/compare.py --kernel-ns target/bench/kernel_ns.txt || status=1; \
 	$(BIN)/python benches/svi_bench.py || status=1; exit $$status
 

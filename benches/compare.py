@@ -5,7 +5,7 @@ is a ratio against a baseline timed in the same run (machines differ by 2x in ab
 speed). Baselines: vectorised numpy/scipy closed forms, a numba `prange` loop of the same
 closed form, the memory floor (a numba `prange` loop that only reads the inputs and writes
 fresh outputs), the iv-engine package from PyPI, a vectorised numpy Newton/bisection
-solver, and pure Python with `math.erf`. Exits non-zero when a target of issue 10 is
+solver, and pure Python with `math.erf`. Exits non-zero when a target of issue 25 is
 missed. Run with `make bench` (it installs numba and iv-engine).
 """
 
@@ -119,7 +119,10 @@ def kernel_ns(path: str | None) -> dict[str, float] | None:
     if path is None:
         return None
     with open(path, encoding="utf-8") as f:
-        line = [x for x in f if x.startswith("kernel-ns ")][-1]
+        lines = [x for x in f if x.startswith("kernel-ns ")]
+    if not lines:
+        raise SystemExit(f"{path} has no kernel-ns line: did `cargo run --example kernel_ns` fail?")
+    line = lines[-1]
     return {key: float(value) for key, value in (part.split("=") for part in line.split()[1:])}
 
 

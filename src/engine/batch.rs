@@ -260,13 +260,13 @@ fn fresh_run(
         // no chunk to check: the rules still hold for what was passed
         a.validate()?;
     }
-    if for_each_checked_chunk(&a.views(), shape, outs, cost, chunk_in_domain, kernel)? {
+    if for_each_checked_chunk(&a.views(), shape, outs, cost, chunk_in_domain, &kernel)? {
         return Ok(());
     }
     a.validate()?;
-    Err(PricingError::InvalidArgument(
-        "internal: a chunk broke a domain rule that the whole inputs keep".to_string(),
-    ))
+    // a chunk broke a rule the whole inputs now keep: another thread wrote into an input
+    // while the GIL was released; what it holds now passed, so price that
+    for_each_chunk(&a.views(), shape, outs, cost, kernel)
 }
 
 /// `price_into` for an output the caller throws away on error (`fresh_run`).

@@ -12,8 +12,8 @@ struct VDd {
     lo: V,
 }
 
-/// What `fast_greeks_from` takes over from `fast_setup4` (the same values the one-lane `lane1::fast_greeks`
-/// recomputes: the squares of the signed and the out-of-the-money `h` are the same).
+/// What `fast_greeks_from` takes over from `fast_setup4` (which `lane1::fast_greeks` and the
+/// vector greeks reuse rather than recompute: the squares of the signed and the out-of-the-money `h` are the same).
 #[derive(Clone, Copy)]
 struct FastParts {
     log_ratio: V,

@@ -98,7 +98,7 @@ vfn! {
     }
 
     /// The exponent field (as a double) and the mantissa under exponent 1022 (in [0.5, 1)
-    /// for positive normal lanes): `fast::ln`'s split, as the x86 layers form it.
+    /// for positive normal lanes): `elementary::ln`'s split, as the x86 layers form it.
     pub(crate) fn exponent_and_mantissa(x: V) -> (V, V) {
         let exponent = |v: f64| {
             let b = v.to_bits();

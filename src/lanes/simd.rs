@@ -112,7 +112,7 @@ vfn! {
     pub(crate) fn xor(a: V, b: V) -> V { V(_mm256_xor_pd(a.0, b.0)) }
 
     /// The exponent field (as a double) and the mantissa under exponent 1022 (in [0.5, 1)
-    /// for positive normal lanes): `fast::ln`'s split.
+    /// for positive normal lanes): `elementary::ln`'s split.
     pub(crate) fn exponent_and_mantissa(x: V) -> (V, V) {
         let bits = _mm256_castpd_si256(x.0);
         let exp_field = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));

@@ -4,7 +4,7 @@
 // width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`; `batch::greeks_scalar`
+// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`; `black::greeks_scalar`
 // in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
 // which carry the target features. Masks are vectors of all-ones lanes at every width.
 // The plain-double price and greeks, and the elementary functions, are in `lane_fast.rs`,

@@ -4,7 +4,7 @@
 //! that no input, however extreme, loses accuracy; that costs about 300 instructions per
 //! price. Most contracts do not need it. Where the log-moneyness is moderate, the total
 //! volatility is neither vanishing nor huge and the out-of-the-money value does not
-//! underflow, `price` forms the price here in plain doubles, with the same normalised
+//! underflow, the plain-double kernel forms the price in plain doubles, with the same normalised
 //! formulas as `normalised` and a few compensations; everything else returns `None` and
 //! the caller takes the exact kernel.
 //!
@@ -22,9 +22,9 @@
 //! contracts (`tests`): at most 1.4 units of `eps (1 + kappa)` (the reference test allows 8),
 //! and at most 8.2 units of the implied-vol error `e` (issue 4 allows 16).
 //!
-//! The formulas themselves are written once, for every vector width, in `simd_plain.rs`
-//! (`fast_setup4`, `fast_price_from`, `fast_greeks_from`): `price` and `greeks` here are its
-//! one-lane instance (`lane1`), so the vector kernels give their bits by construction. What
+//! The formulas are written once, for every width, in `lanes/lane_fast.rs` (`fast_setup4`,
+//! `fast_price_from`, `fast_greeks_from`): `lane1::fast_price` and `lane1::fast_greeks` are
+//! their one-lane instance, so the vector kernels give their bits by construction. What
 //! stays here is the region's constants, the plain-double `b` of the implied-vol pre-steps
 //! (`otm_value_and_gaussian`), and the tests of the formulas against the exact kernel.
 
