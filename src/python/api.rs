@@ -937,7 +937,7 @@ fn price_european_call_batch<'py>(
     }
     let arrays = ops.arrays();
     fill_one(py, &shape, None, &[], |buf| {
-        batch::price_into(&arrays, &shape, buf, true)
+        batch::price_fresh(&arrays, &shape, buf, true)
     })
 }
 
