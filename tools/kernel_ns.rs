@@ -7,6 +7,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+#[path = "csi_columns.rs"]
+mod csi_columns;
+use csi_columns::csi_columns;
+
 const N: usize = 4096;
 
 /// A chunk kernel as the engine calls it: input columns, output slice.
@@ -37,25 +41,7 @@ fn naive(inputs: &[&[f64]; 7], out: &mut [f64]) {
 }
 
 fn main() {
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut uniform = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
-    // CSI-like: spot 2..300, strike within 30 %, vol 10-60 %, a day to two years, q 0-3 %
-    let mut cols: [Vec<f64>; 7] = Default::default();
-    for _ in 0..N {
-        let s = 2.0 + 298.0 * uniform();
-        cols[0].push(s);
-        cols[1].push(s * (0.7 + 0.6 * uniform()));
-        cols[2].push(0.02);
-        cols[3].push(0.03 * uniform());
-        cols[4].push(0.1 + 0.5 * uniform());
-        cols[5].push(1.0 / 365.0 + 2.0 * uniform());
-        cols[6].push(if uniform() < 0.5 { 1.0 } else { -1.0 });
-    }
+    let cols = csi_columns(N, 0x9e37_79b9_7f4a_7c15, 0.03);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let ns = |kernel: &mut Kernel| {
         let mut out = vec![0.0; N];

@@ -9,27 +9,13 @@ use std::time::Instant;
 
 use pricer_rs::black::bsm_price_chunk;
 
+#[path = "csi_columns.rs"]
+mod csi_columns;
+use csi_columns::csi_columns;
+
 fn main() {
     let n = 100_000;
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut uniform = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
-    // CSI-like: spot 2..300, strike within 30 %, vol 10-60 %, a day to two years, calls and puts
-    let mut cols: [Vec<f64>; 7] = Default::default();
-    for _ in 0..n {
-        let s = 2.0 + 298.0 * uniform();
-        cols[0].push(s);
-        cols[1].push(s * (0.7 + 0.6 * uniform()));
-        cols[2].push(0.02);
-        cols[3].push(0.01 * uniform());
-        cols[4].push(0.1 + 0.5 * uniform());
-        cols[5].push(1.0 / 365.0 + 2.0 * uniform());
-        cols[6].push(if uniform() < 0.5 { 1.0 } else { -1.0 });
-    }
+    let cols = csi_columns(n, 0x2545_f491_4f6c_dd1d, 0.01);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
     let mut out = vec![0.0; n];
     let time = |f: &mut dyn FnMut(&mut [f64])| {

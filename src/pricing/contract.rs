@@ -53,6 +53,35 @@ pub struct GreekValues {
 }
 
 impl GreekValues {
+    /// The fields in the order of `Greek::ALL` (price first).
+    pub fn from_array(
+        [
+            price,
+            delta,
+            gamma,
+            vega,
+            theta,
+            rho,
+            epsilon,
+            vanna,
+            volga,
+            charm,
+        ]: [f64; 10],
+    ) -> GreekValues {
+        GreekValues {
+            price,
+            delta,
+            gamma,
+            vega,
+            theta,
+            rho,
+            epsilon,
+            vanna,
+            volga,
+            charm,
+        }
+    }
+
     pub const NAN: GreekValues = GreekValues {
         price: f64::NAN,
         delta: f64::NAN,

@@ -106,30 +106,7 @@ pub(crate) fn fast_greeks(c: &Contract) -> Option<GreekValues> {
     if lanes(ok) == 0 {
         return None;
     }
-    let [
-        price,
-        delta,
-        gamma,
-        vega,
-        theta,
-        rho,
-        epsilon,
-        vanna,
-        volga,
-        charm,
-    ] = values.map(|v| v.0[0]);
-    Some(GreekValues {
-        price,
-        delta,
-        gamma,
-        vega,
-        theta,
-        rho,
-        epsilon,
-        vanna,
-        volga,
-        charm,
-    })
+    Some(GreekValues::from_array(values.map(|v| v.0[0])))
 }
 
 /// The setup values the tests classify a contract by: whether it is in the plain-double
