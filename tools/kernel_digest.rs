@@ -10,7 +10,7 @@
 
 use ndarray::{ArrayD, IxDyn};
 use pricer_rs::batch::{
-    BsmArrays, Greek, ImpliedArrays, greeks_into, implied_vol_into, price_into,
+    BsmArrays, Check, Greek, ImpliedArrays, greeks_into, implied_vol_into, price_into,
 };
 use pricer_rs::black::Contract;
 
@@ -104,11 +104,11 @@ fn main() {
     };
 
     let mut prices = vec![0.0; n];
-    price_into(&arrays, &shape, &mut prices, false).expect("prices");
+    price_into(&arrays, &shape, &mut prices, false, Check::First).expect("prices");
     let mut greek_cols = vec![vec![0.0; n]; Greek::ALL.len()];
     {
         let mut outs: Vec<&mut [f64]> = greek_cols.iter_mut().map(|c| &mut c[..]).collect();
-        greeks_into(&arrays, &shape, &Greek::ALL, &mut outs, false).expect("greeks");
+        greeks_into(&arrays, &shape, &Greek::ALL, &mut outs, false, Check::First).expect("greeks");
     }
     let given = ArrayD::from_shape_vec(IxDyn(&[n]), prices.clone()).expect("1-D");
     let implied = ImpliedArrays {

@@ -80,7 +80,7 @@ fn main() {
         "two lanes (simd_lanes, not dispatched)".to_string(),
         ns(&mut |x, o| pricer_rs::simd_lanes::price_chunk(x, o)),
     ));
-    let dispatched = ns(&mut |x, o| pricer_rs::batch::price_chunk_dispatched(x, o));
+    let dispatched = ns(&mut |x, o| pricer_rs::batch::price_chunk(x, o));
     println!(
         "price kernel alone: {N} CSI-like calls and puts in cache, one core, best of 7 x {PASSES} passes"
     );

@@ -134,15 +134,26 @@ pub struct BsmArrays<'a> {
     pub call: ArrayViewD<'a, f64>,
 }
 
+/// The domain rules of DESIGN.md for a BSM contract, in the order its arguments are checked
+/// (the first broken one names the error): each argument's name, its column in the kernels'
+/// order (s, k, r, q, sigma, t, call) and its rule.
+const BSM_RULES: [(&str, usize, Domain); 6] = [
+    ("s", 0, Domain::Positive),
+    ("k", 1, Domain::Positive),
+    ("r", 2, Domain::Finite),
+    ("sigma", 4, Domain::Positive),
+    ("t", 5, Domain::Positive),
+    ("q", 3, Domain::Finite),
+];
+
 impl<'a> BsmArrays<'a> {
-    /// Every domain rule of DESIGN.md, argument by argument.
+    /// Every domain rule of DESIGN.md, argument by argument (`BSM_RULES`).
     pub fn validate(&self) -> Result<()> {
-        check_domain("s", &self.s, Domain::Positive)?;
-        check_domain("k", &self.k, Domain::Positive)?;
-        check_domain("r", &self.r, Domain::Finite)?;
-        check_domain("sigma", &self.sigma, Domain::Positive)?;
-        check_domain("t", &self.t, Domain::Positive)?;
-        check_domain("q", &self.q, Domain::Finite)
+        let views = self.views();
+        for (name, column, domain) in BSM_RULES {
+            check_domain(name, &views[column], domain)?;
+        }
+        Ok(())
     }
 
     /// Every input view, in kernel order (s, k, r, q, sigma, t, call).
@@ -204,61 +215,46 @@ pub fn greeks_one(c: &Contract) -> GreekValues {
 
 /// The scalar twin of `BsmArrays::validate`, for per-point calls.
 pub fn validate_contract(c: &Contract) -> Result<()> {
-    check_scalar("s", c.s, Domain::Positive)?;
-    check_scalar("k", c.k, Domain::Positive)?;
-    check_scalar("r", c.r, Domain::Finite)?;
-    check_scalar("sigma", c.sigma, Domain::Positive)?;
-    check_scalar("t", c.t, Domain::Positive)?;
-    check_scalar("q", c.q, Domain::Finite)
+    let columns = [c.s, c.k, c.r, c.q, c.sigma, c.t];
+    for (name, column, domain) in BSM_RULES {
+        check_scalar(name, columns[column], domain)?;
+    }
+    Ok(())
 }
 
-/// Fill `out` (flat, C order, the broadcast size) with prices. Validates first, so on error
-/// nothing has been written.
-pub fn price_into(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
-    a.validate()?;
-    one_column(
-        &a.views(),
-        shape,
-        out,
-        Cost::PRICE.on_pool(parallel),
-        price_chunk,
-    )
+/// When a BSM call checks its inputs' domain, which depends on whose buffer it fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Before anything is written: a user's `out=`, which an error must leave as it was.
+    First,
+    /// Chunk by chunk inside the kernel's pass over the inputs, while they are in the cache,
+    /// instead of in a pass of its own (at 5 M prices on two threads of a Xeon 1.08x): for
+    /// buffers the caller throws away on error, which then hold garbage. The error is the
+    /// one `validate` gives (the first culprit in C order of the first argument in rule
+    /// order).
+    InPass,
 }
 
-/// The rule of each kernel input (s, k, r, q, sigma, t; none for the kind).
-const BSM_DOMAINS: [Option<Domain>; 7] = [
-    Some(Domain::Positive),
-    Some(Domain::Positive),
-    Some(Domain::Finite),
-    Some(Domain::Finite),
-    Some(Domain::Positive),
-    Some(Domain::Positive),
-    None,
-];
-
-/// True when no element of a chunk's inputs breaks its rule in `BSM_DOMAINS`.
+/// True when no element of a chunk's inputs breaks its rule in `BSM_RULES`.
 fn chunk_in_domain(inputs: &[&[f64]; 7]) -> bool {
-    inputs
+    BSM_RULES
         .iter()
-        .zip(BSM_DOMAINS)
-        .all(|(x, d)| d.is_none_or(|d| first_outside_serial(x, d).is_none()))
+        .all(|&(_, column, domain)| first_outside_serial(inputs[column], domain).is_none())
 }
 
-/// `price_into` or `greeks_into` for outputs the caller throws away on error (fresh
-/// arrays): the domain is checked chunk by chunk inside the kernel's pass over the inputs,
-/// not in a pass of its own before it (at 5 M prices on one thread of a Xeon, that pass was
-/// a ninth of the call). On error the outputs hold garbage and the error is the one
-/// `validate` gives (the first culprit in C order of the first argument in rule order).
-fn fresh_run(
+/// `for_each_chunk` over a BSM batch, its domain checked as `check` says.
+fn checked_run(
     a: &BsmArrays,
     shape: &[usize],
     outs: &mut [&mut [f64]],
     cost: Cost,
+    check: Check,
     kernel: impl Fn(&[&[f64]; 7], &mut [&mut [f64]]) + Sync,
 ) -> Result<()> {
-    if shape.contains(&0) {
-        // no chunk to check: the rules still hold for what was passed
+    // with no chunk to check (an empty broadcast) the rules still hold for what was passed
+    if check == Check::First || shape.contains(&0) {
         a.validate()?;
+        return for_each_chunk(&a.views(), shape, outs, cost, kernel);
     }
     if for_each_checked_chunk(&a.views(), shape, outs, cost, chunk_in_domain, &kernel)? {
         return Ok(());
@@ -269,36 +265,23 @@ fn fresh_run(
     for_each_chunk(&a.views(), shape, outs, cost, kernel)
 }
 
-/// `price_into` for an output the caller throws away on error (`fresh_run`).
-pub fn price_fresh(a: &BsmArrays, shape: &[usize], out: &mut [f64], parallel: bool) -> Result<()> {
-    fresh_run(
+/// Fill `out` (flat, C order, the broadcast size) with prices, the domain checked as
+/// `check` says.
+pub fn price_into(
+    a: &BsmArrays,
+    shape: &[usize],
+    out: &mut [f64],
+    parallel: bool,
+    check: Check,
+) -> Result<()> {
+    checked_run(
         a,
         shape,
         &mut [out],
         Cost::PRICE.on_pool(parallel),
+        check,
         |x, o| price_chunk(x, o[0]),
     )
-}
-
-/// `greeks_into` for outputs the caller throws away on error (`fresh_run`).
-pub fn greeks_fresh(
-    a: &BsmArrays,
-    shape: &[usize],
-    which: &[Greek],
-    outs: &mut [&mut [f64]],
-    parallel: bool,
-) -> Result<()> {
-    if which.len() != outs.len() || which.len() > MAX_OUTPUTS {
-        return Err(PricingError::InvalidArgument(
-            "internal: one output per greek".to_string(),
-        ));
-    }
-    if which == [Greek::Price] {
-        return price_fresh(a, shape, outs[0], parallel);
-    }
-    fresh_run(a, shape, outs, Cost::GREEKS.on_pool(parallel), |x, o| {
-        greeks_chunk(x, which, o)
-    })
 }
 
 // The chunk kernels: everything they call is inlined, so each CPU-specific copy gets the
@@ -311,15 +294,11 @@ pub fn price_chunk_one_lane(x: &[&[f64]; 7], out: &mut [f64]) {
     crate::black::bsm_price_chunk(x, out);
 }
 
-/// The price chunk kernel every array call runs (the widest the CPU has): the kernel
-/// benchmark's "dispatched" row.
+/// The price chunk kernel every array call runs (the widest the CPU has; also the kernel
+/// benchmark's "dispatched" row).
 #[doc(hidden)]
-pub fn price_chunk_dispatched(x: &[&[f64]; 7], out: &mut [f64]) {
-    price_chunk(x, out);
-}
-
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
-fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
+pub fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     crate::dispatch::price_chunk(x, out);
     // (elsewhere the scalar chunk kernel: the two-lane `simd_lanes` kernels give the same
@@ -336,28 +315,30 @@ fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     crate::black::greeks_scalar(x, which, outs, 0);
 }
 
-/// Fill one output per entry of `which` with that greek.
+/// Fill one output per entry of `which` with that greek, the domain checked as `check`
+/// says.
 pub fn greeks_into(
     a: &BsmArrays,
     shape: &[usize],
     which: &[Greek],
     outs: &mut [&mut [f64]],
     parallel: bool,
+    check: Check,
 ) -> Result<()> {
-    a.validate()?;
     if which.len() != outs.len() || which.len() > MAX_OUTPUTS {
         return Err(PricingError::InvalidArgument(
             "internal: one output per greek".to_string(),
         ));
     }
     if which == [Greek::Price] {
-        return price_into(a, shape, outs[0], parallel);
+        return price_into(a, shape, outs[0], parallel, check);
     }
-    for_each_chunk(
-        &a.views(),
+    checked_run(
+        a,
         shape,
         outs,
         Cost::GREEKS.on_pool(parallel),
+        check,
         |x, o| greeks_chunk(x, which, o),
     )
 }
@@ -589,18 +570,22 @@ mod tests {
             };
             let mut fresh = vec![0.0; n];
             let mut checked = vec![7.0; n];
-            let f = price_fresh(&a, &[n], &mut fresh, true).map_err(|e| e.to_string());
-            let c = price_into(&a, &[n], &mut checked, true).map_err(|e| e.to_string());
+            let f =
+                price_into(&a, &[n], &mut fresh, true, Check::InPass).map_err(|e| e.to_string());
+            let c =
+                price_into(&a, &[n], &mut checked, true, Check::First).map_err(|e| e.to_string());
             let mut g_fresh = vec![vec![0.0; n]; 2];
             let mut g_checked = vec![vec![0.0; n]; 2];
             let which = [Greek::Price, Greek::Vega];
             let gf = {
                 let mut outs: Vec<&mut [f64]> = g_fresh.iter_mut().map(|v| &mut v[..]).collect();
-                greeks_fresh(&a, &[n], &which, &mut outs, true).map_err(|e| e.to_string())
+                greeks_into(&a, &[n], &which, &mut outs, true, Check::InPass)
+                    .map_err(|e| e.to_string())
             };
             let gc = {
                 let mut outs: Vec<&mut [f64]> = g_checked.iter_mut().map(|v| &mut v[..]).collect();
-                greeks_into(&a, &[n], &which, &mut outs, true).map_err(|e| e.to_string())
+                greeks_into(&a, &[n], &which, &mut outs, true, Check::First)
+                    .map_err(|e| e.to_string())
             };
             (f, c, fresh, checked, gf, gc, g_fresh, g_checked)
         };
@@ -637,7 +622,7 @@ mod tests {
             assert_eq!(gc.expect_err("a culprit"), want);
             assert!(
                 checked.iter().all(|&v| v == 7.0),
-                "price_into wrote before its check"
+                "Check::First wrote before its check"
             );
             let first = match (s_at, sigma_at) {
                 (Some(i), _) => format!("s[{i}] = -3"),
@@ -658,7 +643,7 @@ mod tests {
             t: t.view(),
             call: k.view(),
         };
-        let e = price_fresh(&a, &[0], &mut [], true).unwrap_err();
+        let e = price_into(&a, &[0], &mut [], true, Check::InPass).unwrap_err();
         assert_eq!(e.to_string(), "sigma = -1.0: sigma must be > 0");
     }
 
@@ -677,7 +662,7 @@ mod tests {
             call: one.view(),
         };
         let mut out = vec![7.0; 2];
-        assert!(price_into(&a, &[2], &mut out, false).is_err());
+        assert!(price_into(&a, &[2], &mut out, false, Check::First).is_err());
         assert_eq!(out, vec![7.0, 7.0]);
     }
 }

@@ -20,14 +20,12 @@
 // the types every layer shares live below them all (`contract`); named here too
 pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
-use crate::elementary::two_sinh_half;
-use crate::elementary::{exp_dd, ln_dd};
-use crate::elementary::{exp_of, ln_sum, signed_exp_sum};
+use crate::elementary::{exp_dd, exp_of, ln_dd, ln_sum, signed_exp_sum, two_sinh_half};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
-use crate::normalised::ln_normal_cdf;
 use crate::normalised::{
-    Formula, formula, gaussian_exponent, normalised_value, normalised_value_parts, otm_call_by,
+    Formula, formula, gaussian_exponent, ln_normal_cdf, normalised_value, normalised_value_parts,
+    otm_call_by,
 };
 
 /// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price

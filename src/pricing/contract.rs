@@ -54,7 +54,7 @@ pub struct GreekValues {
 
 impl GreekValues {
     /// The fields in the order of `Greek::ALL` (price first).
-    pub fn from_array(
+    pub const fn from_array(
         [
             price,
             delta,
@@ -82,18 +82,7 @@ impl GreekValues {
         }
     }
 
-    pub const NAN: GreekValues = GreekValues {
-        price: f64::NAN,
-        delta: f64::NAN,
-        gamma: f64::NAN,
-        vega: f64::NAN,
-        theta: f64::NAN,
-        rho: f64::NAN,
-        epsilon: f64::NAN,
-        vanna: f64::NAN,
-        volga: f64::NAN,
-        charm: f64::NAN,
-    };
+    pub const NAN: GreekValues = GreekValues::from_array([f64::NAN; 10]);
 }
 
 /// The greeks a `Greeks` result can hold, in the order of its fields.

@@ -10,7 +10,7 @@ use super::args::{
     Given, Operand, kind_operand, operand, parse_kind_str, plain_number, which_greeks,
 };
 use super::greeks::Greeks;
-use crate::batch::{self, Black76Arrays, BsmArrays, Greek};
+use crate::batch::{self, Black76Arrays, BsmArrays, Check, Greek};
 use crate::black::Contract;
 use crate::engine::{broadcast_shape, format_shape};
 
@@ -280,6 +280,17 @@ fn writable_out<'py>(
     })
 }
 
+/// How a BSM call filling `out` checks its inputs: before anything is written into a
+/// user's `out=` (`fill_one` writes there when `out` is given and not None), in the kernel's
+/// pass into a fresh array.
+fn check_for(out: Option<&Bound<'_, PyAny>>) -> Check {
+    if out.is_none_or(|o| o.is_none()) {
+        Check::InPass
+    } else {
+        Check::First
+    }
+}
+
 /// Run `compute` on one flat output buffer (fresh, or `out=`), releasing the GIL when the
 /// output is large enough for it to matter. Returns `out`, a float for a 0-d result, or
 /// the new array.
@@ -526,14 +537,9 @@ pub(crate) fn price_any<'py>(
     let shape = ops.shape()?;
     ops.unshare_from(out);
     let arrays = ops.arrays();
-    let fresh = out.is_none_or(|o| o.is_none());
+    let check = check_for(out);
     fill_one(py, &shape, out, &arrays.views(), |buf| {
-        // a user's `out=` is checked before anything is written; a fresh array in the pass
-        if fresh {
-            batch::price_fresh(&arrays, &shape, buf, true)
-        } else {
-            batch::price_into(&arrays, &shape, buf, true)
-        }
+        batch::price_into(&arrays, &shape, buf, true, check)
     })
 }
 
@@ -563,13 +569,9 @@ fn one_greek<'py>(
     let shape = ops.shape()?;
     ops.unshare_from(out);
     let arrays = ops.arrays();
-    let fresh = out.is_none_or(|o| o.is_none());
+    let check = check_for(out);
     fill_one(py, &shape, out, &arrays.views(), |buf| {
-        if fresh {
-            batch::greeks_fresh(&arrays, &shape, &[greek], &mut [buf], true)
-        } else {
-            batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true)
-        }
+        batch::greeks_into(&arrays, &shape, &[greek], &mut [buf], true, check)
     })
 }
 
@@ -636,7 +638,7 @@ pub(crate) fn greeks_of_arrays(
         return greeks_of_contract(py, &c, which);
     }
     let values = fill_many(py, shape, which.len(), |bufs| {
-        batch::greeks_fresh(arrays, shape, which, bufs, true)
+        batch::greeks_into(arrays, shape, which, bufs, true, Check::InPass)
     })?;
     Ok(Greeks::from_fields(which, values))
 }
@@ -937,7 +939,7 @@ fn price_european_call_batch<'py>(
     }
     let arrays = ops.arrays();
     fill_one(py, &shape, None, &[], |buf| {
-        batch::price_fresh(&arrays, &shape, buf, true)
+        batch::price_into(&arrays, &shape, buf, true, Check::InPass)
     })
 }
 

@@ -571,7 +571,7 @@ impl ImpliedVolSurface {
         let arrays = node_arrays(&consts, &vols, &kind);
         let shape = self.grid_shape(&arrays)?;
         fill_one(py, &shape, None, &[], |buf| {
-            batch::price_fresh(&arrays, &shape, buf, true)
+            batch::price_into(&arrays, &shape, buf, true, batch::Check::InPass)
         })
     }
 

@@ -371,7 +371,9 @@ impl Surface {
     fn node_prices(&self, call: ndarray::ArrayViewD<f64>) -> Array2<f64> {
         let consts = self.node_consts();
         let arrays = self.node_arrays(&consts, self.vols.view(), call);
-        self.node_grid(|shape, out| batch::price_fresh(&arrays, shape, out, true))
+        self.node_grid(|shape, out| {
+            batch::price_into(&arrays, shape, out, true, batch::Check::InPass)
+        })
     }
 
     /// Calendar, butterfly and vertical-spread violations, node by node.
@@ -572,7 +574,14 @@ impl Surface {
         let call = arr0(1.0).into_dyn();
         let arrays = self.node_arrays(&consts, self.vols.view(), call.view());
         let vega = self.node_grid(|shape, out| {
-            batch::greeks_fresh(&arrays, shape, &[Greek::Vega], &mut [out], true)
+            batch::greeks_into(
+                &arrays,
+                shape,
+                &[Greek::Vega],
+                &mut [out],
+                true,
+                batch::Check::InPass,
+            )
         });
         &price_error / &vega
     }
