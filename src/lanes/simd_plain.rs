@@ -8,9 +8,12 @@
 // in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
 // which carry the target features. Masks are vectors of all-ones lanes at every width.
 // The plain-double price and greeks, and the elementary functions, are in `lane_fast.rs`,
-// which the scalar code (`lane1`) includes alone.
+// the exact kernel's formulas in `lane_exact.rs`; the scalar code (`lane1`) includes those
+// two alone. What stays here is the drivers (sorting lanes by formula, gathering the exact
+// kernel's lanes, sending guarded ones to the scalar code) and the implied-vol kernel.
 
 include!("lane_fast.rs");
+include!("lane_exact.rs");
 
 vfn! {
     /// `implied::derivatives` and `implied::householder3`, rounding for rounding: the
@@ -30,63 +33,6 @@ vfn! {
         (div(numerator, denominator), nu)
     }
 
-    fn two_prod(a: V, b: V) -> (V, V) {
-        let p = mul(a, b);
-        (p, fma(a, b, neg(p)))
-    }
-
-    fn renormalise(hi: V, lo: V) -> VDd {
-        let s = add(hi, lo);
-        dd(s, sub(lo, sub(s, hi)))
-    }
-
-    fn dd_sum(a: V, b: V) -> VDd { let (h, l) = two_sum(a, b); dd(h, l) }
-
-    fn dd_product(a: V, b: V) -> VDd { let (h, l) = two_prod(a, b); dd(h, l) }
-
-    fn dd_quotient(a: V, b: V) -> VDd {
-        let q = div(a, b);
-        let rem = fma(neg(q), b, a);
-        renormalise(q, div(rem, b))
-    }
-
-    fn dd_add(a: VDd, b: VDd) -> VDd {
-        let (s, e) = two_sum(a.hi, b.hi);
-        renormalise(s, add(add(e, a.lo), b.lo))
-    }
-
-    fn dd_neg(a: VDd) -> VDd { dd(neg(a.hi), neg(a.lo)) }
-
-    fn dd_add_f64(a: VDd, b: V) -> VDd {
-        let (s, e) = two_sum(a.hi, b);
-        renormalise(s, add(e, a.lo))
-    }
-
-    fn dd_mul(a: VDd, b: VDd) -> VDd {
-        let (p, e) = two_prod(a.hi, b.hi);
-        renormalise(p, add(e, add(mul(a.hi, b.lo), mul(a.lo, b.hi))))
-    }
-
-    fn dd_mul_f64(a: VDd, b: V) -> VDd {
-        let (p, e) = two_prod(a.hi, b);
-        renormalise(p, fma(a.lo, b, e))
-    }
-
-    fn dd_div(a: VDd, b: VDd) -> VDd {
-        let q = div(a.hi, b.hi);
-        let r = dd_add(a, dd_neg(dd_mul_f64(b, q)));
-        renormalise(q, div(r.hi, b.hi))
-    }
-
-    /// `Dd::sqrt` for a positive high part
-    fn dd_sqrt(a: VDd) -> VDd {
-        let r = sqrt(a.hi);
-        let rem = dd_add(a, dd_neg(dd_product(r, r)));
-        renormalise(r, div(rem.hi, mul(splat(2.0), r)))
-    }
-
-    fn dd_to_f64(a: VDd) -> V { add(a.hi, a.lo) }
-
     /// `implied::exp_wide` for lanes with `|v.hi| <= EXP_WIDE_LIMIT` (the others hold
     /// garbage: their callers leave them to the scalar code).
     fn exp_wide4(v: VDd) -> VDd {
@@ -105,124 +51,6 @@ vfn! {
         }
         let half = floor(mul(splat(0.5), n));
         dd_mul_f64(dd_mul_f64(sum, pow2(half)), pow2(sub(n, half)))
-    }
-
-    fn exp_dd(v: VDd) -> V {
-        let base = exp(v.hi);
-        let done = or(eq(base, splat(0.0)), eq(base, splat(f64::INFINITY)));
-        select(done, base, fma(base, v.lo, base))
-    }
-
-    /// `elementary::ln_dd` for positive normal high parts
-    fn ln_dd(value: VDd) -> VDd {
-        let x = value.hi;
-        // frexp: m0 in [0.5, 1) for any bit pattern (negative, NaN of either sign,
-        // infinities, subnormals), the exponent as a double (exact integers throughout)
-        let (exp_field, m0) = exponent_and_mantissa(x);
-        let e0 = sub(exp_field, splat(1022.0));
-        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
-        let m = select(low, mul(m0, splat(2.0)), m0);
-        let e = select(low, sub(e0, splat(1.0)), e0);
-        let lo_scaled = mul(div(value.lo, x), m);
-        let j = round_even(mul(m, splat(128.0)));
-        // (the row is in [2, 92]: m is in [1/sqrt2, sqrt2); `log_table_rows` clamps anyway)
-        let (r, neg_hi, neg_lo) = log_table_rows(sub(j, splat(LOG_FIRST as f64)));
-        let v = add(fma(m, r, splat(-1.0)), mul(lo_scaled, r));
-        let mut p = splat(-1.0 / 9.0);
-        for c in [1.0 / 8.0, -1.0 / 7.0, 1.0 / 6.0, -1.0 / 5.0, 1.0 / 4.0, -1.0 / 3.0, 0.5] {
-            p = fma(p, v, splat(c));
-        }
-        let tail = mul(neg(mul(v, v)), p);
-        let log1p = dd_sum(v, tail);
-        let (s, err) = two_sum(neg_hi, log1p.hi);
-        let table_part = dd_add_f64(dd(s, splat(0.0)), add(add(err, log1p.lo), neg_lo));
-        let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
-        dd_add(dd_mul_f64(ln2, e), table_part)
-    }
-
-    fn erfcx_dd(x: VDd) -> V {
-        let e = erfcx(x.hi);
-        add(e, mul(sub(mul(mul(splat(2.0), x.hi), e), splat(2.0 * FRAC_1_SQRT_PI)), x.lo))
-    }
-
-    fn select_dd(mask: V, a: VDd, b: VDd) -> VDd { dd(select(mask, a.hi, b.hi), select(mask, a.lo, b.lo)) }
-
-    /// `normal::normal_cdf_dd`
-    fn normal_cdf_dd(z: VDd) -> V {
-        let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
-        let lower = le(z.hi, splat(0.0));
-        let w = dd_mul(select_dd(lower, dd_neg(z), z), frac);
-        let tail = mul(mul(splat(0.5), exp_dd(dd_neg(dd_mul(w, w)))), erfcx_dd(w));
-        let tail = select(gt(w.hi, splat(38.5)), splat(0.0), tail);
-        select(lower, tail, sub(splat(1.0), tail))
-    }
-
-    /// `normalised::gaussian_factor`
-    fn gaussian_factor(h: VDd, tau: VDd) -> V {
-        let g = exp_dd(dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5)));
-        select(or(gt(abs(h.hi), splat(1e100)), gt(tau.hi, splat(1e100))), splat(0.0), g)
-    }
-
-    /// `normalised::otm_call_cdf_difference`
-    fn otm_call_cdf_difference(x: VDd, h: VDd, tau: VDd) -> V {
-        let half_x = dd_mul_f64(x, splat(0.5));
-        sub(mul(exp_dd(half_x), normal_cdf_dd(dd_add(h, tau))),
-            mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
-    }
-
-    /// `normalised::otm_call_complement`
-    fn otm_call_complement(x: VDd, h: VDd, tau: VDd) -> V {
-        let half_x = dd_mul_f64(x, splat(0.5));
-        add(mul(exp_dd(half_x), normal_cdf_dd(dd_neg(dd_add(h, tau)))),
-            mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
-    }
-
-    /// `normalised::otm_call_erfcx_difference`
-    fn otm_call_erfcx_difference(h: VDd, tau: VDd, gaussian: V) -> V {
-        let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
-        let upper = erfcx_dd(dd_mul(dd_neg(dd_add(h, tau)), frac));
-        let lower = erfcx_dd(dd_mul(dd_neg(dd_add(h, dd_neg(tau))), frac));
-        mul(mul(splat(0.5), gaussian), sub(upper, lower))
-    }
-
-    /// `normalised::otm_call` lane by lane: the vector formulas where they apply, the scalar
-    /// code for the Miller recurrence.
-    fn otm_call(x: VDd, h: VDd, tau: VDd, gaussian: V) -> V {
-        use crate::normalised::{MILLER_BELOW, SMALL_TAU};
-        let cdf = gt(dd_add(h, tau).hi, splat(0.85));
-        let under = and(not(cdf), eq(gaussian, splat(0.0)));
-        let series = and(not(or(cdf, under)), lt(tau.hi, splat(SMALL_TAU)));
-        let upward = and(series, ge(h.hi, splat(MILLER_BELOW)));
-        let miller = and(series, not(upward));
-        let erfcx_lanes = not(or(or(cdf, under), series));
-        let mut value = splat(0.0);
-        if lanes(erfcx_lanes) != 0 {
-            value = select(erfcx_lanes, otm_call_erfcx_difference(h, tau, gaussian), value);
-        }
-        if lanes(upward) != 0 {
-            let by_series = series_value(gaussian, moment_series_upward(h.hi, tau.hi, upward));
-            value = select(upward, by_series, value);
-        }
-        if lanes(cdf) != 0 {
-            value = select(cdf, otm_call_cdf_difference(x, h, tau), value);
-        }
-        if lanes(miller) != 0 {
-            let by_series = series_value(gaussian, moment_series_miller(h.hi, tau.hi, miller));
-            value = select(miller, by_series, value);
-        }
-        value
-    }
-
-    fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
-
-    /// `black::within`, lane by lane
-    fn within(v: V, bounds: [f64; 2]) -> V {
-        and(ge(v, splat(bounds[0])), le(v, splat(bounds[1])))
-    }
-
-    /// `black::in_far_range`, lane by lane
-    fn in_far_range(v: V) -> V {
-        within(v, crate::black::FAR_SCALE)
     }
 
 }
@@ -255,35 +83,6 @@ const CLASS_OF_CODE: [u8; 16] = {
     table
 };
 
-/// Everything the price and greeks kernels share for `W` contracts: `Moneyness::new`,
-/// `Setup::new`, the signed and out-of-the-money views and `gaussian_factor_scaled`, each
-/// operation as the scalar code does it.
-#[derive(Clone, Copy)]
-struct Group {
-    s: V,
-    k: V,
-    r: V,
-    q: V,
-    sigma: V,
-    t: V,
-    is_call: V,
-    log_spot: VDd,
-    carry: VDd,
-    scale: V,
-    sqrt_t: VDd,
-    total: VDd,
-    h: VDd,
-    tau: VDd,
-    xs: VDd,
-    itm: V,
-    x_otm: VDd,
-    h_otm: VDd,
-    /// exp of the gaussian exponent, scaled by 2^1000 where `deep`
-    g_scaled: V,
-    unscale: V,
-    /// lanes the scalar code must take: NaN, S/K or S K out of the normal range, extreme h
-    guards: V,
-}
 
 kfn! {
 /// The price kernel, in blocks of `SORT_BLOCK` contracts and two passes. The first runs
@@ -552,119 +351,6 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
     greeks_scalar(inputs, which, outs, whole);
 }
 
-fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
-    let s = load(inputs[0], i);
-    let k = load(inputs[1], i);
-    let r = load(inputs[2], i);
-    let q = load(inputs[3], i);
-    let sigma = load(inputs[4], i);
-    let t = load(inputs[5], i);
-    let call = load(inputs[6], i);
-    // Moneyness::new
-    let ratio = dd_quotient(s, k);
-    let log_spot = ln_dd(ratio);
-    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
-    let sk = dd_product(s, k);
-    let sqrt_sk = dd_to_f64(dd_sqrt(sk));
-    let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
-    let scale = mul(sqrt_sk, half_discount);
-    let x = dd_add(log_spot, carry);
-    let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
-    // Setup::new
-    let total = dd_mul_f64(sqrt_t, sigma);
-    let h = dd_div(x, total);
-    let tau = dd_mul_f64(total, splat(0.5));
-    // signed, then seen from the out-of-the-money side
-    let is_call = gt(call, splat(0.0));
-    let xs = select_dd(is_call, x, dd_neg(x));
-    let hs = select_dd(is_call, h, dd_neg(h));
-    let itm = gt(xs.hi, splat(0.0));
-    let flip = select(itm, splat(-1.0), splat(1.0));
-    let x_otm = dd_mul_f64(xs, flip);
-    let h_otm = dd_mul_f64(hs, flip);
-    // Setup::gaussian_factor_scaled
-    let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
-    let deep = le(exponent.hi, splat(crate::black::FAR_EXPONENT));
-    let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
-    let shifted = dd_add(exponent, dd_mul_f64(ln2, splat(1000.0)));
-    let g_scaled = exp_dd(select_dd(deep, shifted, exponent));
-    let unscale = select(deep, splat(2f64.powi(-1000)), splat(1.0));
-
-    let inputs_sum = add(add(add(s, k), call), add(add(r, q), add(sigma, t)));
-    let any_nan = not(eq(inputs_sum, inputs_sum));
-    // `extreme::is_extreme`, on the same plain products: these lanes take the legs' form
-    let limit = splat(crate::extreme::EXTREME);
-    let extreme = not(and(
-        and(le(abs(mul(r, t)), limit), le(abs(mul(q, t)), limit)),
-        le(mul(sigma, sqrt(t)), limit),
-    ));
-    let any_nan = or(any_nan, extreme);
-    let big = splat(1e100);
-    let guards = or(
-        or(
-            any_nan,
-            // (not-inside rather than outside: S/K = inf makes the quotient's high part NaN)
-            not(and(
-                ge(ratio.hi, splat(f64::MIN_POSITIVE)),
-                lt(ratio.hi, splat(f64::INFINITY)),
-            )),
-        ),
-        or(
-            not(and(
-                gt(sk.hi, splat(f64::MIN_POSITIVE)),
-                lt(sk.hi, splat(f64::INFINITY)),
-            )),
-            or(
-                or(gt(abs(h.hi), big), gt(tau.hi, big)),
-                lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
-            ),
-        ),
-    );
-    // `Setup::is_far`: these lanes are priced by `black::price_far`, through the scalar code
-    let scale_in_range = in_far_range(scale);
-    let direct = gt(
-        dd_add(h_otm, tau).hi,
-        splat(crate::normalised::DIRECT_CDF_THRESHOLD),
-    );
-    let value_in_range = select(
-        or(itm, direct),
-        le(abs(xs.hi), splat(crate::black::FAR_LOG_MONEYNESS)),
-        not(deep),
-    );
-    let guards = or(guards, not(and(scale_in_range, value_in_range)));
-    Group {
-        s,
-        k,
-        r,
-        q,
-        sigma,
-        t,
-        is_call,
-        log_spot,
-        carry,
-        scale,
-        sqrt_t,
-        total,
-        h,
-        tau,
-        xs,
-        itm,
-        x_otm,
-        h_otm,
-        g_scaled,
-        unscale,
-        guards,
-    }
-}
-
-/// `normalised_value` times the scale: the price of a group, and its time value (the
-/// out-of-the-money part times the scale), as `black::price_in_range` gives them.
-fn group_price(g: &Group) -> (V, V) {
-    let gaussian = mul(g.g_scaled, g.unscale);
-    let otm = otm_call(g.x_otm, g.h_otm, g.tau, gaussian);
-    let value = select(g.itm, add(two_sinh_half(g.xs), otm), otm);
-    (mul(g.scale, value), mul(g.scale, otm))
-}
 
 /// Whether row `m` has a NaN among its numeric inputs (the kind column aside), as
 /// `black::has_nan` sees a contract: NaN out for it, without a trip through the exact
@@ -723,7 +409,7 @@ fn exact_greeks(
     }
     let cols = gather_rows(inputs, rows);
     let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-    let (values, guarded, time_values) = exact_greeks4(&views);
+    let (values, guarded, time_values) = exact_greeks4(&views, true);
     let time_values = to_array(time_values);
     for (l, &m) in rows.iter().enumerate() {
         if guarded & (1 << l) != 0 {
@@ -746,127 +432,6 @@ fn exact_greeks(
     }
 }
 
-/// The exact kernel's price and greeks (`black::bsm_greeks_exact`, with the price of
-/// `bsm_price`) for the `W` contracts of `inputs`, the mask of guarded lanes, which need the
-/// scalar code, and each price's time value for its settlement (infinite where the
-/// plain-double kernel priced it, as `black::bsm_greeks` settles those).
-fn exact_greeks4(inputs: &[&[f64]; 7]) -> ([V; 10], i32, V) {
-    let i = 0;
-    let g = setup4(inputs, i);
-    let theta_sign = select(g.is_call, splat(1.0), splat(-1.0));
-    let (fast, inside, fast_time_value) =
-        fast_price4(g.s, g.k, g.r, g.q, g.sigma, g.t, load(inputs[6], i));
-    let (price, time_value) = if lanes(inside) == ALL {
-        (fast, fast_time_value)
-    } else {
-        let (exact, time_value) = group_price(&g);
-        (
-            select(inside, fast, exact),
-            select(inside, fast_time_value, time_value),
-        )
-    };
-    // bsm_greeks, operation by operation
-    let h = g.h;
-    let d1 = dd_add(h, g.tau);
-    let d2 = dd_add(h, dd_neg(g.tau));
-    let cdf_d1 = normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1)));
-    let cdf_d2 = normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2)));
-    let dividend_discount = exp_dd(dd_product(neg(g.q), g.t));
-    let rate_discount = exp_dd(dd_product(neg(g.r), g.t));
-    let vega_factor = mul(
-        mul(g.scale, g.g_scaled),
-        splat(crate::normal::FRAC_1_SQRT_2PI),
-    );
-    let s_total = dd_to_f64(g.total);
-    let sqrt_t = dd_to_f64(g.sqrt_t);
-    let spot_leg = mul(mul(g.s, dividend_discount), cdf_d1);
-    let strike_leg = mul(mul(g.k, rate_discount), cdf_d2);
-    let charm_numerator = dd_to_f64(dd_add(
-        dd_add(g.carry, dd_neg(g.log_spot)),
-        dd_mul_f64(dd_mul(g.total, g.total), splat(0.5)),
-    ));
-    let (d1f, d2f) = (dd_to_f64(d1), dd_to_f64(d2));
-    let two_t = mul(splat(2.0), g.t);
-    let u = g.unscale;
-    let values: [V; 10] = [
-        price,
-        mul(mul(theta_sign, dividend_discount), cdf_d1),
-        mul(div(div(div(vega_factor, g.s), g.s), s_total), u),
-        mul(mul(vega_factor, sqrt_t), u),
-        add(
-            mul(div(mul(neg(vega_factor), s_total), two_t), u),
-            mul(theta_sign, sub(mul(g.q, spot_leg), mul(g.r, strike_leg))),
-        ),
-        mul(mul(theta_sign, g.t), strike_leg),
-        mul(mul(neg(theta_sign), g.t), spot_leg),
-        mul(div(mul(div(neg(vega_factor), g.s), d2f), g.sigma), u),
-        mul(
-            div(mul(mul(mul(vega_factor, sqrt_t), d1f), d2f), g.sigma),
-            u,
-        ),
-        sub(
-            mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
-            mul(
-                div(
-                    div(mul(div(vega_factor, g.s), charm_numerator), two_t),
-                    s_total,
-                ),
-                u,
-            ),
-        ),
-    ];
-    // `bsm_greeks_exact`'s cases for `greeks_far`, beyond the price's: lanes for the scalar
-    // code
-    let factors_in_range = and(
-        and(in_far_range(dividend_discount), in_far_range(rate_discount)),
-        and(
-            and(
-                in_far_range(mul(g.s, dividend_discount)),
-                in_far_range(mul(g.k, rate_discount)),
-            ),
-            and(
-                and(
-                    leg_in_range(cdf_d1, dividend_discount, g.s, g.t, g.q),
-                    leg_in_range(cdf_d2, rate_discount, g.k, g.t, g.r),
-                ),
-                or(
-                    in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
-                    scaled_in_range(&g, [d1f, d2f, charm_numerator], s_total),
-                ),
-            ),
-        ),
-    );
-    (values, lanes(or(g.guards, not(factors_in_range))), time_value)
-}
-
-/// `black::leg_in_range`, lane by lane.
-fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
-    let factor = mul(
-        mul(discount, max(amount, splat(1.0))),
-        max(max(t, abs(rate)), splat(1.0)),
-    );
-    or(
-        ge(cdf, splat(f64::MIN_POSITIVE)),
-        le(factor, splat(crate::black::LEG_FACTOR)),
-    )
-}
-
-/// `black::bsm_greeks_exact`'s `scaled_in_range`, lane by lane: the gaussian factor kept
-/// scaled, and the rest moderate (`black::MODERATE`).
-fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
-    use crate::black::{MODERATE, MODERATE_SCALE};
-    let mut ok = and(
-        lt(g.unscale, splat(1.0)),
-        within(g.scale, MODERATE_SCALE),
-    );
-    for v in [g.s, g.k, g.t, g.sigma, s_total] {
-        ok = and(ok, within(v, MODERATE));
-    }
-    for v in small {
-        ok = and(ok, le(abs(v), splat(MODERATE[1])));
-    }
-    ok
-}
 
 
 /// `elementary::ln_any` for lanes where it is `elementary::ln`; `ok` is cleared for the others.

@@ -20,12 +20,11 @@
 // the types every layer shares live below them all (`contract`); named here too
 pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
-use crate::elementary::{exp_dd, exp_of, ln_dd, ln_sum, signed_exp_sum, two_sinh_half};
+use crate::elementary::{exp_dd, exp_of, ln_dd, ln_sum, signed_exp_sum};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
 use crate::normalised::{
-    Formula, formula, gaussian_exponent, ln_normal_cdf, normalised_value, normalised_value_parts,
-    otm_call_by,
+    gaussian_exponent, ln_normal_cdf, normalised_value, normalised_value_parts, otm_call,
 };
 
 /// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price
@@ -296,6 +295,19 @@ pub fn bsm_price_exact(c: &Contract) -> f64 {
 /// `is_extreme`: the price and, where the normalised form gave it, its time value.
 #[inline(always)]
 fn price_in_range(c: &Contract) -> (f64, Option<f64>) {
+    // the common path is the exact kernel's one-lane instance, the vector kernels' formulas
+    // word for word; what it guards takes the scalar code below, in the vector kernels too
+    match crate::lane1::exact_price(c) {
+        Some((price, time_value)) => (price, Some(time_value)),
+        None => price_guarded(c),
+    }
+}
+
+/// `price_in_range` for the contracts `setup4` guards: S/K or S K outside the normal range,
+/// a vanishing total vol, `h` or `tau` beyond 1e100, and `price_far`'s.
+#[cold]
+#[inline(never)]
+fn price_guarded(c: &Contract) -> (f64, Option<f64>) {
     let su = Setup::new(c);
     let (x, h) = su.signed(c.is_call);
     if su.is_far(x, h) {
@@ -367,7 +379,7 @@ pub(crate) fn ln_scale(s: f64, k: f64, r: f64, q: f64, t: f64) -> Dd {
 /// `erfcx` give with a unit factor. -inf where `b` is 0.
 pub(crate) fn ln_otm_value(x: Dd, h: Dd, tau: Dd) -> Dd {
     use crate::normal::erfcx_dd;
-    use crate::normalised::{DIRECT_CDF_THRESHOLD, FRAC_1_SQRT_2, SMALL_TAU};
+    use crate::normalised::{DIRECT_CDF_THRESHOLD, FRAC_1_SQRT_2};
     let neg_inf = Dd::from_f64(f64::NEG_INFINITY);
     if (h + tau).hi > DIRECT_CDF_THRESHOLD {
         let d1 = h + tau;
@@ -388,136 +400,18 @@ pub(crate) fn ln_otm_value(x: Dd, h: Dd, tau: Dd) -> Dd {
         // the moment recurrence would overflow); -inf past 1e100
         return exponent;
     }
-    let f = if tau.hi < SMALL_TAU {
-        Formula::MomentSeries
-    } else {
-        Formula::ErfcxDifference
-    };
-    ln_sum(&[
-        exponent,
-        ln_dd(Dd::from_f64(otm_call_by(f, x, h, tau, 1.0))),
-    ])
+    // (h + tau <= 0.85 and a unit factor: `otm_call` takes the moment series for a small
+    // tau, the difference of erfcx otherwise, each giving b / gaussian)
+    ln_sum(&[exponent, ln_dd(Dd::from_f64(otm_call(x, h, tau, 1.0)))])
 }
-
-/// Contracts per block of `bsm_price_chunk`'s two passes (its stack buffers' length).
-pub const PRICE_CHUNK: usize = 256;
 
 /// Prices of contracts given as parallel slices of `out.len()` elements (`call` holds 1.0
-/// for a call, -1.0 for a put); the same values as `bsm_price` element by element.
+/// for a call, -1.0 for a put); the same values as `bsm_price` element by element: the
+/// scalar code's chunk kernel (CPUs without the vector kernels, and their remainders).
 #[inline(always)]
 pub fn bsm_price_chunk(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    let mut start = 0;
-    while start < out.len() {
-        let end = (start + PRICE_CHUNK).min(out.len());
-        let block: [&[f64]; 7] = std::array::from_fn(|j| &inputs[j][start..end]);
-        price_block(&block, &mut out[start..end]);
-        start = end;
-    }
-}
-
-/// `bsm_price_chunk` for at most `PRICE_CHUNK` contracts.
-///
-/// Two passes: the first forms each contract's moneyness, total volatility and the formula
-/// its out-of-the-money value needs; the second runs each formula's loop over just the
-/// contracts that take it. Chosen contract by contract, random inputs mispredict a branch or
-/// two per contract (about a quarter of the time went there); grouped, every loop is
-/// predictable.
-#[inline(always)]
-fn price_block(inputs: &[&[f64]; 7], out: &mut [f64]) {
-    let n = out.len().min(PRICE_CHUNK);
-    let zero = Dd::from_f64(0.0);
-    let mut x_otm = [zero; PRICE_CHUNK];
-    let mut h_otm = [zero; PRICE_CHUNK];
-    let mut tau = [zero; PRICE_CHUNK];
-    let mut gaussian = [0.0f64; PRICE_CHUNK];
-    let mut scale = [0.0f64; PRICE_CHUNK];
-    let mut value = [0.0f64; PRICE_CHUNK];
-    // index lists: one per formula, and the in-the-money contracts
-    let mut lists = [[0u16; PRICE_CHUNK]; 3];
-    let mut counts = [0usize; 3];
-    let mut itm = [0u16; PRICE_CHUNK];
-    let mut itm_count = 0;
-    let mut x_itm = [zero; PRICE_CHUNK];
-    // contracts the exact kernel prices: settled at their intrinsic value at the end
-    let mut exact = [false; PRICE_CHUNK];
-    // their time value (the out-of-the-money part, before the intrinsic part is added), NaN
-    // where the logarithmic form (`far`) answered
-    let mut otm_part = [f64::NAN; PRICE_CHUNK];
-    let mut far = [false; PRICE_CHUNK];
-    for i in 0..n {
-        let c = Contract::from_columns(inputs, i);
-        if let Some(v) = crate::lane1::fast_price(&c) {
-            // the common case, done: scale * value below is v * 1
-            scale[i] = v;
-            value[i] = 1.0;
-            continue;
-        }
-        if has_nan(&c) {
-            scale[i] = f64::NAN;
-            continue;
-        }
-        if is_extreme(&c) {
-            scale[i] = price_extreme(&c);
-            value[i] = 1.0;
-            continue;
-        }
-        exact[i] = true;
-        let su = Setup::new(&c);
-        let (xs, hs) = su.signed(c.is_call);
-        if su.is_far(xs, hs) {
-            scale[i] = price_far(&c);
-            value[i] = 1.0;
-            far[i] = true;
-            continue;
-        }
-        // seen from the out-of-the-money side: -|x|, -|h|
-        let flip = if xs.hi > 0.0 { -1.0 } else { 1.0 };
-        x_otm[i] = xs.mul_f64(flip);
-        h_otm[i] = hs.mul_f64(flip);
-        tau[i] = su.tau;
-        gaussian[i] = su.gaussian_factor();
-        scale[i] = su.scale;
-        let slot = match formula(h_otm[i], su.tau, gaussian[i]) {
-            Formula::CdfDifference => 0,
-            Formula::MomentSeries => 1,
-            Formula::ErfcxDifference => 2,
-            Formula::Underflow => 3,
-        };
-        if slot < 3 {
-            lists[slot][counts[slot]] = i as u16;
-            counts[slot] += 1;
-        }
-        if xs.hi > 0.0 {
-            itm[itm_count] = i as u16;
-            x_itm[itm_count] = xs;
-            itm_count += 1;
-        }
-    }
-    const FORMULAS: [Formula; 3] = [
-        Formula::CdfDifference,
-        Formula::MomentSeries,
-        Formula::ErfcxDifference,
-    ];
-    for (slot, f) in FORMULAS.into_iter().enumerate() {
-        for &i in &lists[slot][..counts[slot]] {
-            let i = i as usize;
-            value[i] = otm_call_by(f, x_otm[i], h_otm[i], tau[i], gaussian[i]);
-        }
-    }
-    for i in 0..n {
-        if exact[i] && !far[i] {
-            otm_part[i] = value[i]; // b, before the intrinsic part (0 where it underflowed)
-        }
-    }
-    for (j, &i) in itm[..itm_count].iter().enumerate() {
-        value[i as usize] += two_sinh_half(x_itm[j]);
-    }
-    for i in 0..n {
-        out[i] = scale[i] * value[i];
-        if exact[i] {
-            let time_value = (!otm_part[i].is_nan()).then(|| scale[i] * otm_part[i]);
-            out[i] = settle_at_bounds(&Contract::from_columns(inputs, i), out[i], time_value);
-        }
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = bsm_price(&Contract::from_columns(inputs, i));
     }
 }
 
@@ -561,6 +455,20 @@ pub fn bsm_greeks_exact(c: &Contract) -> GreekValues {
     if is_extreme(c) {
         return greeks_extreme(c);
     }
+    // the common path, as in `price_in_range`
+    if let Some((values, time_value)) = crate::lane1::exact_greeks(c) {
+        let mut g = GreekValues::from_array(values);
+        g.price = settle_at_bounds(c, values[0], Some(time_value));
+        return g;
+    }
+    greeks_guarded(c)
+}
+
+/// `bsm_greeks_exact` for the contracts `exact_greeks4` guards: the price's guards, and
+/// factors outside the range where their products stay normal (`greeks_far`).
+#[cold]
+#[inline(never)]
+fn greeks_guarded(c: &Contract) -> GreekValues {
     let su = Setup::new(c);
     let theta_sign = if c.is_call { 1.0 } else { -1.0 };
     let (gaussian, unscale) = su.gaussian_factor_scaled();
@@ -934,57 +842,6 @@ mod tests {
         assert_eq!(bsm_greeks(&c).vega, 0.0);
         let c = Contract { sigma: 1e-300, ..c };
         assert_eq!(bsm_price(&c), 0.0);
-    }
-
-    #[test]
-    fn chunk_kernel_equals_the_scalar_path() {
-        // every formula, both payoffs, in and out of the money, NaN, in one chunk
-        let mut cols: [Vec<f64>; 7] = Default::default();
-        let mut seed: u64 = 7;
-        let mut rnd = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for i in 0..PRICE_CHUNK {
-            let s = 100.0;
-            let k = s * (0.2 + 2.0 * rnd());
-            let sigma = if i % 3 == 0 {
-                0.01 + 0.1 * rnd()
-            } else {
-                0.05 + 2.0 * rnd()
-            };
-            let t = 0.003 + 5.0 * rnd();
-            let row = [
-                s,
-                k,
-                0.03 * rnd(),
-                0.02 * rnd(),
-                sigma,
-                t,
-                if rnd() < 0.5 { 1.0 } else { -1.0 },
-            ];
-            for (col, v) in cols.iter_mut().zip(row) {
-                col.push(v);
-            }
-        }
-        cols[4][17] = f64::NAN;
-        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-        let mut out = vec![0.0; PRICE_CHUNK];
-        bsm_price_chunk(&views, &mut out);
-        // and in uneven blocks
-        let mut out2 = vec![0.0; PRICE_CHUNK - 5];
-        let short: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][5..]);
-        bsm_price_chunk(&short, &mut out2);
-        for (a, b) in out[5..].iter().zip(&out2) {
-            assert_eq!(a.to_bits(), b.to_bits());
-        }
-        for (i, got) in out.iter().enumerate() {
-            let c = Contract::from_columns(&views, i);
-            let want = bsm_price(&c);
-            assert!(want.to_bits() == got.to_bits(), "{c:?}: {got} vs {want}");
-        }
     }
 
     #[test]

@@ -1,21 +1,22 @@
-//! The one-lane instance of the plain-double kernels (`lane_fast.rs` over `lanes_array.rs`
-//! with a single lane): the scalar code of the plain-double price and greeks is this
-//! instance, so every vector width (`simd`, `simd8`, `simd_lanes`, which include the same
-//! file through `simd_plain.rs`) gives its bits by construction rather than by a hand-kept
-//! mirror.
+//! The one-lane instance of the kernels (`lane_fast.rs`, the plain-double price and greeks,
+//! and `lane_exact.rs`, the exact kernel's formulas, over `lanes_array.rs` with a single
+//! lane): the scalar code of the plain-double price and greeks, and the common path of the
+//! exact kernel's, is this instance, so every vector width (`simd`, `simd8`, `simd_lanes`,
+//! which include the same files through `simd_plain.rs`) gives its bits by construction
+//! rather than by a hand-kept mirror.
 //!
 //! Every function is inlined into its caller, so the CPU-specific copies of the batch and
 //! per-point paths (`batch`, compiled for AVX2 and FMA too) run `f64::mul_add` as one
 //! instruction.
 
-// the lane layer's functions for the kernels this instance does not carry (the exact and
-// implied-vol ones stay in `simd_plain.rs`, beside their scalar code in `black`, `implied`)
+// the lane layer's functions for the kernels this instance does not carry (the implied-vol
+// one stays in `simd_plain.rs`, beside its scalar code in `implied`)
 #![allow(dead_code)]
 
 use crate::contract::{Contract, GreekValues};
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_TABLE};
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 
 // Inlined always in optimised builds only: unoptimised, every inlined call keeps its own
 // stack slots, and the vector drivers that take the scalar code for their leftover lanes grew
@@ -41,6 +42,7 @@ pub(crate) const ALL: i32 = 0x1;
 
 include!("../lanes/lanes_array.rs");
 include!("../lanes/lane_fast.rs");
+include!("../lanes/lane_exact.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -107,6 +109,85 @@ pub(crate) fn fast_greeks(c: &Contract) -> Option<GreekValues> {
         return None;
     }
     Some(GreekValues::from_array(values.map(|v| v.0[0])))
+}
+
+/// `c` as the seven one-element input columns of the kernels' drivers.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn columns_of(c: &Contract) -> [[f64; 1]; 7] {
+    lanes_of(c).map(|v| v.0)
+}
+
+/// The exact kernel's price of `c` before its settlement at the bounds, and its time value,
+/// `None` where `setup4` guards it (NaN, extreme, S/K or S K outside the normal range, a
+/// vanishing total vol, `h` or `tau` beyond 1e100, or a price `black::price_far` must form):
+/// those take `black`'s guarded scalar paths, in the vector kernels too.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exact_price(c: &Contract) -> Option<(f64, f64)> {
+    let cols = columns_of(c);
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let group = setup4(&views, 0);
+    if lanes(group.guards) != 0 {
+        return None;
+    }
+    let (value, time_value) = group_price(&group);
+    Some((value.0[0], time_value.0[0]))
+}
+
+/// The exact kernel's price (unsettled) and greeks of `c` in `Greek::ALL`'s order, and the
+/// price's time value, `None` where
+/// `exact_greeks4` guards it (the price's guards, and greeks whose factors leave the range
+/// where their products stay normal): those take `black::bsm_greeks_exact`'s scalar paths.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exact_greeks(c: &Contract) -> Option<([f64; 10], f64)> {
+    let cols = columns_of(c);
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let (values, guarded, time_value) = exact_greeks4(&views, false);
+    if guarded != 0 {
+        return None;
+    }
+    Some((values.map(|v| v.0[0]), time_value.0[0]))
+}
+
+/// `d` as a one-lane double-double.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn lane_dd(d: crate::dd::Dd) -> VDd {
+    dd(splat(d.hi), splat(d.lo))
+}
+
+/// `b(x, s)` of the out-of-the-money call (`x <= 0`) from `h = x/s`, `tau = s/2` and the
+/// gaussian factor: `lane_exact.rs`'s `otm_call` (the formula by `h + tau`, the underflow,
+/// `tau` and `h`, as the vector kernels pick it). `normalised::otm_call` is this.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn otm_call_value(
+    x: crate::dd::Dd,
+    h: crate::dd::Dd,
+    tau: crate::dd::Dd,
+    gaussian: f64,
+) -> f64 {
+    otm_call(lane_dd(x), lane_dd(h), lane_dd(tau), splat(gaussian)).0[0]
+}
+
+/// `e^{x/2} - b(x, s)` (`normalised::otm_call_complement`).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn otm_call_complement_value(
+    x: crate::dd::Dd,
+    h: crate::dd::Dd,
+    tau: crate::dd::Dd,
+) -> f64 {
+    otm_call_complement(lane_dd(x), lane_dd(h), lane_dd(tau)).0[0]
+}
+
+/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`: the upward
+/// recurrence's series for `h >= MILLER_BELOW`, Miller's below (`normalised::moment_series`).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn moment_series_value(h: f64, tau: f64) -> f64 {
+    let (h, tau) = (splat(h), splat(tau));
+    let upward = ge(h, splat(crate::normalised::MILLER_BELOW));
+    if lanes(upward) != 0 {
+        moment_series_upward(h, tau, upward).0[0]
+    } else {
+        moment_series_miller(h, tau, not(upward)).0[0]
+    }
 }
 
 /// The setup values the tests classify a contract by: whether it is in the plain-double

@@ -17,7 +17,7 @@
 
 use crate::dd::Dd;
 use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
-use crate::normal::{FRAC_1_SQRT_2PI, erfcx, erfcx_dd, normal_cdf_dd};
+use crate::normal::normal_cdf_dd;
 
 /// 1/sqrt(2) as a double-double.
 pub const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
@@ -95,204 +95,29 @@ pub fn gaussian_factor(h: Dd, tau: Dd) -> f64 {
     exp_dd(gaussian_exponent(h, tau))
 }
 
-/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`.
+/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU` (the upward
+/// recurrence's series, or Miller's below `MILLER_BELOW`): `lane_fast.rs`'s, one lane.
 #[inline(always)]
 pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
-    let y = SQRT_FRAC_PI_2 * erfcx(-h * std::f64::consts::FRAC_1_SQRT_2);
-    if h >= MILLER_BELOW {
-        upward_series(h, tau, y)
-    } else {
-        miller_series(h, tau, y)
-    }
-}
-
-/// The series for `h >= MILLER_BELOW`, where the moments' upward recurrence
-/// `m_{k+1} = h m_k + k m_{k-1}` (from `m_0 = y`, `m_1 = 1 + h y`) is stable.
-///
-/// Every moment is linear in `m_0` and `m_1`, so the sum is `a_1 m_1 + a_2 m_0` with weights
-/// `a_k` from the recurrence run backwards over the sum's coefficients `w_k` (Clenshaw's
-/// method): `a_k = w_k + h a_{k+1} + (k+1) a_{k+2}`. Those need only `h` and `tau`, so they
-/// are formed while `erfcx` gives `y`, instead of after it: a per-point price waits for one
-/// `erfcx` and four operations here, not for the steps of the recurrence and the sum.
-/// The weights above the order `tau` needs are 0, which makes the `a_k` above it exactly 0:
-/// the loop can start at any order above, so it starts at the highest (no branch on `tau`)
-/// and the vector kernels at the highest of their lanes'. Within 4 ulps of 40-digit values
-/// (`tests`), as the forward recurrence was.
-#[inline(always)]
-fn upward_series(h: f64, tau: f64, y: f64) -> f64 {
-    let w = series_weights(tau, series_order(tau));
-    let (mut a1, mut a2) = (0.0f64, 0.0f64);
-    for k in (1..=SERIES_ORDER).rev() {
-        let ak = h.mul_add(a1, ((k + 1) as f64).mul_add(a2, w[k]));
-        a2 = a1;
-        a1 = ak;
-    }
-    let m1 = h.mul_add(y, 1.0);
-    tau * a2.mul_add(y, a1 * m1)
-}
-
-/// `w_k = tau^{k-1} / k!` for odd `k <= order`, 0 for even `k` and above `order`: the
-/// powers of `tau^2` by a tree (three multiplications deep, not eight).
-#[inline(always)]
-fn series_weights(tau: f64, order: usize) -> [f64; SERIES_ORDER + 1] {
-    let t2 = tau * tau;
-    let t4 = t2 * t2;
-    let t8 = t4 * t4;
-    let powers = [
-        1.0,
-        t2,
-        t4,
-        t4 * t2,
-        t8,
-        t8 * t2,
-        t8 * t4,
-        t8 * (t4 * t2),
-        t8 * t8,
-    ];
-    let mut w = [0.0f64; SERIES_ORDER + 1];
-    for (j, power) in powers.into_iter().enumerate() {
-        let k = 2 * j + 1;
-        w[k] = if k <= order {
-            power * INVERSE_FACTORIALS[k]
-        } else {
-            0.0
-        };
-    }
-    w
-}
-
-/// The highest odd moment the series needs: term k+2 / term k is at most tau^2/(k+2) (at
-/// h = 0; the terms fall faster for h < 0), so these orders leave the remainder below
-/// 2^-62 of the sum for every tau under the given bound. Counted rather than branched on:
-/// random `tau` would mispredict a ladder of branches. (Not below a bound rather than at or
-/// above it, so that a NaN counts as above every bound, as in the vector kernels' ladder
-/// of selects.)
-#[inline(always)]
-fn series_order(tau: f64) -> usize {
-    let above = [0.002, 0.01, 0.03, 0.06, 0.1, 0.15]
-        .map(|bound| usize::from(tau.partial_cmp(&bound) != Some(std::cmp::Ordering::Less)));
-    5 + 2 * above.iter().sum::<usize>()
-}
-
-/// The series for `h < MILLER_BELOW` by the downward (Miller) recurrence, to the order
-/// `tau` needs.
-#[inline(always)]
-fn miller_series(h: f64, tau: f64, y: f64) -> f64 {
-    let order = series_order(tau);
-    let mut m = [0.0f64; SERIES_ORDER + 1];
-    // downward from N: all terms of m_{k-1} = (m_{k+1} - h m_k) / k are positive for h < 0.
-    // The start m_N = 1, m_{N+1} = u* takes the ratio from the saddle point u* of the
-    // integrand u^N e^{hu - u^2/2}; what is left of the unwanted solution dies off like
-    // exp(-2|h| sqrt(k)) going down, so N = order + 13 + 250/h^2 leaves less than 2^-55
-    // of it (checked against 40-digit values: at most 3 ulps for every h < -1.5).
-    let top = (order + 13 + (250.0 / (h * h)) as usize).min(MILLER_MAX);
-    let saddle = 0.5 * (h + h.mul_add(h, 4.0 * (top + 1) as f64).sqrt());
-    let (mut above, mut here) = (saddle, 1.0f64);
-    for k in (order + 1..=top).rev() {
-        let below = (-h).mul_add(here, above) * RECIPROCALS[k];
-        above = here;
-        here = below;
-    }
-    // here = m_order, above = m_{order+1}
-    m[order] = here;
-    let mut next = above;
-    for k in (1..=order).rev() {
-        let below = (-h).mul_add(m[k], next) * RECIPROCALS[k];
-        next = m[k];
-        m[k - 1] = below;
-    }
-    let norm = y / m[0];
-    for v in m[..=order].iter_mut() {
-        *v *= norm;
-    }
-    // sum_{k odd} m_k tau^k / k!, smallest terms first: sum = (sum + m_k) c_k with
-    // c_k = tau^2 / (k (k-1)), as one fused multiply-add (the vector kernels' dependency
-    // chain is then one operation per term)
-    let t2 = tau * tau;
-    let mut sum = 0.0f64;
-    let mut k = order;
-    while k >= 3 {
-        let c = t2 * SERIES_STEPS[k];
-        sum = sum.mul_add(c, m[k] * c);
-        k -= 2;
-    }
-    (sum + m[1]) * tau
-}
-
-/// Which evaluation of the out-of-the-money value applies (see the module notes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Formula {
-    /// `h + tau > 0.85`: the plain difference of `Phi`.
-    CdfDifference,
-    /// `tau < 0.21`: the positive moment series.
-    MomentSeries,
-    /// otherwise: the difference of `erfcx`.
-    ErfcxDifference,
-    /// the gaussian factor underflowed: the value is 0.
-    Underflow,
-}
-
-/// The formula for `b(x, s)` at `h = x/s <= 0`, `tau = s/2`.
-#[inline(always)]
-pub fn formula(h: Dd, tau: Dd, gaussian: f64) -> Formula {
-    if (h + tau).hi > DIRECT_CDF_THRESHOLD {
-        Formula::CdfDifference
-    } else if gaussian == 0.0 {
-        // exp(-(h^2+tau^2)/2) underflowed, and b is smaller still (the moment recurrence
-        // would overflow for such h)
-        Formula::Underflow
-    } else if tau.hi < SMALL_TAU {
-        Formula::MomentSeries
-    } else {
-        Formula::ErfcxDifference
-    }
-}
-
-/// `b(x, s)` by the plain difference of `Phi`.
-#[inline(always)]
-pub fn otm_call_cdf_difference(x: Dd, h: Dd, tau: Dd) -> f64 {
-    let half_x = x.mul_f64(0.5);
-    exp_dd(half_x) * normal_cdf_dd(h + tau) - exp_dd(-half_x) * normal_cdf_dd(h - tau)
-}
-
-/// `b(x, s)` by the moment series.
-#[inline(always)]
-pub fn otm_call_series(h: Dd, tau: Dd, gaussian: f64) -> f64 {
-    2.0 * FRAC_1_SQRT_2PI * gaussian * moment_series(h.hi, tau.hi)
-}
-
-/// `b(x, s)` by the difference of `erfcx`.
-#[inline(always)]
-pub fn otm_call_erfcx_difference(h: Dd, tau: Dd, gaussian: f64) -> f64 {
-    let upper = erfcx_dd(-(h + tau) * FRAC_1_SQRT_2);
-    let lower = erfcx_dd(-(h - tau) * FRAC_1_SQRT_2);
-    0.5 * gaussian * (upper - lower)
-}
-
-/// `b(x, s)` by the given formula.
-#[inline(always)]
-pub fn otm_call_by(f: Formula, x: Dd, h: Dd, tau: Dd, gaussian: f64) -> f64 {
-    match f {
-        Formula::CdfDifference => otm_call_cdf_difference(x, h, tau),
-        Formula::MomentSeries => otm_call_series(h, tau, gaussian),
-        Formula::ErfcxDifference => otm_call_erfcx_difference(h, tau, gaussian),
-        Formula::Underflow => 0.0,
-    }
+    crate::lane1::moment_series_value(h, tau)
 }
 
 /// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`,
-/// `tau = s/2` and `gaussian = gaussian_factor(h, tau)`.
+/// `tau = s/2` and `gaussian = gaussian_factor(h, tau)`: by the plain difference of `Phi`
+/// where `h + tau > 0.85`, 0 where the gaussian factor underflowed, the moment series for
+/// `tau < 0.21`, the difference of `erfcx` otherwise. Written once for every width in
+/// `lanes/lane_exact.rs`; this is its one-lane instance.
 #[inline(always)]
 pub fn otm_call(x: Dd, h: Dd, tau: Dd, gaussian: f64) -> f64 {
-    otm_call_by(formula(h, tau, gaussian), x, h, tau, gaussian)
+    crate::lane1::otm_call_value(x, h, tau, gaussian)
 }
 
 /// `e^{x/2} - b(x, s)` for `x <= 0`: `e^{x/2} Phi(-(h+tau)) + e^{-x/2} Phi(h-tau)`, two
-/// positive terms. It is what is left below the upper bound, accurate where `b` is close to it.
+/// positive terms. It is what is left below the upper bound, accurate where `b` is close to
+/// it (`lane_exact.rs`, one lane).
 #[inline(always)]
 pub fn otm_call_complement(x: Dd, h: Dd, tau: Dd) -> f64 {
-    let half_x = x.mul_f64(0.5);
-    exp_dd(half_x) * normal_cdf_dd(-(h + tau)) + exp_dd(-half_x) * normal_cdf_dd(h - tau)
+    crate::lane1::otm_call_complement_value(x, h, tau)
 }
 
 /// The normalised value of the option with log-moneyness `x` seen from its own side:
@@ -340,6 +165,7 @@ pub(crate) fn ln_normal_cdf(z: Dd) -> Dd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normal::{FRAC_1_SQRT_2PI, erfcx_dd};
 
     fn b(x: f64, s: f64) -> f64 {
         let (x, s) = (Dd::from_f64(x), Dd::from_f64(s));
