@@ -23,7 +23,6 @@ use crate::dd::Dd;
 use crate::elementary::ln_any;
 use crate::elementary::{exp, exp_dd, ln_dd, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx, inverse_normal_cdf_steps};
-use crate::normalised::{gaussian_factor, otm_call, otm_call_complement};
 
 /// Safety net: the iteration normally stops after three to five steps.
 pub(crate) const MAX_STEPS: usize = 30;
@@ -79,15 +78,11 @@ impl Problem {
         (total / self.sqrt_t).to_f64()
     }
 
-    /// The scalar iteration.
+    /// The iteration: `lanes/lane_implied.rs`'s `solve4`, one lane (the vector kernels run
+    /// the same source on their lanes).
     #[inline(always)]
     pub fn solve(&self) -> Dd {
-        let branch = if self.complement {
-            Branch::Complement
-        } else {
-            Branch::Value
-        };
-        iterate(branch, self.x, self.target, self.start)
+        crate::lane1::solve(self).0
     }
 }
 
@@ -102,6 +97,22 @@ pub(crate) fn prepare(
     t: f64,
     is_call: bool,
 ) -> Prepared {
+    // the common case by the kernel every width runs (`lane_implied.rs`'s `prepare4`, one
+    // lane); what it guards takes the scalar code below, in the vector kernels too
+    let call = if is_call { 1.0 } else { -1.0 };
+    match crate::lane1::implied_problem([price, s, k, r, q, t, call]) {
+        Some(p) => Prepared::Solve(p),
+        None => prepare_guarded(price, s, k, r, q, t, is_call),
+    }
+}
+
+/// `prepare` for the inversions `prepare4` guards: NaN, prices outside their bounds, S/K or
+/// S K outside the normal range, far targets, in-the-money time values at the price's
+/// rounding or with `|rt|`, `|qt|` beyond `EXP_WIDE_LIMIT`, starts on arguments outside
+/// the normal range.
+#[cold]
+#[inline(never)]
+fn prepare_guarded(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: bool) -> Prepared {
     if price.is_nan() || s.is_nan() || k.is_nan() || r.is_nan() || q.is_nan() || t.is_nan() {
         return Prepared::Done(f64::NAN);
     }
@@ -165,7 +176,7 @@ pub(crate) fn prepare(
 /// An in-the-money price whose time value (`price / scale - 2 sinh(x/2)`) is at most this
 /// fraction of the normalised price takes `exact_time_value`: the plain quotient's rounding
 /// is then at most 2^12 ulps of the time value, a relative error under 1e-12 in beta (and in sigma, which below the inflection point moves less than beta), and the
-/// vector kernels (`simd_plain::prepare4`) leave such lanes to this code.
+/// kernel's `prepare4` leaves such lanes to this code.
 pub(crate) const EXACT_TIME_VALUE: f64 = 1.0 / 4096.0;
 
 /// `price - theta (S e^{-qt} - K e^{-rt})` for an in-the-money price, the legs in
@@ -212,7 +223,7 @@ pub(crate) const EXP_TAYLOR: [Dd; 12] = [
 ];
 
 /// Beyond this |v| `exp_wide` leaves the double-double form to `exp_dd` (and
-/// `simd_plain::prepare4` leaves such lanes to this scalar code).
+/// `prepare4` leaves such lanes to this scalar code).
 pub(crate) const EXP_WIDE_LIMIT: f64 = 700.0;
 
 /// `e^v` as a double-double, to about 2^-100 relative: `v = n ln 2 + r`, `r / 64` into the
@@ -220,7 +231,7 @@ pub(crate) const EXP_WIDE_LIMIT: f64 = 700.0;
 /// first term left out is below 2^-107), then squared six times, then `2^n`. The legs of a
 /// deep in-the-money price carry the intrinsic value to this accuracy, so a time value of
 /// a thousand ulps of the price keeps twelve digits (with `ln_dd`'s 2^-60 it kept five:
-/// sigma off by 3e-8). `simd_plain::exp_wide4` repeats these operations lane by lane.
+/// sigma off by 3e-8). `lane_implied.rs`'s `exp_wide4` repeats these operations lane by lane.
 #[inline(always)]
 pub(crate) fn exp_wide(v: Dd) -> Dd {
     if v.hi.is_nan() || v.hi.abs() > EXP_WIDE_LIMIT {
@@ -261,7 +272,7 @@ pub(crate) const FAR_TARGET: f64 = f64::from_bits((1023 - 1000) << 52);
 
 /// The total volatility with `ln b(x, s) = ln_beta` for `x <= 0` and a `beta` below
 /// `FAR_TARGET` (so below the inflection point): the lower branch's objective `ln(b/beta)`
-/// formed as a difference of logarithms (`black::ln_otm_value`), iterated as `iterate` does.
+/// formed as a difference of logarithms (`black::ln_otm_value`), iterated as `solve4` iterates the exact objective.
 #[cold]
 #[inline(never)]
 fn far_total_vol(ln_beta: Dd, x: Dd) -> Option<Dd> {
@@ -313,60 +324,9 @@ pub(crate) struct Objective {
     pub d3: f64,
 }
 
-/// What the iteration drives to zero: `ln(b / beta)`, or `ln((e^{x/2} - b) / (e^{x/2} - beta))`
-/// when `beta` is in the upper half of its range (there the complement is the small,
-/// relatively accurate quantity and the objective is nearly linear in `s`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Branch {
-    Value,
-    Complement,
-}
-
-#[inline(always)]
-fn objective(branch: Branch, x: Dd, s: f64, target: f64) -> Objective {
-    let sd = Dd::from_f64(s);
-    let h = x / sd;
-    let tau = Dd::from_f64(0.5 * s);
-    let gaussian = gaussian_factor(h, tau);
-    let (w, sign) = match branch {
-        Branch::Value => (otm_call(x, h, tau, gaussian), 1.0),
-        Branch::Complement => (otm_call_complement(x, h, tau), -1.0),
-    };
-    let b1 = FRAC_1_SQRT_2PI * gaussian;
-    let p1 = sign * b1 / w;
-    derivatives(ln_ratio(w, target), p1, x.hi, s)
-}
-
-/// Below this `|w/target - 1|` the objective's logarithm is `log1p_small`.
+/// Below this `|w/target - 1|` the objective's logarithm is the short series of
+/// `ln(1 + d)` (`lane_implied.rs`'s `ln_ratio4`).
 pub(crate) const LOG1P_BELOW: f64 = 1.0 / 1024.0;
-
-/// The objective `ln(w / target)`. Near 1, as at nearly every exact step (the plain-double
-/// pre-steps leave `w` within about 1e-8 of `target`), it is `ln(1 + d)` of the relative
-/// difference `d = (w - target) / target`, whose subtraction is exact there (Sterbenz) and
-/// whose division rounds once: a short series instead of the double-double logarithm of the
-/// double-double quotient. Elsewhere (the first exact steps of the rare inversions the
-/// pre-steps could not bring close, NaN, infinities) that logarithm. The value only sets the
-/// last correction, of order 1e-8 of `s`: an ulp of it is far below an ulp of `s`.
-#[inline(always)]
-pub(crate) fn ln_ratio(w: f64, target: f64) -> f64 {
-    let d = (w - target) / target;
-    if d.abs() <= LOG1P_BELOW {
-        log1p_small(d)
-    } else {
-        ln_dd(Dd::quotient(w, target)).to_f64()
-    }
-}
-
-/// `ln(1 + d)` for `|d| <= LOG1P_BELOW`: `d + d^2 (-1/2 + d/3 - ... + d^5/7)`, the first
-/// omitted term `d^8/8` under 2^-73 of the result.
-#[inline(always)]
-pub(crate) fn log1p_small(d: f64) -> f64 {
-    let mut q = d.mul_add(1.0 / 7.0, -1.0 / 6.0);
-    for c in [1.0 / 5.0, -1.0 / 4.0, 1.0 / 3.0, -0.5] {
-        q = d.mul_add(q, c);
-    }
-    (d * d).mul_add(q, d)
-}
 
 /// Householder's third-order step for the root of `L`.
 #[inline(always)]
@@ -377,7 +337,7 @@ pub(crate) fn householder3(o: &Objective) -> f64 {
     nu * (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu / 6.0))
 }
 
-/// (The starts use our own `exp` and `ln`, not the library's, so that `simd::prepare4` can
+/// (The starts use our own `exp` and `ln`, not the library's, so that `prepare4` could
 /// repeat them bit for bit.)
 ///
 /// Start below the inflection point: solve the small-`s` asymptotics of `ln b` for `u = 1/s^2`
@@ -468,7 +428,7 @@ fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
 /// objectives, from starts the two steps could not reach. The steps leave the bracket alone
 /// (a plain-double sign near the root may be wrong), take Newton's step where Householder's
 /// points the other way, never more than double or halve `s` in a step, and stop where a
-/// formula does not apply. `simd::solve4` repeats them.
+/// formula does not apply (`lane_implied.rs`'s `solve4`).
 pub(crate) const MAX_PRE_STEPS: usize = 8;
 pub(crate) const PRE_STEPS_DONE: f64 = 1e-2;
 
@@ -483,50 +443,6 @@ pub(crate) const START_NEWTON_STEPS: usize = 4;
 /// The objective's size above which a step that does not halve it counts as stalled.
 pub(crate) const STALL_ABOVE: f64 = 1e-6;
 
-#[inline(always)]
-pub(crate) fn pre_steps(branch: Branch, x: f64, target: f64, mut s: f64) -> f64 {
-    let ax = -x;
-    let b_max = exp(0.5 * x);
-    for _ in 0..MAX_PRE_STEPS {
-        let Some((b, g)) = crate::fast::otm_value_and_gaussian(ax, s) else {
-            break;
-        };
-        let (w, sign) = match branch {
-            Branch::Value => (b, 1.0),
-            Branch::Complement => (b_max - b, -1.0),
-        };
-        let ratio = w / target;
-        if !(f64::MIN_POSITIVE..f64::INFINITY).contains(&ratio) {
-            break;
-        }
-        let o = derivatives(
-            crate::elementary::ln(ratio),
-            sign * FRAC_1_SQRT_2PI * g / w,
-            x,
-            s,
-        );
-        let householder = householder3(&o);
-        let newton = -o.value / o.d1;
-        // far from the root Householder's step can point the wrong way: Newton's then; and
-        // no step more than doubles or halves s (b is monotone, so these move toward the root)
-        let step = if householder * newton > 0.0 {
-            householder
-        } else {
-            newton
-        };
-        let step = step.max(-0.5 * s).min(s);
-        let next = s + step;
-        if !(next > 0.0 && next.is_finite()) {
-            break;
-        }
-        s = next;
-        if step.abs() <= PRE_STEPS_DONE * s {
-            break;
-        }
-    }
-    s
-}
-
 /// The objective's derivatives from its value, `p1 = L'(s)`, `x` and `s`.
 #[inline(always)]
 fn derivatives(value: f64, p1: f64, x: f64, s: f64) -> Objective {
@@ -539,23 +455,6 @@ fn derivatives(value: f64, p1: f64, x: f64, s: f64) -> Objective {
         d2: p1 * (r2 - p1),
         d3: p1 * (r3 - 3.0 * p1 * r2 + 2.0 * p1 * p1),
     }
-}
-
-/// Householder iterations from `s` on the bracket (0, inf), narrowed by the objective's signs.
-#[inline(always)]
-fn iterate(branch: Branch, x: Dd, target: f64, s: f64) -> Dd {
-    iterate_counting(branch, x, target, s).0
-}
-
-/// `iterate`, and the number of exact objectives it took.
-#[inline(always)]
-fn iterate_counting(branch: Branch, x: Dd, target: f64, s: f64) -> (Dd, usize) {
-    let s = pre_steps(branch, x.hi, target, s);
-    householder_iteration(
-        |s| objective(branch, x, s, target),
-        branch == Branch::Value,
-        s,
-    )
 }
 
 /// Householder(3) steps from `s` on the objective `objective(s)` (which rises with `s` where
@@ -644,21 +543,23 @@ mod tests {
             // from the pre-steps' typical 1e-8 to the switch at 2^-10, both signs
             let d = (if i % 2 == 0 { 1.0 } else { -1.0 }) * LOG1P_BELOW * (-20.0 * rnd()).exp();
             let want = pxfm::f_log1p(d);
-            worst = worst.max((log1p_small(d) - want).abs() / (f64::EPSILON * want.abs()));
+            worst = worst
+                .max((crate::lane1::log1p_small(d) - want).abs() / (f64::EPSILON * want.abs()));
             // and the objective: ln(w / target) for w = target (1 + d)
             let target = 0.3 + rnd();
             let w = target * (1.0 + d);
             let exact = ln_dd(Dd::quotient(w, target)).to_f64();
             assert!(
-                (ln_ratio(w, target) - exact).abs() <= 2.0 * f64::EPSILON * exact.abs(),
+                (crate::lane1::ln_ratio(w, target) - exact).abs()
+                    <= 2.0 * f64::EPSILON * exact.abs(),
                 "{w} / {target}: {} vs {exact}",
-                ln_ratio(w, target)
+                crate::lane1::ln_ratio(w, target)
             );
         }
         assert!(worst <= 1.0, "worst {worst} ulps");
-        assert_eq!(ln_ratio(0.7, 0.7), 0.0);
-        assert!(ln_ratio(f64::NAN, 0.7).is_nan());
-        assert_eq!(ln_ratio(0.0, 0.7), f64::NEG_INFINITY);
+        assert_eq!(crate::lane1::ln_ratio(0.7, 0.7), 0.0);
+        assert!(crate::lane1::ln_ratio(f64::NAN, 0.7).is_nan());
+        assert_eq!(crate::lane1::ln_ratio(0.0, 0.7), f64::NEG_INFINITY);
     }
 
     #[test]
@@ -743,13 +644,8 @@ mod poor_starts {
             panic!("no problem to solve");
         };
         let truth = sigma * t.sqrt();
-        let branch = if pb.complement {
-            Branch::Complement
-        } else {
-            Branch::Value
-        };
         for start in [1e-4, 0.0137, 0.0343, 0.5, 5.0, 50.0, 500.0] {
-            let found = iterate(branch, pb.x, pb.target, start).to_f64();
+            let found = Problem { start, ..pb }.solve().to_f64();
             assert!(
                 (found - truth).abs() <= 4.0 * f64::EPSILON * truth,
                 "start {start}: {found} vs {truth}"
@@ -786,12 +682,7 @@ mod exact_objectives {
             };
             let p = crate::black::bsm_price(&c);
             if let Prepared::Solve(pb) = prepare(p, s, k, 0.02, 0.0, t, is_call) {
-                let branch = if pb.complement {
-                    Branch::Complement
-                } else {
-                    Branch::Value
-                };
-                let (_, n) = iterate_counting(branch, pb.x, pb.target, pb.start);
+                let (_, n) = crate::lane1::solve(&pb);
                 all += 1;
                 one += usize::from(n == 1);
             }

@@ -118,7 +118,8 @@ vfn! {
         fma(cosh, x.lo, main)
     }
 
-    /// `normalised::upward_series` (the branch of `moment_series` for h >= -1.5). Lanes
+    /// The moment series by the upward recurrence (its branch for h >= -1.5), its weights by
+    /// Clenshaw's backward recurrence (see `normalised`'s notes). Lanes
     /// outside `wanted` hold garbage (and do not raise the loop's start).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
         use crate::normalised::SERIES_ORDER;
@@ -137,7 +138,7 @@ vfn! {
         }
     }
 
-    /// `normalised::upward_series` with the loop started at `TOP`
+    /// `moment_series_upward` with the loop started at `TOP`
     fn upward_series<const TOP: usize>(h: V, tau: V, order: V) -> V {
         use crate::normalised::{INVERSE_FACTORIALS, SERIES_ORDER, SQRT_FRAC_PI_2};
         let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
@@ -166,7 +167,7 @@ vfn! {
         mul(tau, fma(a2, y, mul(a1, m1)))
     }
 
-    /// `normalised::miller_series`'s sum of the odd moments up to `top`, each lane's terms
+    /// Miller's series' sum of the odd moments up to `top`, each lane's terms
     /// above its `order` left out (zero, so the sum stays zero until its first term).
     fn series_sum(m: &[V; crate::normalised::SERIES_ORDER + 1], top: usize, tau: V, order: V) -> V {
         use crate::normalised::SERIES_STEPS;
@@ -187,7 +188,7 @@ vfn! {
         mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian), series)
     }
 
-    /// What `normalised::miller_series` starts from: each lane's order and
+    /// What Miller's series starts from: each lane's order and
     /// `m_0 = sqrt(pi/2) erfcx(-h/sqrt 2)`.
     fn series_start(h: V, tau: V) -> (V, V) {
         use crate::normalised::SQRT_FRAC_PI_2;
@@ -195,8 +196,9 @@ vfn! {
         (series_order(tau), y)
     }
 
-    /// `normalised::series_order` for each lane's `tau` (a NaN lane gets the highest, as
-    /// there)
+    /// The highest odd moment each lane's `tau` needs: term k+2 / term k is at most
+    /// tau^2/(k+2), so these orders leave the remainder below 2^-62 of the sum (a NaN lane
+    /// gets the highest)
     fn series_order(tau: V) -> V {
         use crate::normalised::SERIES_ORDER;
         select(lt(tau, splat(0.002)), splat(5.0),
@@ -247,7 +249,10 @@ vfn! {
         fma(fma(mul(splat(2.0), z), e, splat(-2.0 * FRAC_1_SQRT_PI)), z_err, e)
     }
 
-    /// `fast::otm_value` for the lanes of `wanted`; the mask of those it accepted.
+    /// The plain-double `b(-|x|, s)` from `h`, `tau`, `|x|` and the gaussian factor `g` for the
+    /// lanes of `wanted`, by the direct formula, the upward moment series or the difference of
+    /// `erfcx`; the mask of those it accepted (the difference cancelling by at most
+    /// `max_cancellation (1 + h^2)`).
     fn otm_value4(h: V, tau: V, abs_x: V, g: V, max_cancellation: f64, wanted: V) -> (V, V) {
         use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
         let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
@@ -410,8 +415,8 @@ vfn! {
         and(itm, le(b, mul(splat(crate::extreme::SETTLE_FRACTION), add(value, splat(1.0)))))
     }
 
-    /// `normalised::moment_series` by the downward (Miller) recurrence (its branch for
-    /// h < -1.5), every lane through the scalar code's operations: a lane starts at its own
+    /// The moment series by the downward (Miller) recurrence (its branch for h < -1.5): a
+    /// lane starts at its own
     /// top and holds its values until then. Lanes outside `wanted` hold garbage.
     fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
         use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER};

@@ -47,7 +47,7 @@ pub(crate) const FAR_LOG_MONEYNESS: f64 = 1400.0;
 /// range, or to 0, before the scale brings it back). Beyond these `price_far` answers.
 pub(crate) const FAR_EXPONENT: f64 = -700.0;
 
-/// `low <= v <= high` (NaN is not); `simd_plain::within` lane by lane.
+/// `low <= v <= high` (NaN is not); `lane_exact.rs`'s `within` lane by lane.
 #[inline(always)]
 fn within(v: f64, [low, high]: [f64; 2]) -> bool {
     (low..=high).contains(&v)
@@ -210,7 +210,7 @@ impl Setup {
 
 impl Setup {
     /// Whether the price must come from `price_far` (see `FAR_SCALE`), for the option with
-    /// log-moneyness `x_signed` and `h_signed` seen from its own side. `simd_plain::setup4`
+    /// log-moneyness `x_signed` and `h_signed` seen from its own side. `lane_exact.rs`'s `setup4`
     /// guards the same lanes.
     #[inline(always)]
     fn is_far(&self, x_signed: Dd, h_signed: Dd) -> bool {
@@ -494,7 +494,7 @@ fn greeks_guarded(c: &Contract) -> GreekValues {
     // the factors below leave the range where their products stay normal (e^{-rt} or K e^{-rt}
     // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
     // ratio to S^2, is a number): the greeks in logarithms, unless the gaussian factor is
-    // kept scaled and the rest is moderate (`MODERATE`). `simd_plain::exact_greeks4` sends
+    // kept scaled and the rest is moderate (`MODERATE`). `exact_greeks4` sends
     // the same lanes here.
     let scaled_in_range = unscale != 1.0
         && [c.s, c.k, c.t, c.sigma, s_total]

@@ -24,7 +24,7 @@ use crate::normal::LN_SQRT_2PI;
 pub(crate) const EXTREME: f64 = 1e12;
 
 /// Whether `c` takes `price_extreme` / `greeks_extreme`. The test is on plain products of
-/// the inputs, formed the same way lane by lane in `simd_plain::setup4`; a NaN input makes
+/// the inputs, formed the same way lane by lane in `lane_exact.rs`'s `setup4`; a NaN input makes
 /// it true (callers answer NaN inputs first).
 #[inline(always)]
 pub(crate) fn is_extreme(c: &Contract) -> bool {

@@ -24,14 +24,9 @@
 //!
 //! The formulas are written once, for every width, in `lanes/lane_fast.rs` (`fast_setup4`,
 //! `fast_price_from`, `fast_greeks_from`): `lane1::fast_price` and `lane1::fast_greeks` are
-//! their one-lane instance, so the vector kernels give their bits by construction. What
-//! stays here is the region's constants, the plain-double `b` of the implied-vol pre-steps
-//! (`otm_value_and_gaussian`), and the tests of the formulas against the exact kernel.
-
-use crate::dd::two_sum;
-use crate::elementary::exp;
-use crate::normal::{FRAC_1_SQRT_2PI, FRAC_1_SQRT_PI, erfcx};
-use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU, moment_series};
+//! their one-lane instance, so the vector kernels give their bits by construction (the
+//! implied-vol pre-steps' plain-double `b` is `otm_value4` there too). What stays here is
+//! the region's constants and the tests of the formulas against the exact kernel.
 
 /// The region: `|x| = |ln(F/K)|` at most this ...
 pub(crate) const MAX_ABS_X: f64 = 2.0;
@@ -51,85 +46,10 @@ pub(crate) const MAX_RATE_TIME: f64 = 50.0;
 pub(crate) const MIN_EXPONENT: f64 = -500.0;
 pub(crate) const UNDERFLOW_EXPONENT: f64 = -870.0;
 
-const FRAC_1_SQRT_2: f64 = std::f64::consts::FRAC_1_SQRT_2;
-
 /// Where the plain difference of `erfcx` is accepted: its cancellation `E1 / (E1 - E2)` at
 /// most this times `1 + h^2` (which bounds both the price error in units of `kappa` and the
 /// implied-vol error of a round trip to a few units).
 pub(crate) const MAX_CANCELLATION: f64 = 6.0;
-
-/// The gaussian exponent `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly.
-#[inline(always)]
-fn gaussian_exponent(h: f64, tau: f64) -> (f64, f64) {
-    let hh = h * h;
-    let hh_err = h.mul_add(h, -hh);
-    let tt = tau * tau;
-    let tt_err = tau.mul_add(tau, -tt);
-    let (sum, sum_err) = two_sum(hh, tt);
-    (-0.5 * sum, -0.5 * (sum_err + (hh_err + tt_err)))
-}
-
-/// `erfcx((a + b) / sqrt 2)` with the roundings of the argument corrected to first order
-/// (`erfcx' = 2 z erfcx - 2/sqrt pi`): the difference of two of these may cancel.
-#[inline(always)]
-fn erfcx_of_sum(a: f64, b: f64) -> f64 {
-    let (sum, sum_err) = two_sum(a, b);
-    let z = sum * FRAC_1_SQRT_2;
-    let z_err = sum.mul_add(FRAC_1_SQRT_2, -z)
-        + sum.mul_add(crate::normalised::FRAC_1_SQRT_2.lo, sum_err * FRAC_1_SQRT_2);
-    let e = erfcx(z);
-    (2.0 * z)
-        .mul_add(e, -2.0 * FRAC_1_SQRT_PI)
-        .mul_add(z_err, e)
-}
-
-/// The normalised out-of-the-money value `b(-|x|, s)` from `h = -|x|/s`, `tau = s/2` and the
-/// gaussian factor `g = exp(-(h^2 + tau^2)/2)`, by the formula `normalised::formula` would
-/// pick (the direct one, the upward moment series, the difference of `erfcx`); `None` when
-/// the difference cancels by more than `max_cancellation (1 + h^2)`.
-#[inline(always)]
-pub(crate) fn otm_value(
-    h: f64,
-    tau: f64,
-    abs_x: f64,
-    g: f64,
-    max_cancellation: f64,
-) -> Option<f64> {
-    if h + tau > DIRECT_CDF_THRESHOLD {
-        // e^{-|x|/2} N(h + tau) - e^{|x|/2} N(h - tau), both gaussians from g
-        let e1 = erfcx((h + tau) * FRAC_1_SQRT_2);
-        let e2 = erfcx((tau - h) * FRAC_1_SQRT_2);
-        Some((-0.5 * g).mul_add(e1 + e2, exp(-0.5 * abs_x)))
-    } else if tau < SMALL_TAU && h >= MILLER_BELOW {
-        Some(2.0 * FRAC_1_SQRT_2PI * g * moment_series(h, tau))
-    } else {
-        let e1 = erfcx_of_sum(-h, -tau);
-        let e2 = erfcx_of_sum(tau, -h);
-        let diff = e1 - e2;
-        if e1 > max_cancellation * h.mul_add(h, 1.0) * diff {
-            return None;
-        }
-        Some(0.5 * g * diff)
-    }
-}
-
-/// For the implied-vol pre-steps (`implied::pre_steps`): `b(-ax, s)` and the gaussian factor
-/// in plain doubles, where the formulas apply (no underflow, total vol in range, the
-/// difference of `erfcx` not cancelling to nothing); an approximation to about 1e-10 at
-/// worst, which the exact steps that follow do not need to be better than.
-#[inline(always)]
-pub(crate) fn otm_value_and_gaussian(ax: f64, s: f64) -> Option<(f64, f64)> {
-    let tau = 0.5 * s;
-    let h = -(ax / s);
-    let (e_hi, e_lo) = gaussian_exponent(h, tau);
-    if !(e_hi >= MIN_EXPONENT && (MIN_TOTAL_VOL..=MAX_TOTAL_VOL).contains(&s) && ax <= MAX_ABS_X) {
-        return None;
-    }
-    let g0 = exp(e_hi);
-    let g = g0.mul_add(e_lo, g0);
-    let b = otm_value(h, tau, ax, g, PRE_STEP_CANCELLATION)?;
-    Some((b, g))
-}
 
 /// The cancellation the pre-steps accept: 1e5 (1 + h^2) leaves about 1e-10 of `b`.
 pub(crate) const PRE_STEP_CANCELLATION: f64 = 1e5;
@@ -147,6 +67,7 @@ mod tests {
     use crate::black::{bsm_greeks_exact, bsm_price_exact};
     use crate::contract::Contract;
     use crate::elementary::ln;
+    use crate::normalised::SMALL_TAU;
     use crate::testing::xorshift;
 
     fn ulps(got: f64, want: f64) -> f64 {
@@ -266,7 +187,8 @@ mod tests {
                 is_call: rnd() < 0.5,
             };
             let (in_range, [h_otm, tau, abs_x, g, x]) = crate::lane1::setup_values(&c);
-            let refused = in_range && otm_value(h_otm, tau, abs_x, g, MAX_CANCELLATION).is_none();
+            let refused = in_range
+                && crate::lane1::otm_value(h_otm, tau, abs_x, g, MAX_CANCELLATION).is_none();
             if !refused {
                 continue;
             }

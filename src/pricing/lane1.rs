@@ -1,5 +1,6 @@
 //! The one-lane instance of the kernels (`lane_fast.rs`, the plain-double price and greeks,
-//! and `lane_exact.rs`, the exact kernel's formulas, over `lanes_array.rs` with a single
+//! `lane_exact.rs`, the exact kernel's formulas, and `lane_implied.rs`, the implied-vol
+//! kernel, over `lanes_array.rs` with a single
 //! lane): the scalar code of the plain-double price and greeks, and the common path of the
 //! exact kernel's, is this instance, so every vector width (`simd`, `simd8`, `simd_lanes`,
 //! which include the same files through `simd_plain.rs`) gives its bits by construction
@@ -9,8 +10,8 @@
 //! per-point paths (`batch`, compiled for AVX2 and FMA too) run `f64::mul_add` as one
 //! instruction.
 
-// the lane layer's functions for the kernels this instance does not carry (the implied-vol
-// one stays in `simd_plain.rs`, beside its scalar code in `implied`)
+// the lane layer's functions the kernels here do not use (loads and stores of whole columns
+// are the vector drivers')
 #![allow(dead_code)]
 
 use crate::contract::{Contract, GreekValues};
@@ -43,6 +44,7 @@ pub(crate) const ALL: i32 = 0x1;
 include!("../lanes/lanes_array.rs");
 include!("../lanes/lane_fast.rs");
 include!("../lanes/lane_exact.rs");
+include!("../lanes/lane_implied.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -56,7 +58,7 @@ fn lanes_of(c: &Contract) -> [V; 7] {
 ///
 /// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
 /// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
-/// formulas as `normalised::formula` picks them: the direct one above `h + tau = 0.85`, the
+/// formulas picked as `normalised::otm_call` picks them: the direct one above `h + tau = 0.85`, the
 /// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
 /// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable,
 /// and where it is not with a small `tau` the moment series by Miller's recurrence.
@@ -188,6 +190,61 @@ pub(crate) fn moment_series_value(h: f64, tau: f64) -> f64 {
     } else {
         moment_series_miller(h, tau, not(upward)).0[0]
     }
+}
+
+/// `implied::prepare`'s problem for one inversion (the price, then the contract's inputs
+/// with `call` as +-1), `None` where `prepare4` leaves it to the scalar code (NaN or a price
+/// outside its bounds, S/K or S K outside the normal range, a far target, a time value
+/// at the price's rounding, a start on arguments outside the normal range, ...).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn implied_problem(row: [f64; 7]) -> Option<crate::implied::Problem> {
+    let cols = row.map(|v| [v]);
+    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+    let ([problem], ok) = prepare4(&views, 0);
+    (ok != 0).then_some(problem)
+}
+
+/// The total volatility solving `p`, and the number of exact objectives it took
+/// (`implied::Problem::solve`).
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn solve(p: &crate::implied::Problem) -> (crate::dd::Dd, usize) {
+    let ([total], evaluated) = solve4(&[*p]);
+    (total, evaluated)
+}
+
+/// `otm_value4` for one lane: the plain-double `b(-|x|, s)` from `h`, `tau`, `|x|` and the
+/// gaussian factor, `None` where the difference of `erfcx` cancels beyond
+/// `max_cancellation (1 + h^2)`.
+#[cfg(test)]
+pub(crate) fn otm_value(
+    h: f64,
+    tau: f64,
+    abs_x: f64,
+    g: f64,
+    max_cancellation: f64,
+) -> Option<f64> {
+    let all = splat(f64::from_bits(u64::MAX));
+    let (b, accepted) = otm_value4(
+        splat(h),
+        splat(tau),
+        splat(abs_x),
+        splat(g),
+        max_cancellation,
+        all,
+    );
+    (lanes(accepted) != 0).then_some(b.0[0])
+}
+
+/// `ln(w / target)` as the iteration forms it (`lane_implied.rs`'s `ln_ratio4`).
+#[cfg(test)]
+pub(crate) fn ln_ratio(w: f64, target: f64) -> f64 {
+    ln_ratio4(splat(w), splat(target), splat(f64::from_bits(u64::MAX))).0[0]
+}
+
+/// `ln(1 + d)` for `|d| <= implied::LOG1P_BELOW` (`log1p_small4`).
+#[cfg(test)]
+pub(crate) fn log1p_small(d: f64) -> f64 {
+    log1p_small4(splat(d)).0[0]
 }
 
 /// The setup values the tests classify a contract by: whether it is in the plain-double

@@ -96,8 +96,9 @@ pub fn gaussian_factor(h: Dd, tau: Dd) -> f64 {
 }
 
 /// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU` (the upward
-/// recurrence's series, or Miller's below `MILLER_BELOW`): `lane_fast.rs`'s, one lane.
-#[inline(always)]
+/// recurrence's series, or Miller's below `MILLER_BELOW`): `lane_fast.rs`'s, one lane, for
+/// the tests against 40-digit values.
+#[cfg(test)]
 pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
     crate::lane1::moment_series_value(h, tau)
 }
