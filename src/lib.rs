@@ -39,5 +39,5 @@ pub use lanes::{simd, simd_x4, simd8, simd8_x2};
 pub(crate) use math::tables;
 pub use math::{dd, elementary, normal};
 pub use pricing::{black, contract, fast, normalised};
-pub(crate) use pricing::{extreme, lane1};
+pub(crate) use pricing::{extreme, lane1, ranges};
 pub use surface::svi;

@@ -180,7 +180,7 @@ vfn! {
 
     /// `black::in_far_range`, lane by lane
     fn in_far_range(v: V) -> V {
-        within(v, crate::black::FAR_SCALE)
+        within(v, crate::ranges::FAR_SCALE)
     }
 
 }
@@ -248,7 +248,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     let h_otm = dd_mul_f64(hs, flip);
     // Setup::gaussian_factor_scaled
     let exponent = dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5));
-    let deep = le(exponent.hi, splat(crate::black::FAR_EXPONENT));
+    let deep = le(exponent.hi, splat(crate::ranges::FAR_EXPONENT));
     let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
     let shifted = dd_add(exponent, dd_mul_f64(ln2, splat(1000.0)));
     let g_scaled = exp_dd(select_dd(deep, shifted, exponent));
@@ -280,7 +280,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
             )),
             or(
                 or(gt(abs(h.hi), big), gt(tau.hi, big)),
-                lt(total.hi, splat(crate::black::VANISHING_TOTAL_VOL)),
+                lt(total.hi, splat(crate::ranges::VANISHING_TOTAL_VOL)),
             ),
         ),
     );
@@ -292,7 +292,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     );
     let value_in_range = select(
         or(itm, direct),
-        le(abs(xs.hi), splat(crate::black::FAR_LOG_MONEYNESS)),
+        le(abs(xs.hi), splat(crate::ranges::FAR_LOG_MONEYNESS)),
         not(deep),
     );
     let guards = or(guards, not(and(scale_in_range, value_in_range)));
@@ -436,14 +436,14 @@ fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
     );
     or(
         ge(cdf, splat(f64::MIN_POSITIVE)),
-        le(factor, splat(crate::black::LEG_FACTOR)),
+        le(factor, splat(crate::ranges::LEG_FACTOR)),
     )
 }
 
 /// `black::bsm_greeks_exact`'s `scaled_in_range`, lane by lane: the gaussian factor kept
 /// scaled, and the rest moderate (`black::MODERATE`).
 fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
-    use crate::black::{MODERATE, MODERATE_SCALE};
+    use crate::ranges::{MODERATE, MODERATE_SCALE};
     let mut ok = and(
         lt(g.unscale, splat(1.0)),
         within(g.scale, MODERATE_SCALE),

@@ -265,7 +265,7 @@ mod tests {
             // SAFETY: the callers run only where `available()` (AVX2 and FMA).
             let got = unsafe { kernel(h, tau, wanted) };
             for j in (0..4).filter(|&j| wanted[j] > 0.0) {
-                let want = crate::normalised::moment_series(h[j], tau[j]);
+                let want = crate::lane1::moment_series_value(h[j], tau[j]);
                 assert_eq!(
                     got[j].to_bits(),
                     want.to_bits(),

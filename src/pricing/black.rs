@@ -22,30 +22,16 @@ pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
 use crate::elementary::{exp_dd, exp_of, ln_dd, ln_sum, signed_exp_sum};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
+use crate::lane1::{normalised_value, normalised_value_parts, otm_call_value as otm_call};
 use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
-use crate::normalised::{
-    gaussian_exponent, ln_normal_cdf, normalised_value, normalised_value_parts, otm_call,
+use crate::normalised::{gaussian_exponent, ln_normal_cdf};
+use crate::ranges::{
+    FAR_EXPONENT, FAR_LOG_MONEYNESS, FAR_SCALE, LEG_FACTOR, MODERATE, MODERATE_SCALE,
+    VANISHING_TOTAL_VOL,
 };
-
-/// Below this total volatility `sigma sqrt(t)` the time value is under 1e-290 of the price
-/// and `h = x/s` would overflow: the option is priced at its intrinsic value.
-pub(crate) const VANISHING_TOTAL_VOL: f64 = 1e-290;
 
 /// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
 const TAIL_SCALE_LOG2: i32 = 1000;
-
-/// The price is `scale * value` only while both factors stay well inside the double range:
-/// `scale = sqrt(S K) e^{-(r+q)t/2}` within `2^-900 .. 2^900` ...
-pub(crate) const FAR_SCALE: [f64; 2] = [
-    f64::from_bits((1023 - 900) << 52),
-    f64::from_bits((1023 + 900) << 52),
-];
-/// ... an in-the-money `|x|` at most this (`2 sinh(|x|/2)` overflows near 1,420) ...
-pub(crate) const FAR_LOG_MONEYNESS: f64 = 1400.0;
-/// ... and an out-of-the-money gaussian exponent `-(h^2 + tau^2)/2` above this (below it
-/// the factor is scaled for the greeks, and the price would round into the subnormal
-/// range, or to 0, before the scale brings it back). Beyond these `price_far` answers.
-pub(crate) const FAR_EXPONENT: f64 = -700.0;
 
 /// `low <= v <= high` (NaN is not); `lane_exact.rs`'s `within` lane by lane.
 #[inline(always)]
@@ -59,24 +45,6 @@ fn in_far_range(v: f64) -> bool {
     within(v, FAR_SCALE)
 }
 
-/// Where the gaussian factor is kept scaled (`Setup::gaussian_factor_scaled`: an exponent
-/// at or below `FAR_EXPONENT`, `unscale = 2^-1000`), the closed forms of `bsm_greeks_exact`
-/// still hold every product in the normal range, and round once at the final `* unscale`,
-/// when spot, strike, time, vol and total vol lie in `MODERATE` (a product of four such
-/// factors stays within `2^+-240`), the scale in `MODERATE_SCALE`, `|d1|`, `|d2|` and the
-/// charm numerator under `MODERATE[1]` (and the legs as everywhere, `leg_in_range`). Where
-/// the scaled factor itself is 0, every greek built on it is below
-/// `2^100 2^-2075 2^240`, 0 as well. Such contracts (a deep in-the-money option with a day
-/// to run, a vol of 1e-5) went to `greeks_far`, 14-30 times a common one.
-pub(crate) const MODERATE: [f64; 2] = [
-    f64::from_bits((1023 - 60) << 52),
-    f64::from_bits((1023 + 60) << 52),
-];
-pub(crate) const MODERATE_SCALE: [f64; 2] = [
-    f64::from_bits((1023 - 100) << 52),
-    f64::from_bits((1023 + 100) << 52),
-];
-
 /// Whether a leg `spot e^{-qt} Phi(theta d1)` (or `K e^{-rt} Phi(theta d2)`) and the greeks
 /// built on it (times t, q or r) can be formed from `Phi` as a double: `Phi` normal, or
 /// the factors so small that what a subnormal or vanished `Phi` leaves out is under
@@ -87,9 +55,6 @@ fn leg_in_range(cdf: f64, discount: f64, amount: f64, t: f64, rate: f64) -> bool
     cdf >= f64::MIN_POSITIVE
         || discount * amount.max(1.0) * t.max(rate.abs()).max(1.0) <= LEG_FACTOR
 }
-
-/// `leg_in_range`'s bound on the factors of a subnormal or vanished `Phi`: 2^50.
-pub(crate) const LEG_FACTOR: f64 = f64::from_bits((1023 + 50) << 52);
 
 /// What does not depend on the volatility: shared by pricing and implied volatility.
 pub(crate) struct Moneyness {

@@ -1,7 +1,6 @@
-//! The one-lane instance of the kernels (`lane_fast.rs`, the plain-double price and greeks,
-//! `lane_exact.rs`, the exact kernel's formulas, and `lane_implied.rs`, the implied-vol
-//! kernel, over `lanes_array.rs` with a single
-//! lane): the scalar code of the plain-double price and greeks, and the common path of the
+//! The one-lane instance of the pricing kernels (`lane_fast.rs`, the plain-double price and
+//! greeks, and `lane_exact.rs`, the exact kernel's formulas, over `lanes_array.rs` with a
+//! single lane, `lanes/one_lane.rs`): the scalar code of the plain-double price and greeks, and the common path of the
 //! exact kernel's, is this instance, so every vector width (`simd`, `simd8`, `simd_lanes`,
 //! which include the same files through `simd_plain.rs`) gives its bits by construction
 //! rather than by a hand-kept mirror.
@@ -11,40 +10,12 @@
 //! instruction.
 
 // the lane layer's functions the kernels here do not use (loads and stores of whole columns
-// are the vector drivers')
+// are the vector drivers', the implied-vol kernel is `implied::lane1`'s)
 #![allow(dead_code)]
 
 use crate::contract::{Contract, GreekValues};
-use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
-use crate::normal::FRAC_1_SQRT_PI;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 
-// Inlined always in optimised builds only: unoptimised, every inlined call keeps its own
-// stack slots, and the vector drivers that take the scalar code for their leftover lanes grew
-// frames of over a megabyte (a pool thread's stack is two).
-macro_rules! vfn {
-    ($($item:item)*) => { $(
-        #[cfg_attr(not(debug_assertions), inline(always))]
-        #[cfg_attr(debug_assertions, inline)]
-        $item
-    )* };
-}
-macro_rules! kfn {
-    ($($item:item)*) => { $(
-        #[cfg_attr(not(debug_assertions), inline(always))]
-        #[cfg_attr(debug_assertions, inline)]
-        $item
-    )* };
-}
-
-/// Lanes per vector, and the `lanes` bits of a mask with all of them set.
-pub(crate) const W: usize = 1;
-pub(crate) const ALL: i32 = 0x1;
-
-include!("../lanes/lanes_array.rs");
-include!("../lanes/lane_fast.rs");
-include!("../lanes/lane_exact.rs");
-include!("../lanes/lane_implied.rs");
+include!("../lanes/one_lane.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -156,9 +127,11 @@ fn lane_dd(d: crate::dd::Dd) -> VDd {
     dd(splat(d.hi), splat(d.lo))
 }
 
-/// `b(x, s)` of the out-of-the-money call (`x <= 0`) from `h = x/s`, `tau = s/2` and the
-/// gaussian factor: `lane_exact.rs`'s `otm_call` (the formula by `h + tau`, the underflow,
-/// `tau` and `h`, as the vector kernels pick it). `normalised::otm_call` is this.
+/// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`,
+/// `tau = s/2` and `gaussian = normalised::gaussian_factor(h, tau)`: by the plain
+/// difference of `Phi` where `h + tau > 0.85`, 0 where the gaussian factor underflowed, the
+/// moment series for `tau < 0.21`, the difference of `erfcx` otherwise (`lane_exact.rs`'s
+/// `otm_call`, as the vector kernels run it).
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn otm_call_value(
     x: crate::dd::Dd,
@@ -169,7 +142,9 @@ pub(crate) fn otm_call_value(
     otm_call(lane_dd(x), lane_dd(h), lane_dd(tau), splat(gaussian)).0[0]
 }
 
-/// `e^{x/2} - b(x, s)` (`normalised::otm_call_complement`).
+/// `e^{x/2} - b(x, s)` for `x <= 0`: `e^{x/2} Phi(-(h+tau)) + e^{-x/2} Phi(h-tau)`, two
+/// positive terms. It is what is left below the upper bound, accurate where `b` is close to
+/// it.
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn otm_call_complement_value(
     x: crate::dd::Dd,
@@ -179,9 +154,42 @@ pub(crate) fn otm_call_complement_value(
     otm_call_complement(lane_dd(x), lane_dd(h), lane_dd(tau)).0[0]
 }
 
-/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`: the upward
-/// recurrence's series for `h >= MILLER_BELOW`, Miller's below (`normalised::moment_series`).
+/// The normalised value of the option with log-moneyness `x` seen from its own side
+/// (`x_signed = theta * x`, `h_signed = x_signed / s`), and its out-of-the-money part
+/// `b(-|x|, s)`, the time value in the same units (`extreme::settle_at_bounds` asks whether
+/// it is below the rounding): the intrinsic part `2 sinh(x/2)` when in the money, plus the
+/// out-of-the-money value.
 #[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn normalised_value_parts(
+    x_signed: crate::dd::Dd,
+    h_signed: crate::dd::Dd,
+    tau: crate::dd::Dd,
+    gaussian: f64,
+) -> (f64, f64) {
+    if x_signed.hi <= 0.0 {
+        let b = otm_call_value(x_signed, h_signed, tau, gaussian);
+        (b, b)
+    } else {
+        let b = otm_call_value(-x_signed, -h_signed, tau, gaussian);
+        (crate::elementary::two_sinh_half(x_signed) + b, b)
+    }
+}
+
+/// `normalised_value_parts`' value alone.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn normalised_value(
+    x_signed: crate::dd::Dd,
+    h_signed: crate::dd::Dd,
+    tau: crate::dd::Dd,
+    gaussian: f64,
+) -> f64 {
+    normalised_value_parts(x_signed, h_signed, tau, gaussian).0
+}
+
+/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU`: the upward
+/// recurrence's series for `h >= MILLER_BELOW`, Miller's below (for the tests against
+/// 40-digit values).
+#[cfg(test)]
 pub(crate) fn moment_series_value(h: f64, tau: f64) -> f64 {
     let (h, tau) = (splat(h), splat(tau));
     let upward = ge(h, splat(crate::normalised::MILLER_BELOW));
@@ -190,26 +198,6 @@ pub(crate) fn moment_series_value(h: f64, tau: f64) -> f64 {
     } else {
         moment_series_miller(h, tau, not(upward)).0[0]
     }
-}
-
-/// `implied::prepare`'s problem for one inversion (the price, then the contract's inputs
-/// with `call` as +-1), `None` where `prepare4` leaves it to the scalar code (NaN or a price
-/// outside its bounds, S/K or S K outside the normal range, a far target, a time value
-/// at the price's rounding, a start on arguments outside the normal range, ...).
-#[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn implied_problem(row: [f64; 7]) -> Option<crate::implied::Problem> {
-    let cols = row.map(|v| [v]);
-    let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
-    let ([problem], ok) = prepare4(&views, 0);
-    (ok != 0).then_some(problem)
-}
-
-/// The total volatility solving `p`, and the number of exact objectives it took
-/// (`implied::Problem::solve`).
-#[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn solve(p: &crate::implied::Problem) -> (crate::dd::Dd, usize) {
-    let ([total], evaluated) = solve4(&[*p]);
-    (total, evaluated)
 }
 
 /// `otm_value4` for one lane: the plain-double `b(-|x|, s)` from `h`, `tau`, `|x|` and the
@@ -233,18 +221,6 @@ pub(crate) fn otm_value(
         all,
     );
     (lanes(accepted) != 0).then_some(b.0[0])
-}
-
-/// `ln(w / target)` as the iteration forms it (`lane_implied.rs`'s `ln_ratio4`).
-#[cfg(test)]
-pub(crate) fn ln_ratio(w: f64, target: f64) -> f64 {
-    ln_ratio4(splat(w), splat(target), splat(f64::from_bits(u64::MAX))).0[0]
-}
-
-/// `ln(1 + d)` for `|d| <= implied::LOG1P_BELOW` (`log1p_small4`).
-#[cfg(test)]
-pub(crate) fn log1p_small(d: f64) -> f64 {
-    log1p_small4(splat(d)).0[0]
 }
 
 /// The setup values the tests classify a contract by: whether it is in the plain-double

@@ -16,7 +16,7 @@
 //!   `(erfcx(-(h+tau)/sqrt2) - erfcx(-(h-tau)/sqrt2)) / 2`, whose cancellation is mild there.
 
 use crate::dd::Dd;
-use crate::elementary::{exp_dd, ln_dd, two_sinh_half};
+use crate::elementary::{exp_dd, ln_dd};
 use crate::normal::normal_cdf_dd;
 
 /// 1/sqrt(2) as a double-double.
@@ -95,53 +95,6 @@ pub fn gaussian_factor(h: Dd, tau: Dd) -> f64 {
     exp_dd(gaussian_exponent(h, tau))
 }
 
-/// `sum_{k odd <= 17} M_k(h) tau^k / k!` for `h <= 0`, `tau < SMALL_TAU` (the upward
-/// recurrence's series, or Miller's below `MILLER_BELOW`): `lane_fast.rs`'s, one lane, for
-/// the tests against 40-digit values.
-#[cfg(test)]
-pub(crate) fn moment_series(h: f64, tau: f64) -> f64 {
-    crate::lane1::moment_series_value(h, tau)
-}
-
-/// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`,
-/// `tau = s/2` and `gaussian = gaussian_factor(h, tau)`: by the plain difference of `Phi`
-/// where `h + tau > 0.85`, 0 where the gaussian factor underflowed, the moment series for
-/// `tau < 0.21`, the difference of `erfcx` otherwise. Written once for every width in
-/// `lanes/lane_exact.rs`; this is its one-lane instance.
-#[inline(always)]
-pub fn otm_call(x: Dd, h: Dd, tau: Dd, gaussian: f64) -> f64 {
-    crate::lane1::otm_call_value(x, h, tau, gaussian)
-}
-
-/// `e^{x/2} - b(x, s)` for `x <= 0`: `e^{x/2} Phi(-(h+tau)) + e^{-x/2} Phi(h-tau)`, two
-/// positive terms. It is what is left below the upper bound, accurate where `b` is close to
-/// it (`lane_exact.rs`, one lane).
-#[inline(always)]
-pub fn otm_call_complement(x: Dd, h: Dd, tau: Dd) -> f64 {
-    crate::lane1::otm_call_complement_value(x, h, tau)
-}
-
-/// The normalised value of the option with log-moneyness `x` seen from its own side:
-/// `x_signed = theta * x`, `h_signed = x_signed / s`: its intrinsic part `2 sinh(x/2)` when
-/// in the money, plus the out-of-the-money value.
-#[inline(always)]
-pub fn normalised_value(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian: f64) -> f64 {
-    normalised_value_parts(x_signed, h_signed, tau, gaussian).0
-}
-
-/// `normalised_value` and its out-of-the-money part `b(-|x|, s)`: the time value, in the
-/// same units (`extreme::settle_at_bounds` asks whether it is below the rounding).
-#[inline(always)]
-pub fn normalised_value_parts(x_signed: Dd, h_signed: Dd, tau: Dd, gaussian: f64) -> (f64, f64) {
-    if x_signed.hi <= 0.0 {
-        let b = otm_call(x_signed, h_signed, tau, gaussian);
-        (b, b)
-    } else {
-        let b = otm_call(-x_signed, -h_signed, tau, gaussian);
-        (two_sinh_half(x_signed) + b, b)
-    }
-}
-
 /// `ln Phi(z)`: for `z < -1` as `ln(erfcx(-z/sqrt 2)/2) - z^2/2`, so that it stays finite
 /// (and accurate) far below the range where `Phi` underflows.
 pub(crate) fn ln_normal_cdf(z: Dd) -> Dd {
@@ -172,7 +125,7 @@ mod tests {
         let (x, s) = (Dd::from_f64(x), Dd::from_f64(s));
         let h = x / s;
         let tau = s.mul_f64(0.5);
-        otm_call(x, h, tau, gaussian_factor(h, tau))
+        crate::lane1::otm_call_value(x, h, tau, gaussian_factor(h, tau))
     }
 
     #[test]
@@ -181,7 +134,7 @@ mod tests {
         for &h in &[-30.0, -8.0, -3.0, -2.5, -2.0, -1.0, -0.2, 0.0] {
             for &tau in &[0.2, SMALL_TAU] {
                 let (hd, td) = (Dd::from_f64(h), Dd::from_f64(tau));
-                let series = 2.0 * FRAC_1_SQRT_2PI * moment_series(h, tau);
+                let series = 2.0 * FRAC_1_SQRT_2PI * crate::lane1::moment_series_value(h, tau);
                 let upper = erfcx_dd(-(hd + td) * FRAC_1_SQRT_2);
                 let lower = erfcx_dd(-(hd - td) * FRAC_1_SQRT_2);
                 let direct = 0.5 * (upper - lower);
@@ -266,7 +219,7 @@ mod tests {
     fn moment_series_matches_40_digit_values() {
         let mut worst: f64 = 0.0;
         for &(h, tau, want) in SERIES_REFERENCE.iter() {
-            let got = moment_series(h, tau);
+            let got = crate::lane1::moment_series_value(h, tau);
             worst = worst.max((got - want).abs() / (f64::EPSILON * want));
         }
         eprintln!("moment series: worst {worst:.2} ulps of 40-digit values");
@@ -303,7 +256,7 @@ mod tests {
             let (xd, sd) = (Dd::from_f64(x), Dd::from_f64(s));
             let h = xd / sd;
             let tau = sd.mul_f64(0.5);
-            let total = b(x, s) + otm_call_complement(xd, h, tau);
+            let total = b(x, s) + crate::lane1::otm_call_complement_value(xd, h, tau);
             assert!(
                 (total - (0.5 * x).exp()).abs() < 4.0 * f64::EPSILON,
                 "{x} {s}: {total}"

@@ -24,6 +24,8 @@ use crate::elementary::ln_any;
 use crate::elementary::{exp, exp_dd, ln_dd, two_sinh_half};
 use crate::normal::{FRAC_1_SQRT_2PI, erfcx, inverse_normal_cdf_steps};
 
+mod lane1;
+
 /// Safety net: the iteration normally stops after three to five steps.
 pub(crate) const MAX_STEPS: usize = 30;
 /// A step below this fraction of `s` is the last one: it is kept as the low part of `s`.
@@ -82,7 +84,7 @@ impl Problem {
     /// the same source on their lanes).
     #[inline(always)]
     pub fn solve(&self) -> Dd {
-        crate::lane1::solve(self).0
+        lane1::solve(self).0
     }
 }
 
@@ -100,7 +102,7 @@ pub(crate) fn prepare(
     // the common case by the kernel every width runs (`lane_implied.rs`'s `prepare4`, one
     // lane); what it guards takes the scalar code below, in the vector kernels too
     let call = if is_call { 1.0 } else { -1.0 };
-    match crate::lane1::implied_problem([price, s, k, r, q, t, call]) {
+    match lane1::implied_problem([price, s, k, r, q, t, call]) {
         Some(p) => Prepared::Solve(p),
         None => prepare_guarded(price, s, k, r, q, t, is_call),
     }
@@ -543,23 +545,21 @@ mod tests {
             // from the pre-steps' typical 1e-8 to the switch at 2^-10, both signs
             let d = (if i % 2 == 0 { 1.0 } else { -1.0 }) * LOG1P_BELOW * (-20.0 * rnd()).exp();
             let want = pxfm::f_log1p(d);
-            worst = worst
-                .max((crate::lane1::log1p_small(d) - want).abs() / (f64::EPSILON * want.abs()));
+            worst = worst.max((lane1::log1p_small(d) - want).abs() / (f64::EPSILON * want.abs()));
             // and the objective: ln(w / target) for w = target (1 + d)
             let target = 0.3 + rnd();
             let w = target * (1.0 + d);
             let exact = ln_dd(Dd::quotient(w, target)).to_f64();
             assert!(
-                (crate::lane1::ln_ratio(w, target) - exact).abs()
-                    <= 2.0 * f64::EPSILON * exact.abs(),
+                (lane1::ln_ratio(w, target) - exact).abs() <= 2.0 * f64::EPSILON * exact.abs(),
                 "{w} / {target}: {} vs {exact}",
-                crate::lane1::ln_ratio(w, target)
+                lane1::ln_ratio(w, target)
             );
         }
         assert!(worst <= 1.0, "worst {worst} ulps");
-        assert_eq!(crate::lane1::ln_ratio(0.7, 0.7), 0.0);
-        assert!(crate::lane1::ln_ratio(f64::NAN, 0.7).is_nan());
-        assert_eq!(crate::lane1::ln_ratio(0.0, 0.7), f64::NEG_INFINITY);
+        assert_eq!(lane1::ln_ratio(0.7, 0.7), 0.0);
+        assert!(lane1::ln_ratio(f64::NAN, 0.7).is_nan());
+        assert_eq!(lane1::ln_ratio(0.0, 0.7), f64::NEG_INFINITY);
     }
 
     #[test]
@@ -682,7 +682,7 @@ mod exact_objectives {
             };
             let p = crate::black::bsm_price(&c);
             if let Prepared::Solve(pb) = prepare(p, s, k, 0.02, 0.0, t, is_call) {
-                let (_, n) = crate::lane1::solve(&pb);
+                let (_, n) = lane1::solve(&pb);
                 all += 1;
                 one += usize::from(n == 1);
             }

@@ -1,0 +1,35 @@
+// The one-lane layer: `lanes_array.rs` with `W = 1` and the pricing kernels' sources over
+// it (`lane_fast.rs`, `lane_exact.rs`). Included by `pricing::lane1` (the scalar price and
+// greeks) and `implied::lane1` (which adds `lane_implied.rs`): each is the scalar code of
+// its layer, so that no layer imports one after it. Every function is inlined into
+// its caller.
+
+use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
+use crate::normal::FRAC_1_SQRT_PI;
+use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
+
+// Inlined always in optimised builds only: unoptimised, every inlined call keeps its own
+// stack slots, and the vector drivers that take the scalar code for their leftover lanes grew
+// frames of over a megabyte (a pool thread's stack is two).
+macro_rules! vfn {
+    ($($item:item)*) => { $(
+        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(debug_assertions, inline)]
+        $item
+    )* };
+}
+macro_rules! kfn {
+    ($($item:item)*) => { $(
+        #[cfg_attr(not(debug_assertions), inline(always))]
+        #[cfg_attr(debug_assertions, inline)]
+        $item
+    )* };
+}
+
+/// Lanes per vector, and the `lanes` bits of a mask with all of them set.
+pub(crate) const W: usize = 1;
+pub(crate) const ALL: i32 = 0x1;
+
+include!("lanes_array.rs");
+include!("lane_fast.rs");
+include!("lane_exact.rs");
