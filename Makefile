@@ -30,6 +30,7 @@ demo: build
 test-rust:
 	cargo test --quiet
 	cargo fmt --check
+	python3 tools/check_layers.py
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --all-targets --features python -- -D warnings
 
