@@ -123,7 +123,7 @@ CROSS_ENV := CARGO_TARGET_DIR=$(CROSS_DIR) \
 REFERENCE_CSV := $(CURDIR)/../shared/reference/bsm_reference.csv
 
 # aarch64: the core's whole test suite (reference values, proptests at their 256 cases,
-# bit-identity tests) under qemu, clippy with and without the bindings, and the bits of every
+# bit-identity tests; arrays run the two-lane NEON kernels there) under qemu, clippy with and without the bindings, and the bits of every
 # kernel output on 23,000 contracts compared with this machine's (tools/kernel_digest.rs).
 # Windows and macOS: clippy -D warnings of the library, with and without the bindings
 # (compiled, not linked: their test and bench targets need criterion's C code, for which
@@ -138,8 +138,11 @@ test-cross: cross-deps
 		$(REFERENCE_CSV) > $(CROSS_DIR)/digest-aarch64.txt
 	cmp $(CROSS_DIR)/digest-native.txt $(CROSS_DIR)/digest-aarch64.txt
 	@echo "aarch64 gives the same bits as $$(uname -m) for every kernel output ($$(wc -l < $(CROSS_DIR)/digest-native.txt) contracts)"
-	# the two-lane vector kernels against the scalar code on the same emulator (a ratio)
+	# the two-lane NEON kernels (what arrays run on aarch64) against the scalar code on the same
+	# emulator: time (a ratio), and instructions executed per contract (what the CPU is asked)
 	$(CROSS_ENV) cargo run --quiet --release --target aarch64-unknown-linux-gnu --example lane_ratio
+	python3 tools/lane_count.py "qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+		$(CROSS_DIR)/aarch64-unknown-linux-gnu/release/examples/lane_ratio
 	for target in x86_64-pc-windows-msvc x86_64-apple-darwin aarch64-apple-darwin; do \
 		$(CROSS_ENV) cargo clippy --quiet --target $$target -- -D warnings || exit 1; \
 		$(CROSS_ENV) cargo clippy --quiet --target $$target --features python -- -D warnings || exit 1; \

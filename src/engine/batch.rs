@@ -301,9 +301,11 @@ pub fn price_chunk_one_lane(x: &[&[f64]; 7], out: &mut [f64]) {
 pub fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     crate::dispatch::price_chunk(x, out);
-    // (elsewhere the scalar chunk kernel: the two-lane `simd_lanes` kernels give the same
-    // bits, but under qemu they ran at 0.83-0.86x of it on aarch64, `tools/lane_ratio.rs`)
-    #[cfg(not(target_arch = "x86_64"))]
+    // on aarch64 the two-lane NEON kernels (the same bits as the scalar code; 1.35-1.62x
+    // fewer instructions per contract, `tools/lane_count.py`); elsewhere the scalar code
+    #[cfg(target_arch = "aarch64")]
+    crate::simd_lanes::price_chunk(x, out);
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     crate::black::bsm_price_chunk(x, out);
 }
 
@@ -311,7 +313,9 @@ pub fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
 fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     #[cfg(target_arch = "x86_64")]
     crate::dispatch::greeks_chunk(x, which, outs);
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    crate::simd_lanes::greeks_chunk(x, which, outs);
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     crate::black::greeks_scalar(x, which, outs, 0);
 }
 
@@ -435,14 +439,17 @@ pub fn implied_vol_into(
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
+        #[cfg(target_arch = "x86_64")]
         crate::dispatch::implied_chunk(x, out);
+        #[cfg(target_arch = "aarch64")]
+        crate::simd_lanes::implied_chunk(x, out);
         for v in out.iter_mut() {
             *v = crate::implied::positive_or_nan(*v);
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     for (m, v) in out.iter_mut().enumerate() {
         *v = crate::implied::implied_vol(
             x[0][m],
