@@ -245,6 +245,9 @@ def test_bad_kind() -> None:
         pr.price(S, K, R, SIG, T, kind=np.array(["call", 2], dtype=object))
     with pytest.raises(TypeError, match=r"^kind\[1\] = 1.5: kind must be"):
         pr.price(S, K, R, SIG, T, kind=np.array(["call", 1.5], dtype=object))
+    # an integer array names the culprit as a number, not as numpy's repr (np.int64(3))
+    with pytest.raises(ValueError, match=r"^kind\[1\] = 3: kind must be"):
+        pr.price(np.full(2, 100.0), K, R, SIG, T, kind=np.array([1, 3]))
 
 
 def test_inputs_are_not_modified() -> None:

@@ -23,3 +23,11 @@ def test_readme_examples_run(root: Path) -> None:
     assert getattr(namespace["report"], "ok")
     risk = namespace["risk"]
     assert list(getattr(risk, "columns")) == ["delta", "vega"]
+    # the implied-vol reasons example shows one answered quote and three kinds of NaN
+    reasons = getattr(namespace["pr"], "IV_REASONS")
+    assert [reasons[int(c)] for c in namespace["why"]] == [  # type: ignore[attr-defined]
+        "ok",
+        "below intrinsic value",
+        "zero or negative price",
+        "at or above the upper bound",
+    ]

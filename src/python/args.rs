@@ -272,7 +272,11 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
             let first: usize = np
                 .call_method1("argmin", (good.call_method0("ravel")?,))?
                 .extract()?;
-            let item = arr.call_method0("ravel")?.get_item(first)?;
+            // as a Python number (`3`, not numpy's `np.int64(3)`)
+            let item = arr
+                .call_method0("ravel")?
+                .get_item(first)?
+                .call_method0("item")?;
             let index = crate::error::format_index(&shape, first);
             return Err(PyValueError::new_err(format!(
                 "kind{index} = {}: {KIND_RULE}",
