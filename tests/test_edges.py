@@ -151,6 +151,12 @@ def test_masked_arrays_follow_the_dtype_rules_and_mask_their_results() -> None:
                lambda kind: pr.implied_vol(8.0, 100.0, 100.0, 0.0, 1.0, kind=kind)):
         out = np.asarray(fn(many))
         assert np.all(np.isnan(out[many.mask])) and not np.any(np.isnan(out[~many.mask]))
+    # and so does a masked 0-d kind, for every function (greeks gave the put's)
+    hidden = np.ma.array(True, mask=True)
+    assert math.isnan(pr.price(100.0, 100.0, 0.0, 0.2, 1.0, kind=hidden))
+    assert all(math.isnan(getattr(pr.greeks(100.0, 100.0, 0.0, 0.2, 1.0, kind=hidden), name))
+               for name in ("price", "delta", "gamma", "vega", "theta", "rho", "charm"))
+    assert math.isnan(pr.implied_vol(8.0, 100.0, 100.0, 0.0, 1.0, kind=hidden))
     # a masked quote is a missing node
     vols = pr.implied_vol(np.ma.array([8.0, 8.0], mask=[0, 1]), 100.0, 100.0, 0.0, 1.0)
     assert math.isfinite(vols[0]) and math.isnan(vols[1])

@@ -77,7 +77,7 @@ fn main() {
     }
     #[cfg(not(target_arch = "x86_64"))]
     rows.push((
-        "two lanes (simd_lanes, not dispatched)".to_string(),
+        "two lanes (simd_lanes: NEON on aarch64)".to_string(),
         ns(&mut |x, o| pricer_rs::simd_lanes::price_chunk(x, o)),
     ));
     let dispatched = ns(&mut |x, o| pricer_rs::batch::price_chunk(x, o));

@@ -4,7 +4,8 @@ every translated block once with its instructions and every execution of a block
 over executions, less that of a run without any kernel, over the 4,000 contracts of
 `lane_ratio count`. Unlike time under emulation (where a two-lane instruction costs about
 two scalar ones, each lane through the emulator's soft float), this is what the kernels ask
-of the CPU. Usage: python3 tools/lane_count.py QEMU_PREFIX BINARY (QEMU_PREFIX: the qemu
+of the CPU. A block retranslated with another length counts with its last length (rare in
+a single-threaded run). Usage: python3 tools/lane_count.py QEMU_PREFIX BINARY (QEMU_PREFIX: the qemu
 command and its -L option, as one string)."""
 
 import os
@@ -15,7 +16,7 @@ import sys
 import tempfile
 
 qemu, binary = shlex.split(sys.argv[1]), sys.argv[2]
-N = 4000
+N = 4000  # the contracts of `lane_ratio count` (tools/lane_ratio.rs)
 
 
 def executed(kernel):
@@ -43,6 +44,8 @@ def executed(kernel):
                 m = re.match(r"Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/", line)
                 if m:
                     total += size.get(int(m.group(1), 16), 0)
+        if total == 0:
+            sys.exit("lane_count: no instructions counted (qemu's log has no disassembly?)")
         return total
 
 

@@ -449,8 +449,13 @@ fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
             *v = crate::implied::positive_or_nan(*v);
         }
     }
+    // (a NaN kind is a masked entry: NaN out, as the vector drivers' `prepare_row` gives)
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     for (m, v) in out.iter_mut().enumerate() {
+        if x[6][m].is_nan() {
+            *v = f64::NAN;
+            continue;
+        }
         *v = crate::implied::implied_vol(
             x[0][m],
             x[1][m],

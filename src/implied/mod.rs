@@ -255,8 +255,12 @@ pub(crate) fn exp_wide(v: Dd) -> Dd {
 }
 
 /// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).
-/// Only the x86_64 vector kernels (`simd`, `simd8`) call it; elsewhere they are not compiled.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+/// The vector kernels' drivers call it (x86-64: `simd`, `simd8`; aarch64: `simd_lanes`);
+/// elsewhere they are not compiled.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 #[inline(always)]
 pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
     let c = |j: usize| columns[j][m];
@@ -419,7 +423,8 @@ fn problem(beta: f64, x: Dd) -> Result<Problem, Option<Dd>> {
     })
 }
 
-/// Householder steps on the objective evaluated in plain doubles (`fast`), before the exact
+/// Householder steps on the objective evaluated in plain doubles (`lane_fast.rs`'s
+/// `otm_value4`), before the exact
 /// ones, until a step is below `PRE_STEPS_DONE` of `s`, at most `MAX_PRE_STEPS`. Householder(3)
 /// converges with order four, so after a step of 1e-2 s the iterate is within about 1e-8 s of
 /// the root (where the plain-double objective is still good to about 1e-12): a single exact

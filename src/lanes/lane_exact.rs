@@ -121,21 +121,22 @@ vfn! {
         select(or(gt(abs(h.hi), splat(1e100)), gt(tau.hi, splat(1e100))), splat(0.0), g)
     }
 
-    /// `normalised::otm_call_cdf_difference`
+    /// `b(x, s)` by the plain difference of `Phi` (for `h + tau > 0.85`)
     fn otm_call_cdf_difference(x: VDd, h: VDd, tau: VDd) -> V {
         let half_x = dd_mul_f64(x, splat(0.5));
         sub(mul(exp_dd(half_x), normal_cdf_dd(dd_add(h, tau))),
             mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
     }
 
-    /// `normalised::otm_call_complement`
+    /// `e^{x/2} - b(x, s)` for `x <= 0`: `e^{x/2} Phi(-(h+tau)) + e^{-x/2} Phi(h-tau)`, two
+    /// positive terms, accurate where `b` is close to its bound
     fn otm_call_complement(x: VDd, h: VDd, tau: VDd) -> V {
         let half_x = dd_mul_f64(x, splat(0.5));
         add(mul(exp_dd(half_x), normal_cdf_dd(dd_neg(dd_add(h, tau)))),
             mul(exp_dd(dd_neg(half_x)), normal_cdf_dd(dd_add(h, dd_neg(tau)))))
     }
 
-    /// `normalised::otm_call_erfcx_difference`
+    /// `b(x, s)` by the difference of `erfcx`
     fn otm_call_erfcx_difference(h: VDd, tau: VDd, gaussian: V) -> V {
         let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
         let upper = erfcx_dd(dd_mul(dd_neg(dd_add(h, tau)), frac));
@@ -143,8 +144,11 @@ vfn! {
         mul(mul(splat(0.5), gaussian), sub(upper, lower))
     }
 
-    /// `normalised::otm_call` lane by lane: the vector formulas where they apply, the scalar
-    /// code for the Miller recurrence.
+    /// `b(x, s)` of the out-of-the-money call (`x <= 0`), each lane by its form: the plain
+    /// difference of `Phi` above `h + tau = 0.85`, 0 where the gaussian factor underflowed,
+    /// the moment series for `tau < 0.21` (upward, or Miller's below `h = -1.5`), the
+    /// difference of `erfcx` otherwise (see `normalised`'s notes); each form runs only if a
+    /// lane takes it.
     fn otm_call(x: VDd, h: VDd, tau: VDd, gaussian: V) -> V {
         use crate::normalised::{MILLER_BELOW, SMALL_TAU};
         let cdf = gt(dd_add(h, tau).hi, splat(0.85));

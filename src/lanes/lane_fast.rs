@@ -183,7 +183,7 @@ vfn! {
         mul(add(sum, m[1]), tau)
     }
 
-    /// `normalised::otm_call_series`: `b` from the gaussian factor and the moment series
+    /// `b` from the gaussian factor and the moment series
     fn series_value(gaussian: V, series: V) -> V {
         mul(mul(splat(2.0 * crate::normal::FRAC_1_SQRT_2PI), gaussian), series)
     }

@@ -1,8 +1,9 @@
 // The lane layer of `simd_plain.rs` over a plain array of `W` doubles,
 // every operation the scalar one per lane (`f64::mul_add`, `sqrt`, `floor`,
 // `round_ties_even`, IEEE arithmetic), so the bits are the scalar code's by construction.
-// Included by `simd_lanes` (two lanes: NEON's width on aarch64) and `lane1` (one lane: the
-// scalar instance of the kernels), after they define `W`, `ALL` and the macros `vfn!` and
+// Included by `one_lane.rs` (one lane: the scalar instance of the kernels, for
+// `pricing::lane1` and `implied::lane1`) and by `simd_lanes` off x86-64 and aarch64 (two
+// lanes; aarch64 has its NEON layer, `lanes_neon.rs`), after they define `W`, `ALL` and the macros `vfn!` and
 // `kfn!`. Masks follow the x86 layers' conventions, which the kernels rely on: all-ones
 // lanes from the compares, `select` and `lanes` reading each lane's sign bit, and
 // `min`/`max` returning their second operand when either is NaN.

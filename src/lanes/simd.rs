@@ -247,7 +247,8 @@ mod tests {
     }
 
     /// Groups of four `(h, tau)` drawn by `draw`, a lane left out with probability
-    /// `left_out`: every other lane of `kernel` is `moment_series` bit for bit. The count of
+    /// `left_out`: every other lane of `kernel` is the one-lane instance's
+    /// (`lane1::moment_series_value`, over the array layer) bit for bit. The count of
     /// lanes checked.
     fn series_lanes_are_scalar(
         seed: u64,

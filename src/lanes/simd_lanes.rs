@@ -10,8 +10,8 @@
 //! against the scalar code bit for bit (`proptests`, and the digest of 23,000 contracts
 //! against x86-64's) and measures them against it under qemu: instructions executed per
 //! contract (`tools/lane_count.py`) 1.47x fewer for prices, 1.62x for price and 9 greeks,
-//! 1.35x for implied vols; time under emulation (`tools/lane_ratio.rs`) 0.95x, 1.08x and
-//! 0.89x, because qemu runs each lane of a vector instruction through its soft float as it
+//! 1.35x for implied vols; time under emulation (`tools/lane_ratio.rs`) 0.95-0.99x,
+//! 1.08-1.09x and 0.89x in three runs, because qemu runs each lane of a vector instruction through its soft float as it
 //! runs a scalar one. With the array layer the compiler had kept nine in ten operations
 //! scalar, and the kernels stayed on the scalar code.
 

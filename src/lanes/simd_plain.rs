@@ -1,6 +1,7 @@
 // The vector kernels, written once for any vector width: `simd` (AVX2, four lanes),
-// `simd8` (AVX-512, eight lanes) and, for implied vols, `simd_x4` and `simd8_x2` (sixteen
-// lanes as four or two vectors, `simd_pair.rs`) include this file after defining the
+// `simd8` (AVX-512, eight lanes), `simd_lanes` (two lanes: NEON on aarch64) and, for implied
+// vols, `simd_x4` and `simd8_x2` (sixteen lanes as four or two vectors, `simd_pair.rs`)
+// include this file after defining the
 // width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
@@ -428,9 +429,9 @@ fn prepare_groups(
 }
 
 /// Implied vols of up to `out.len()` prices (inputs: price, s, k, r, q, t, call as +-1),
-/// `W` inversions at a time; bit for bit the answers of `implied::implied_vol` (the
-/// iteration repeats the scalar one's operations and control flow lane by lane). The
-/// scalar `prepare` and `finish` are inlined here, where fused multiply-adds are
+/// `W` inversions at a time; bit for bit the answers of `implied::implied_vol` (whose
+/// preparation and iteration are `lane_implied.rs` on one lane). The scalar `prepare` (for
+/// the guarded lanes) and `finish` are inlined here, where fused multiply-adds are
 /// instructions rather than library calls.
 fn implied_chunk_wide(inputs: &[&[f64]; 7], out: &mut [f64]) {
     let mut pending: Vec<(usize, crate::implied::Problem)> = Vec::with_capacity(out.len());

@@ -29,7 +29,7 @@ fn lanes_of(c: &Contract) -> [V; 7] {
 ///
 /// The normalised form of `black`: `price = scale (b(-|x|, s) + [in the money] 2 sinh(|x|/2))`
 /// with `scale = sqrt(S K) e^{-(r+q)t/2}`, and the out-of-the-money `b` by one of three
-/// formulas picked as `normalised::otm_call` picks them: the direct one above `h + tau = 0.85`, the
+/// formulas picked as `otm_call_value` picks them: the direct one above `h + tau = 0.85`, the
 /// moment series (its weights by Clenshaw's backward recurrence) for small `tau` and
 /// `h >= -1.5`, the difference of `erfcx` elsewhere, where its cancellation is acceptable,
 /// and where it is not with a small `tau` the moment series by Miller's recurrence.

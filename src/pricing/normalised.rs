@@ -1,6 +1,10 @@
 //! The normalised Black function `b(x, s) = e^{x/2} Phi(h + tau) - e^{-x/2} Phi(h - tau)`
 //! (`h = x/s`, `tau = s/2`) and its complement `e^{x/2} - b`, evaluated to a few ulps in
-//! every region, as pricing and implied volatility both need.
+//! every region, as pricing and implied volatility both need: here its parameters (where
+//! each form applies, the series' constants) and double-double helpers; the forms
+//! themselves are written once for every width in `lanes/lane_exact.rs` (and
+//! `lanes/lane_fast.rs` for the series), the scalar code being their one-lane instance
+//! (`lane1::otm_call_value`, `lane1::otm_call_complement_value`).
 //!
 //! For an out-of-the-money call (`x <= 0`) the two terms share `exp(-(h^2+tau^2)/2)`:
 //! `b = phi(h) e^{-tau^2/2} (Y(h+tau) - Y(h-tau))` with `Y = Phi/phi` (Jäckel 2015, eq. 2.x).

@@ -626,14 +626,21 @@ pub(crate) fn greeks_of_arrays(
         // every argument a scalar (numpy scalars, 0-d arrays): one contract, floats out
         arrays.validate()?;
         let one = |v: &ArrayViewD<'_, f64>| v.iter().next().copied().unwrap_or(f64::NAN);
+        let call = one(&arrays.call);
         let c = Contract {
-            s: one(&arrays.s),
+            // a masked kind (NaN) gives NaN greeks, as the array kernels give for its entries
+            // (it was read as a put)
+            s: if call.is_nan() {
+                f64::NAN
+            } else {
+                one(&arrays.s)
+            },
             k: one(&arrays.k),
             r: one(&arrays.r),
             q: one(&arrays.q),
             sigma: one(&arrays.sigma),
             t: one(&arrays.t),
-            is_call: one(&arrays.call) > 0.0,
+            is_call: call > 0.0,
         };
         return greeks_of_contract(py, &c, which);
     }
