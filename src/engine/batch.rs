@@ -301,22 +301,19 @@ pub fn price_chunk_one_lane(x: &[&[f64]; 7], out: &mut [f64]) {
 pub fn price_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     crate::dispatch::price_chunk(x, out);
-    // on aarch64 the two-lane NEON kernels (the same bits as the scalar code; 1.35-1.62x
-    // fewer instructions per contract, `tools/lane_count.py`); elsewhere the scalar code
-    #[cfg(target_arch = "aarch64")]
+    // elsewhere the two-lane kernels, the same bits as the scalar code: NEON on aarch64
+    // (1.35-1.62x fewer instructions per contract, `tools/lane_count.py`), plain arrays on
+    // other CPUs
+    #[cfg(not(target_arch = "x86_64"))]
     crate::simd_lanes::price_chunk(x, out);
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    crate::black::bsm_price_chunk(x, out);
 }
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn greeks_chunk(x: &[&[f64]; 7], which: &[Greek], outs: &mut [&mut [f64]]) {
     #[cfg(target_arch = "x86_64")]
     crate::dispatch::greeks_chunk(x, which, outs);
-    #[cfg(target_arch = "aarch64")]
+    #[cfg(not(target_arch = "x86_64"))]
     crate::simd_lanes::greeks_chunk(x, which, outs);
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    crate::black::greeks_scalar(x, which, outs, 0);
 }
 
 /// Fill one output per entry of `which` with that greek, the domain checked as `check`
@@ -439,32 +436,12 @@ pub fn implied_vol_into(
 
 #[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
 fn implied_chunk(x: &[&[f64]; 7], out: &mut [f64]) {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    {
-        #[cfg(target_arch = "x86_64")]
-        crate::dispatch::implied_chunk(x, out);
-        #[cfg(target_arch = "aarch64")]
-        crate::simd_lanes::implied_chunk(x, out);
-        for v in out.iter_mut() {
-            *v = crate::implied::positive_or_nan(*v);
-        }
-    }
-    // (a NaN kind is a masked entry: NaN out, as the vector drivers' `prepare_row` gives)
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    for (m, v) in out.iter_mut().enumerate() {
-        if x[6][m].is_nan() {
-            *v = f64::NAN;
-            continue;
-        }
-        *v = crate::implied::implied_vol(
-            x[0][m],
-            x[1][m],
-            x[2][m],
-            x[3][m],
-            x[4][m],
-            x[5][m],
-            x[6][m] > 0.0,
-        );
+    #[cfg(target_arch = "x86_64")]
+    crate::dispatch::implied_chunk(x, out);
+    #[cfg(not(target_arch = "x86_64"))]
+    crate::simd_lanes::implied_chunk(x, out);
+    for v in out.iter_mut() {
+        *v = crate::implied::positive_or_nan(*v);
     }
 }
 

@@ -255,12 +255,7 @@ pub(crate) fn exp_wide(v: Dd) -> Dd {
 }
 
 /// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).
-/// The vector kernels' drivers call it (x86-64: `simd`, `simd8`; aarch64: `simd_lanes`);
-/// elsewhere they are not compiled.
-#[cfg_attr(
-    not(any(target_arch = "x86_64", target_arch = "aarch64")),
-    allow(dead_code)
-)]
+/// The vector kernels' drivers call it (`simd`, `simd8` on x86-64, `simd_lanes` elsewhere).
 #[inline(always)]
 pub(crate) fn prepare_row(columns: &[&[f64]; 7], m: usize) -> Prepared {
     let c = |j: usize| columns[j][m];

@@ -6,7 +6,7 @@
 //! the scalar code's own (IEEE arithmetic, `mul_add`, `sqrt`, `floor`, `round_ties_even`), so
 //! the bits are the scalar ones by construction. Over `pulp`: see `simd`.
 //!
-//! Every array call on aarch64 runs these kernels (`batch`). `make test-cross` checks them
+//! Every array call off x86-64 runs these kernels (`batch`). `make test-cross` checks them
 //! against the scalar code bit for bit (`proptests`, and the digest of 23,000 contracts
 //! against x86-64's) and measures them against it under qemu: instructions executed per
 //! contract (`tools/lane_count.py`) 1.47x fewer for prices, 1.62x for price and 9 greeks,
