@@ -128,6 +128,41 @@ vfn! {
         V(unsafe { _mm512_loadu_pd(s.as_ptr().add(i)) })
     }
 
+    /// Appends to `list` (from `count`) the rows `first + lane` of the lanes set in `mask`,
+    /// in lane order, and returns the new count: one compress of the eight row numbers and
+    /// one store of all eight (the register form; storing compressed is slow on Zen 4).
+    pub(crate) fn append_lanes(mask: i32, first: u32, list: &mut [u32], count: usize) -> usize {
+        assert!(count + 8 <= list.len());
+        let rows = _mm512_add_epi32(_mm512_set1_epi32(first as i32), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0));
+        let packed = _mm512_maskz_compress_epi32((mask & 0xff) as u16, rows);
+        // SAFETY: eight u32 from `count` are inside the slice (checked above).
+        unsafe { _mm256_storeu_si256(list.as_mut_ptr().add(count).cast(), _mm512_castsi512_si256(packed)) };
+        count + (mask & 0xff).count_ones() as usize
+    }
+
+    /// The values of `field` at the eight rows `rows[..8]`: one gather.
+    pub(crate) fn gather_lanes(field: &[f64], rows: &[u32]) -> V {
+        assert!(rows.len() >= 8 && !field.is_empty());
+        // SAFETY: eight u32 are inside `rows` (checked above).
+        let index = unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) };
+        // rows past the field read its last element instead (none are: the caller's rows are
+        // its own block's)
+        let index = _mm256_min_epu32(index, _mm256_set1_epi32((field.len() - 1) as i32));
+        // SAFETY: every index is clamped to the field above.
+        V(unsafe { _mm512_i32gather_pd::<8>(index, field.as_ptr()) })
+    }
+
+    /// `prices[rows[l]] = values[l]` for the eight lanes: one scatter (rows repeated hold
+    /// the same value: `fast_block` repeats a short group's last lane).
+    pub(crate) fn scatter_lanes(prices: &mut [f64], rows: &[u32], values: V) {
+        assert!(rows.len() >= 8 && !prices.is_empty());
+        // SAFETY: eight u32 are inside `rows` (checked above).
+        let index = unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) };
+        let index = _mm256_min_epu32(index, _mm256_set1_epi32((prices.len() - 1) as i32));
+        // SAFETY: every index is clamped to `prices` above.
+        unsafe { _mm512_i32scatter_pd::<8>(prices.as_mut_ptr(), index, values.0) }
+    }
+
     /// `LOG_TABLE`'s rows `row` (each lane's own, integral; clamped to the table), as
     /// `simd::log_table_rows`.
     pub(crate) fn log_table_rows(row: V) -> (V, V, V) {

@@ -78,3 +78,14 @@ include!("lanes_neon.rs");
 #[cfg(not(target_arch = "aarch64"))]
 include!("lanes_array.rs");
 include!("simd_plain.rs");
+
+vfn! {
+    /// `fast_block`'s sorting, lane by lane (no compress instruction at this width)
+    pub(crate) fn append_lanes(mask: i32, first: u32, list: &mut [u32], count: usize) -> usize {
+        append_lanes_each(mask, first, list, count)
+    }
+    /// `fast_block`'s gathering, lane by lane
+    pub(crate) fn gather_lanes(field: &[f64], rows: &[u32]) -> V { gather_lanes_each(field, rows) }
+    /// `fast_block`'s stores, lane by lane
+    pub(crate) fn scatter_lanes(prices: &mut [f64], rows: &[u32], values: V) { scatter_lanes_each(prices, rows, values) }
+}

@@ -54,4 +54,16 @@ vfn! {
         let (a, b) = (base::erfcx_coefficients(row.0), base::erfcx_coefficients(row.1));
         std::array::from_fn(|j| V(a[j], b[j]))
     }
+    /// `fast_block`'s sorting: each half by `base`'s
+    pub(crate) fn append_lanes(mask: i32, first: u32, list: &mut [u32], count: usize) -> usize {
+        let count = base::append_lanes(mask & base::ALL, first, list, count);
+        base::append_lanes(mask >> base::W, first + base::W as u32, list, count)
+    }
+    pub(crate) fn gather_lanes(field: &[f64], rows: &[u32]) -> V {
+        V(base::gather_lanes(field, rows), base::gather_lanes(field, &rows[base::W..]))
+    }
+    pub(crate) fn scatter_lanes(prices: &mut [f64], rows: &[u32], values: V) {
+        base::scatter_lanes(prices, rows, values.0);
+        base::scatter_lanes(prices, &rows[base::W..], values.1);
+    }
 }

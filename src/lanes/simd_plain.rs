@@ -25,28 +25,6 @@ const SORT_BLOCK: usize = 256;
 /// 3 underflow, and lanes outside the plain-double region for the exact kernel.
 const EXACT_CLASS: usize = 4;
 
-/// The class of a lane from its bits `inside | underflow << 1 | direct << 2 | series << 3`.
-const CLASS_OF_CODE: [u8; 16] = {
-    let mut table = [EXACT_CLASS as u8; 16];
-    let mut code = 0;
-    while code < 16 {
-        if code & 1 != 0 {
-            table[code] = if code & 2 != 0 {
-                3
-            } else if code & 4 != 0 {
-                0
-            } else if code & 8 != 0 {
-                1
-            } else {
-                2
-            };
-        }
-        code += 1;
-    }
-    table
-};
-
-
 kfn! {
 /// The price kernel, in blocks of `SORT_BLOCK` contracts and two passes. The first runs
 /// the plain-double setup (`fast_setup4`) on whole groups of `W` and sorts the lanes by the
@@ -88,31 +66,35 @@ fn price_block_sorted(
     rows: &mut [usize; W],
     count: &mut usize,
 ) {
-    fast_block(inputs, start, end, None, |j, price, ok, time_value| {
+    let mut exact = [0u32; SORT_BLOCK];
+    let mut exacts = 0;
+    fast_block(inputs, start, end, None, &mut out[start..end], |block, j, price, ok, time_value| {
         let m = start + j;
         if ok {
-            out[m] = if time_value.is_finite() {
-                settled(inputs, m, price, time_value)
-            } else {
-                price
-            };
+            block[j] = settled(inputs, m, price, time_value);
         } else if row_has_nan(inputs, m) {
-            out[m] = f64::NAN; // what the exact kernel's guard would give, without it
+            block[j] = f64::NAN; // what the exact kernel's guard would give, without it
         } else {
-            rows[*count] = m;
-            *count += 1;
-            if *count == W {
-                exact_prices(inputs, &rows[..], out);
-                *count = 0;
-            }
+            exact[exacts] = j as u32;
+            exacts += 1;
         }
     });
+    for &j in &exact[..exacts] {
+        rows[*count] = start + j as usize;
+        *count += 1;
+        if *count == W {
+            exact_prices(inputs, &rows[..], out);
+            *count = 0;
+        }
+    }
 }
 
 /// The plain-double prices of rows `start..end` (a multiple of `W`, at most `SORT_BLOCK`),
-/// each handed to `sink(row - start, price, ok)` (`ok` false where the exact kernel must
-/// answer instead), and the setup's shared values (`FastParts`, field by field) left in
-/// `parts` if given. Two passes: the setup (`fast_setup4`) on
+/// written to `prices[row - start]`, and the setup's shared values (`FastParts`, field by
+/// field) left in `parts` if given. The rows the plain-double price does not finish are
+/// handed to `sink(prices, row - start, price, ok, time_value)`: `ok` false where the exact
+/// kernel must answer instead (`prices` holds garbage there), true with the finite time value
+/// of a lane to settle at its bounds (`settle_lanes`). Every other row's price is final. Two passes: the setup (`fast_setup4`) on
 /// whole groups, sorting the lanes by the formula their out-of-the-money value takes
 /// (direct, moment series, erfcx difference, underflow); then each formula on groups of
 /// `W` lanes that all take it, so a group never pays for two formulas (three in four
@@ -122,11 +104,13 @@ fn fast_block(
     start: usize,
     end: usize,
     mut parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
-    mut sink: impl FnMut(usize, f64, bool, f64),
+    prices: &mut [f64],
+    mut sink: impl FnMut(&mut [f64], usize, f64, bool, f64),
 ) {
     use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
     let mut fields = [[0.0f64; SORT_BLOCK]; 7]; // h, tau, |x|, g, scale, itm, underflow
-    let mut lists = [[0u16; SORT_BLOCK]; EXACT_CLASS + 1];
+    // the rows of each class, `W` slots of slack for `append_lanes`' whole-vector stores
+    let mut lists = [[0u32; SORT_BLOCK + W]; EXACT_CLASS + 1];
     let mut counts = [0usize; EXACT_CLASS + 1];
     for i in (start..end).step_by(W) {
         let (p, l, inside) = fast_setup4(
@@ -155,42 +139,39 @@ fn fast_block(
             }
         }
         let direct = gt(add(l.h, p.tau), splat(DIRECT_CDF_THRESHOLD));
-        let series = and(
-            not(direct),
-            and(lt(p.tau, splat(SMALL_TAU)), ge(l.h, splat(MILLER_BELOW))),
-        );
-        let (inside, underflow, direct, series) = (
-            lanes(inside),
-            lanes(l.underflow),
-            lanes(direct),
-            lanes(series),
-        );
-        // branch-free: the classes of a CSI-like block are a random mix, which a branch per
-        // lane mispredicts
-        for lane in 0..W {
-            let bit = |mask: i32| ((mask >> lane) & 1) as usize;
-            let code = bit(inside) | bit(underflow) << 1 | bit(direct) << 2 | bit(series) << 3;
-            let class = usize::from(CLASS_OF_CODE[code]);
-            lists[class][counts[class]] = (j + lane) as u16;
-            counts[class] += 1;
+        let series = and(lt(p.tau, splat(SMALL_TAU)), ge(l.h, splat(MILLER_BELOW)));
+        // each lane in exactly one class: the exact kernel's (outside the region), else
+        // underflow, else direct, else the moment series, else the difference of erfcx
+        let plain = and(inside, not(l.underflow));
+        let by_cdf = and(plain, direct);
+        let rest = and(plain, not(direct));
+        let by_series = and(rest, series);
+        let classes = [by_cdf, by_series, and(rest, not(series)), and(inside, l.underflow), not(inside)];
+        for (class, mask) in classes.into_iter().enumerate() {
+            counts[class] = append_lanes(lanes(mask), j as u32, &mut lists[class], counts[class]);
+        }
+    }
+    // a short last group repeats its last lane
+    for (list, &len) in lists.iter_mut().zip(&counts) {
+        if len > 0 {
+            let last = list[len - 1];
+            list[len..len + W].fill(last);
         }
     }
     for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
-        sink(usize::from(j), 0.0, false, f64::INFINITY);
+        sink(prices, j as usize, 0.0, false, f64::INFINITY);
     }
     // lanes whose difference of erfcx cancelled too much, with a small tau: the moment
     // series (Miller) answers for them below, in groups of their own (as `fast_price_from` does)
-    let mut miller = [0u16; SORT_BLOCK];
+    let mut miller = [0u32; SORT_BLOCK + W];
     let mut millers = 0;
     for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
         let mut at = 0;
         while at < len {
             let real = (len - at).min(W);
-            // a short last group repeats its last lane
-            let idx: [usize; W] = std::array::from_fn(|l| list[at + l.min(real - 1)] as usize);
-            let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
+            let group = &list[at..at + W];
             let [h, tau, abs_x, g, scale, itm, underflow] =
-                std::array::from_fn(|f| gather(&fields[f]));
+                std::array::from_fn(|f| gather_lanes(&fields[f], group));
             let all = eq(h, h);
             let l = FastLanes {
                 h,
@@ -199,29 +180,43 @@ fn fast_block(
                 underflow,
             };
             let (price, ok, time_value) = fast_finish4(l, tau, g, scale, all);
-            let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
-            let (price, ok, time_value) = (to_array(price), lanes(ok), to_array(time_value));
-            for l in 0..real {
-                if ok & (1 << l) == 0 && small_tau & (1 << l) != 0 {
-                    miller[millers] = idx[l] as u16;
-                    millers += 1;
-                } else {
-                    sink(idx[l], price[l], ok & (1 << l) != 0, time_value[l]);
+            scatter_lanes(prices, group, price);
+            // the lanes a plain store does not finish: refused, or to settle
+            let real_lanes = (1i32 << real) - 1;
+            let special = (!lanes(ok) | lanes(lt(abs(time_value), splat(f64::INFINITY)))) & real_lanes;
+            if special != 0 {
+                let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
+                let ok = lanes(ok);
+                let (price, time_value) = (to_array(price), to_array(time_value));
+                for l in (0..real).filter(|l| special & (1 << l) != 0) {
+                    if ok & (1 << l) == 0 && small_tau & (1 << l) != 0 {
+                        miller[millers] = group[l];
+                        millers += 1;
+                    } else {
+                        sink(prices, group[l] as usize, price[l], ok & (1 << l) != 0, time_value[l]);
+                    }
                 }
             }
             at += real;
         }
     }
+    if millers > 0 {
+        let last = miller[millers - 1];
+        miller[millers..millers + W].fill(last);
+    }
     let mut at = 0;
     while at < millers {
         let real = (millers - at).min(W);
-        let idx: [usize; W] = std::array::from_fn(|l| miller[at + l.min(real - 1)] as usize);
-        let gather = |f: &[f64; SORT_BLOCK]| from_lanes(std::array::from_fn(|l| f[idx[l]]));
-        let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather(&fields[f]));
+        let group = &miller[at..at + W];
+        let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather_lanes(&fields[f], group));
         let (price, time_value) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
-        let (price, time_value) = (to_array(price), to_array(time_value));
-        for l in 0..real {
-            sink(idx[l], price[l], true, time_value[l]);
+        scatter_lanes(prices, group, price);
+        let settle = lanes(lt(abs(time_value), splat(f64::INFINITY))) & ((1i32 << real) - 1);
+        if settle != 0 {
+            let (price, time_value) = (to_array(price), to_array(time_value));
+            for l in (0..real).filter(|l| settle & (1 << l) != 0) {
+                sink(prices, group[l] as usize, price[l], true, time_value[l]);
+            }
         }
         at += real;
     }
@@ -259,13 +254,13 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
     let mut start = 0;
     while start < whole {
         let end = (start + SORT_BLOCK).min(whole);
-        fast_block(inputs, start, end, Some(&mut parts), |j, price, ok, time_value| {
-            prices[j] = if time_value.is_finite() {
-                settled(inputs, start + j, price, time_value)
+        answered[..end - start].fill(1.0);
+        fast_block(inputs, start, end, Some(&mut parts), &mut prices[..end - start], |block, j, price, ok, time_value| {
+            if ok {
+                block[j] = settled(inputs, start + j, price, time_value);
             } else {
-                price
-            };
-            answered[j] = if ok { 1.0 } else { 0.0 };
+                answered[j] = 0.0;
+            }
         });
         for i in (start..end).step_by(W) {
             let j = i - start;
@@ -314,6 +309,39 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
     greeks_scalar(inputs, which, outs, whole);
 }
 
+
+/// Appends to `list` (from `count`) the rows `first + lane` of the lanes set in `mask`, in
+/// lane order, and returns the new count; may write `W` slots past it. The one-by-one form
+/// of the layers without a compress instruction.
+#[allow(dead_code)] // the AVX-512 layer has its own
+#[inline]
+fn append_lanes_each(mask: i32, first: u32, list: &mut [u32], count: usize) -> usize {
+    let mut count = count;
+    for lane in 0..W {
+        // branch-free: the classes of a CSI-like block are a random mix
+        list[count] = first + lane as u32;
+        count += ((mask >> lane) & 1) as usize;
+    }
+    count
+}
+
+/// The values of `field` at the `W` rows `rows[..W]`, one per lane: the element-by-element
+/// form of the layers without a gather instruction.
+#[allow(dead_code)] // the AVX-512 layer has its own
+#[inline]
+fn gather_lanes_each(field: &[f64], rows: &[u32]) -> V {
+    from_lanes(std::array::from_fn(|l| field[rows[l] as usize]))
+}
+
+/// `prices[rows[l]] = values[l]` for the `W` lanes, one by one: the form of the layers
+/// without a scatter instruction.
+#[allow(dead_code)] // the AVX-512 layer has its own
+#[inline]
+fn scatter_lanes_each(prices: &mut [f64], rows: &[u32], values: V) {
+    for (&row, value) in rows[..W].iter().zip(to_array(values)) {
+        prices[row as usize] = value;
+    }
+}
 
 /// Whether row `m` has a NaN among its numeric inputs (the kind column aside), as
 /// `black::has_nan` sees a contract: NaN out for it, without a trip through the exact
