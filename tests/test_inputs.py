@@ -228,6 +228,59 @@ def test_kind_arrays_mix_calls_and_puts() -> None:
     np.testing.assert_array_equal(grid, np.stack([calls, puts]))
 
 
+def test_kind_string_columns_read_from_their_buffer() -> None:
+    """Fixed-width string arrays are read from their buffer and object columns of str matched
+    by text (both for speed): every layout numpy has gives the answer of +-1 kinds."""
+    rng = np.random.default_rng(5)
+    s = 80.0 + 40.0 * rng.random(600)
+    is_call = rng.random(600) < 0.5
+    want = pr.price(s, K, R, SIG, T, kind=np.where(is_call, 1, -1))
+    assert np.any(want != pr.price(s, K, R, SIG, T))  # the kinds matter
+    spellings = (np.array(["call", "Call", " c", "C"]), np.array(["put", "PUT", "p ", "P"]))
+    words = np.where(is_call, spellings[0][np.arange(600) % 4], spellings[1][np.arange(600) % 4])
+    layouts = {
+        "<U": words.astype("<U5"),
+        ">U": words.astype(">U5"),  # not native: numpy's comparisons read it
+        "S": words.astype("S5"),
+        "object": words.astype(object),
+        "wide, padded": words.astype("U40"),
+    }
+    for name, kind in layouts.items():
+        np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=kind), want, err_msg=name)
+    # non-contiguous and 2-D views, and a reversed one
+    stacked = np.stack([words, words])
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=stacked[1, ::-1][::-1]), want)
+    np.testing.assert_array_equal(
+        pr.price(s.reshape(20, 30), K, R, SIG, T, kind=words.reshape(30, 20).T.copy().T.reshape(20, 30)),
+        want.reshape(20, 30),
+    )
+    every_other = np.repeat(words, 2)[::2]
+    assert not every_other.flags.c_contiguous
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=every_other), want)
+    # more distinct spellings than are remembered: the rest parsed one by one, same answer
+    many = [" call", "call ", "CaLl", "cAlL", "CALL", "Call", "c", "C", "call"]
+    kinds = np.array([many[i % len(many)] if c else "put" for i, c in enumerate(is_call)])
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=kinds), want)
+    np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=kinds.astype(object)), want)
+    # a bad value anywhere is reported at its index, from every layout
+    for bad in (words.astype("U5"), words.astype("S5"), words.astype(object)):
+        bad[417] = "cal"
+        with pytest.raises(ValueError, match=r"^kind\[417\] = (b)?'cal': kind must be"):
+            pr.price(s, K, R, SIG, T, kind=bad)
+    # bytes that are not ASCII name no payoff; a non-breaking space is whitespace, as for a
+    # scalar kind
+    with pytest.raises(ValueError, match=r"^kind\[1\] = b'\\xffp': kind must be"):
+        pr.price(s[:2], K, R, SIG, T, kind=np.array([b"call", b"\xffp"]))
+    nbsp = np.array(["call", "\xa0put"])
+    np.testing.assert_array_equal(
+        pr.price(s[:2], K, R, SIG, T, kind=nbsp), pr.price(s[:2], K, R, SIG, T, kind=np.array([1, -1]))
+    )
+    assert pr.price(S, K, R, SIG, T, kind="\xa0put") == pr.price(S, K, R, SIG, T, kind="put")
+    # empty and 0-d string arrays
+    assert pr.price(np.array([]), K, R, SIG, T, kind=np.array([], dtype="U4")).shape == (0,)
+    assert pr.price(S, K, R, SIG, T, kind=np.array("put")) == pr.price(S, K, R, SIG, T, kind="put")
+
+
 def test_bad_kind() -> None:
     with pytest.raises(ValueError, match=r"^kind = 'straddle': kind must be"):
         pr.price(S, K, R, SIG, T, kind="straddle")
