@@ -99,17 +99,34 @@ vfn! {
         select(eq(x, splat(f64::INFINITY)), splat(0.0), value)
     }
 
-    /// `elementary::two_sinh_half`
-    fn two_sinh_half(x: VDd) -> V {
-        let h = mul(splat(0.5), x.hi);
-        let e = exp(h);
+    /// `2 sinh(h)` by its Taylor series, `two_sinh_half`'s form for `|h| < 0.5`
+    fn two_sinh_series(h: V) -> V {
         let h2 = mul(h, h);
         let mut p = splat(1.0 / 121_645_100_408_832_000.0);
         for c in [1.0 / 355_687_428_096_000.0, 1.0 / 1_307_674_368_000.0, 1.0 / 6_227_020_800.0,
                   1.0 / 39_916_800.0, 1.0 / 362_880.0, 1.0 / 5_040.0, 1.0 / 120.0, 1.0 / 6.0] {
             p = fma(p, h2, splat(c));
         }
-        let series = mul(splat(2.0), fma(mul(h, h2), p, h));
+        mul(splat(2.0), fma(mul(h, h2), p, h))
+    }
+
+    /// `two_sinh_half(dd(abs_x, 0))`, the in-the-money part of `b`: when every lane takes
+    /// the series (`|x| < 1`, all but the deepest in-the-money contracts) the exponential
+    /// and its reciprocal are skipped. The same bits: with a zero low part the full form
+    /// adds `cosh * 0 = +0` to the series, which is never -0 here (`abs_x >= +0`).
+    fn two_sinh_half_plain(abs_x: V) -> V {
+        let h = mul(splat(0.5), abs_x);
+        if lanes(lt(abs(h), splat(0.5))) == ALL {
+            return two_sinh_series(h);
+        }
+        two_sinh_half(dd(abs_x, splat(0.0)))
+    }
+
+    /// `elementary::two_sinh_half`
+    fn two_sinh_half(x: VDd) -> V {
+        let h = mul(splat(0.5), x.hi);
+        let e = exp(h);
+        let series = two_sinh_series(h);
         let inv_e = div(splat(1.0), e);
         let direct = sub(e, inv_e);
         let habs = abs(h);
@@ -400,7 +417,7 @@ vfn! {
         let inside = and(inside, or(underflow, accepted));
         let b = select(underflow, splat(0.0), b);
         let (value, settle) = if lanes(and(itm, inside)) != 0 {
-            let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+            let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
             (value, settle_lanes(itm, b, value))
         } else {
             (b, splat(0.0))
@@ -479,7 +496,7 @@ kfn! {
 fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> (V, V) {
     let b = series_value(g, moment_series_miller(h, tau, wanted));
     let (value, settle) = if lanes(itm) != 0 {
-        let value = select(itm, add(b, two_sinh_half(dd(abs_x, splat(0.0)))), b);
+        let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
         (value, settle_lanes(itm, b, value))
     } else {
         (b, splat(0.0))

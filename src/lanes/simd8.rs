@@ -202,33 +202,19 @@ vfn! {
         (e0, m0)
     }
 
-    /// The eight coefficients of `erfcx`'s table rows `row` (each lane's own): each row is
-    /// one 64-byte load, an 8x8 transpose makes them coefficient vectors.
+    /// The eight coefficients of `erfcx`'s table rows `row` (each lane's own): one gather
+    /// per coefficient.
     pub(crate) fn erfcx_coefficients(row: V) -> [V; 8] {
-        let mut index = [0i32; 8];
-        // SAFETY: `index` holds eight i32, the unaligned store's whole extent.
-        unsafe { _mm256_storeu_si256(index.as_mut_ptr().cast(), _mm512_cvttpd_epi32(row.0)) };
-        let r: [__m512d; 8] = std::array::from_fn(|l| {
-            // rows are clamped to the table by the caller (and by `min` here)
-            let at = &ERFCX_POLY[(index[l] as usize).min(ERFCX_POLY.len() - 1)];
-            // SAFETY: a row holds eight f64, the load's whole extent.
-            unsafe { _mm512_loadu_pd(at.as_ptr()) }
-        });
-        // pairs of rows interleaved: t[2p] = (r2p c0, r2p+1 c0, r2p c2, ...), t[2p+1] the odd columns
-        let t: [__m512d; 8] = std::array::from_fn(|j| {
-            let (a, b) = (r[j & !1], r[j | 1]);
-            if j % 2 == 0 { _mm512_unpacklo_pd(a, b) } else { _mm512_unpackhi_pd(a, b) }
-        });
-        // 128-bit blocks: rows 0-3 and 4-7, columns (0, 4), (2, 6), (1, 5), (3, 7)
-        let even = |a: __m512d, b: __m512d| _mm512_shuffle_f64x2::<0b10_00_10_00>(a, b);
-        let odd = |a: __m512d, b: __m512d| _mm512_shuffle_f64x2::<0b11_01_11_01>(a, b);
-        let (u04, u26, u15, u37) = (even(t[0], t[2]), odd(t[0], t[2]), even(t[1], t[3]), odd(t[1], t[3]));
-        let (v04, v26, v15, v37) = (even(t[4], t[6]), odd(t[4], t[6]), even(t[5], t[7]), odd(t[5], t[7]));
-        [
-            V(even(u04, v04)), V(even(u15, v15)), V(even(u26, v26)), V(even(u37, v37)),
-            V(odd(u04, v04)), V(odd(u15, v15)), V(odd(u26, v26)), V(odd(u37, v37)),
-        ]
+        // rows are clamped to the table by the caller (and here: a negative index, as
+        // unsigned, is above the last row)
+        let last = _mm256_set1_epi32((ERFCX_POLY.len() - 1) as i32);
+        let index = _mm256_min_epu32(_mm512_cvttpd_epi32(row.0), last);
+        let offset = _mm256_slli_epi32::<3>(index); // eight f64 per row
+        let base = ERFCX_POLY.as_ptr() as *const f64;
+        // SAFETY: every offset is a row's first element (rows clamped above) and j < 8.
+        std::array::from_fn(|j| V(unsafe { _mm512_i32gather_pd::<8>(offset, base.add(j)) }))
     }
+
 }
 
 use crate::black::greeks_scalar;
