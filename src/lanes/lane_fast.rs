@@ -173,12 +173,20 @@ vfn! {
                 splat(0.0)
             }
         });
+        // k = TOP, TOP - 1, ..., 1 (TOP odd) as pairs (2j + 1, 2j): no test of k's parity and
+        // no indexing by k inside the loop, so it unrolls (it had not, and held the weights
+        // in memory)
+        const { assert!(TOP % 2 == 1) };
         let (mut a1, mut a2) = (splat(0.0), splat(0.0));
-        for k in (1..=TOP).rev() {
-            let w = if k % 2 == 1 { odd[k / 2] } else { splat(0.0) };
-            let ak = fma(h, a1, fma(splat((k + 1) as f64), a2, w));
+        for j in (0..=TOP / 2).rev() {
+            let ak = fma(h, a1, fma(splat((2 * j + 2) as f64), a2, odd[j]));
             a2 = a1;
             a1 = ak;
+            if j > 0 {
+                let ak = fma(h, a1, fma(splat((2 * j + 1) as f64), a2, splat(0.0)));
+                a2 = a1;
+                a1 = ak;
+            }
         }
         let m1 = fma(h, y, splat(1.0));
         mul(tau, fma(a2, y, mul(a1, m1)))
