@@ -327,14 +327,17 @@ vfn! {
         let z1 = mul(theta_sign, d1);
         let z2 = mul(theta_sign, d2);
         let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
-        let tail1 = mul(div(mul(splat(0.5), g), half), erfcx(mul(abs(z1), frac)));
+        // one reciprocal for both quotients by e^{x/2}, one for both by sigma
+        let inv_half = div(splat(1.0), half);
+        let inv_sigma = div(splat(1.0), sigma);
+        let tail1 = mul(mul(mul(splat(0.5), g), inv_half), erfcx(mul(abs(z1), frac)));
         let tail2 = mul(mul(mul(splat(0.5), g), half), erfcx(mul(abs(z2), frac)));
         let cdf1 = select(le(z1, splat(0.0)), tail1, sub(splat(1.0), tail1));
         let cdf2 = select(le(z2, splat(0.0)), tail2, sub(splat(1.0), tail2));
         // e^0 = 1 exactly: a group without dividends (the usual case) skips one exponential
         let dividend_discount = if lanes(eq(q, splat(0.0))) == ALL { splat(1.0) } else { exp(mul(neg(q), t)) };
         let spot_leg = mul(mul(s, dividend_discount), cdf1);
-        let strike_leg = mul(div(scale, half), cdf2);
+        let strike_leg = mul(mul(scale, inv_half), cdf2);
         let two_t = mul(splat(2.0), t);
         let theta_a = div(mul(neg(vega_factor), total), two_t);
         let theta_q = mul(q, spot_leg);
@@ -361,13 +364,13 @@ vfn! {
         let values = [
             price,
             mul(mul(theta_sign, dividend_discount), cdf1),
-            div(div(div(vega_factor, s), s), total),
+            div(div(vega_factor, s), mul(s, total)),
             mul(vega_factor, sqrt_t),
             theta,
             mul(mul(theta_sign, t), strike_leg),
             mul(mul(neg(theta_sign), t), spot_leg),
-            div(mul(div(neg(vega_factor), s), d2), sigma),
-            div(mul(mul(mul(vega_factor, sqrt_t), d1), d2), sigma),
+            mul(mul(div(neg(vega_factor), s), d2), inv_sigma),
+            mul(mul(mul(mul(vega_factor, sqrt_t), d1), d2), inv_sigma),
             charm,
         ];
         (values, and(inside, ok))
