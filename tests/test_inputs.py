@@ -240,7 +240,7 @@ def test_kind_string_columns_read_from_their_buffer() -> None:
     words = np.where(is_call, spellings[0][np.arange(600) % 4], spellings[1][np.arange(600) % 4])
     layouts = {
         "<U": words.astype("<U5"),
-        ">U": words.astype(">U5"),  # not native: numpy's comparisons read it
+        ">U": words.astype(">U5"),  # not native byte order: read element by element
         "S": words.astype("S5"),
         "object": words.astype(object),
         "wide, padded": words.astype("U40"),
@@ -257,6 +257,14 @@ def test_kind_string_columns_read_from_their_buffer() -> None:
     every_other = np.repeat(words, 2)[::2]
     assert not every_other.flags.c_contiguous
     np.testing.assert_array_equal(pr.price(s, K, R, SIG, T, kind=every_other), want)
+    # a broadcast column (read once along the repeated axis, then broadcast back)
+    grid = pr.price(s.reshape(1, 600), K, R, SIG, np.array([[0.5], [1.0]]), kind=np.broadcast_to(words, (2, 600)))
+    np.testing.assert_array_equal(
+        grid[0], pr.price(s, K, R, SIG, 0.5, kind=np.where(is_call, 1, -1))
+    )
+    np.testing.assert_array_equal(
+        grid[1], pr.price(s, K, R, SIG, 1.0, kind=np.where(is_call, 1, -1))
+    )
     # more distinct spellings than are remembered: the rest parsed one by one, same answer
     many = [" call", "call ", "CaLl", "cAlL", "CALL", "Call", "c", "C", "call"]
     kinds = np.array([many[i % len(many)] if c else "put" for i, c in enumerate(is_call)])
@@ -276,6 +284,10 @@ def test_kind_string_columns_read_from_their_buffer() -> None:
         pr.price(s[:2], K, R, SIG, T, kind=nbsp), pr.price(s[:2], K, R, SIG, T, kind=np.array([1, -1]))
     )
     assert pr.price(S, K, R, SIG, T, kind="\xa0put") == pr.price(S, K, R, SIG, T, kind="put")
+    np.testing.assert_array_equal(  # the same as UTF-8 bytes
+        pr.price(s[:2], K, R, SIG, T, kind=np.array([b"call", "\xa0put".encode()])),
+        pr.price(s[:2], K, R, SIG, T, kind=np.array([1, -1])),
+    )
     # empty and 0-d string arrays
     assert pr.price(np.array([]), K, R, SIG, T, kind=np.array([], dtype="U4")).shape == (0,)
     assert pr.price(S, K, R, SIG, T, kind=np.array("put")) == pr.price(S, K, R, SIG, T, kind="put")

@@ -7,8 +7,8 @@
 //! measured 1.0 ns per element in 512-bit registers against 1.8 ns in 256-bit ones). The
 //! kernel itself is `simd_plain.rs`, shared with `simd` word for word; this module gives it
 //! the eight-lane layer. Masks are vectors of all-ones lanes, as in AVX2, so that the
-//! shared code reads the same; AVX-512's mask registers appear only inside the compare and
-//! select functions below. Lanes for the exact kernel take its vector form at the same
+//! shared code reads the same; AVX-512's mask registers appear only inside the compare,
+//! select and `append_lanes` (compress) functions below. Lanes for the exact kernel take its vector form at the same
 //! width; every price is bit for bit the scalar one (tests).
 
 #![cfg(target_arch = "x86_64")]
@@ -142,7 +142,8 @@ vfn! {
 
     /// The values of `field` at the eight rows `rows[..8]`: one gather.
     pub(crate) fn gather_lanes(field: &[f64], rows: &[u32]) -> V {
-        assert!(rows.len() >= 8 && !field.is_empty());
+        // (indices are i32: a longer field could not be clamped below)
+        assert!(rows.len() >= 8 && !field.is_empty() && field.len() <= i32::MAX as usize);
         // SAFETY: eight u32 are inside `rows` (checked above).
         let index = unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) };
         // rows past the field read its last element instead (none are: the caller's rows are
@@ -155,7 +156,7 @@ vfn! {
     /// `prices[rows[l]] = values[l]` for the eight lanes: one scatter (rows repeated hold
     /// the same value: `fast_block` repeats a short group's last lane).
     pub(crate) fn scatter_lanes(prices: &mut [f64], rows: &[u32], values: V) {
-        assert!(rows.len() >= 8 && !prices.is_empty());
+        assert!(rows.len() >= 8 && !prices.is_empty() && prices.len() <= i32::MAX as usize);
         // SAFETY: eight u32 are inside `rows` (checked above).
         let index = unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) };
         let index = _mm256_min_epu32(index, _mm256_set1_epi32((prices.len() - 1) as i32));

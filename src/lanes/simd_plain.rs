@@ -5,8 +5,8 @@
 // width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`; `black::greeks_scalar`
-// in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
+// `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, and for `fast_block`
+// `append_lanes`, `gather_lanes`, `scatter_lanes`; `black::greeks_scalar` in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
 // which carry the target features. Masks are vectors of all-ones lanes at every width.
 // The plain-double price and greeks, and the elementary functions, are in `lane_fast.rs`,
 // the exact kernel's formulas in `lane_exact.rs`, the implied-vol kernel in
@@ -134,11 +134,19 @@ fn fast_block(
     prices: &mut [f64],
     sink: impl FnMut(&mut [f64], usize, f64, bool, f64),
 ) {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => fast_block_in(inputs, start, end, parts, prices, sink, &mut scratch),
-        // not reached (nothing here calls back into a kernel); a fresh one would do
-        Err(_) => fast_block_in(inputs, start, end, parts, prices, sink, &mut Box::new(BlockScratch::new())),
-    })
+    // a fresh one where the thread's is not to be had (not reached: nothing here calls back
+    // into a kernel, and no kernel runs while the thread's locals are destroyed)
+    let mut args = Some((parts, prices, sink));
+    let _ = SCRATCH.try_with(|cell| {
+        if let Ok(mut scratch) = cell.try_borrow_mut()
+            && let Some((parts, prices, sink)) = args.take()
+        {
+            fast_block_in(inputs, start, end, parts, prices, sink, &mut scratch);
+        }
+    });
+    if let Some((parts, prices, sink)) = args {
+        fast_block_in(inputs, start, end, parts, prices, sink, &mut Box::new(BlockScratch::new()));
+    }
 }
 
 /// `fast_block` with its working arrays.

@@ -436,8 +436,9 @@ fn kind_values_vectorised<'py>(
 
 /// Fixed-width string arrays ('U' in native byte order, 'S') read from their buffer, each
 /// distinct value parsed once (`parse_kind_str`) and the rest matched by their code units.
-/// None when a value names no payoff (the caller's reading reports it with its index) or
-/// the array is not in native byte order. A 2 M-element price call with a column of "call"
+/// None when a value names no payoff (the caller's reading reports it with its index), an
+/// 'S' value has a byte above ASCII, the array is not in native byte order or its buffer is
+/// held mutably elsewhere: the element-by-element reading takes those. A 2 M-element price call with a column of "call"
 /// and "put" took 33 ns per element by numpy's comparisons, 21 this way (this Xeon; 11
 /// with `kind="call"`).
 fn kind_values_in_place<'py>(
@@ -486,7 +487,10 @@ fn kind_values_in_place<'py>(
     };
     if dtype_kind == b'U' {
         let units = flat.call_method1("view", ("u4",))?;
-        let units = units.cast::<PyArrayDyn<u32>>()?.readonly();
+        // (a buffer another call holds mutably, e.g. an `out=` it writes: the old path)
+        let Ok(units) = units.cast::<PyArrayDyn<u32>>()?.try_readonly() else {
+            return Ok(None);
+        };
         let Ok(units) = units.as_slice() else {
             return Ok(None);
         };
@@ -496,12 +500,15 @@ fn kind_values_in_place<'py>(
         }
     } else {
         let bytes = flat.call_method1("view", ("u1",))?;
-        let bytes = bytes.cast::<PyArrayDyn<u8>>()?.readonly();
+        let Ok(bytes) = bytes.cast::<PyArrayDyn<u8>>()?.try_readonly() else {
+            return Ok(None);
+        };
         let Ok(bytes) = bytes.as_slice() else {
             return Ok(None);
         };
-        // bytes that are not UTF-8 name no payoff: as code units above 0x10FFFF, which
-        // `char::from_u32` refuses (`kind_text` reads bytes as UTF-8)
+        // a row with a byte above ASCII is left to the element-by-element reading (which
+        // reads bytes as UTF-8, `kind_text`): its code units are made invalid (above
+        // 0x10FFFF, refused by `char::from_u32`), so the row parses to nothing here
         let mut row = vec![0u32; width];
         for chunk in bytes.chunks_exact(width) {
             let ascii = chunk.is_ascii();
