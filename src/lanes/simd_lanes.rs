@@ -11,9 +11,10 @@
 //! against x86-64's) and measures them against it under qemu: instructions executed per
 //! contract (`tools/lane_count.py`) 1.38x fewer for prices, 1.56x for price and 9 greeks,
 //! 1.43x for implied vols (session 12; 1.47x, 1.62x, 1.35x in session 11, before the scalar
-//! instance's in-the-money part skipped its exponential); time under emulation (`tools/lane_ratio.rs`) 0.95-0.99x,
-//! 1.08-1.09x and 0.89x in three runs, because qemu runs each lane of a vector instruction through its soft float as it
-//! runs a scalar one. With the array layer the compiler had kept nine in ten operations
+//! instance's in-the-money part skipped its exponential); time under emulation
+//! (`tools/lane_ratio.rs`) 0.95-0.99x, 1.08-1.09x and 0.89x in three runs (session 11),
+//! because qemu runs each lane of a vector instruction through its soft float as it runs a
+//! scalar one. With the array layer the compiler had kept nine in ten operations
 //! scalar, and the kernels stayed on the scalar code.
 
 #![cfg(not(target_arch = "x86_64"))]

@@ -6,8 +6,9 @@
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
 // `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
 // `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, and for `fast_block`
-// `append_lanes`, `gather_lanes`, `scatter_lanes`; `black::greeks_scalar` in scope) and the macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers),
-// which carry the target features. Masks are vectors of all-ones lanes at every width.
+// `append_lanes`, `gather_lanes`, `scatter_lanes`; `black::greeks_scalar` in scope) and the
+// macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the target
+// features. Masks are vectors of all-ones lanes at every width.
 // The plain-double price and greeks, and the elementary functions, are in `lane_fast.rs`,
 // the exact kernel's formulas in `lane_exact.rs`, the implied-vol kernel in
 // `lane_implied.rs`; the scalar code (`lane1`) includes those three alone. What stays here
@@ -121,8 +122,8 @@ fn price_block_sorted(
 /// field) left in `parts` if given. The rows the plain-double price does not finish are
 /// handed to `sink(prices, row - start, price, ok, time_value)`: `ok` false where the exact
 /// kernel must answer instead (`prices` holds garbage there), true with the finite time value
-/// of a lane to settle at its bounds (`settle_lanes`). Every other row's price is final. Two passes: the setup (`fast_setup4`) on
-/// whole groups, sorting the lanes by the formula their out-of-the-money value takes
+/// of a lane to settle at its bounds (`settle_lanes`). Every other row's price is final.
+/// Two passes: the setup (`fast_setup4`) on whole groups, sorting the lanes by the formula their out-of-the-money value takes
 /// (direct, moment series, erfcx difference, underflow); then each formula on groups of
 /// `W` lanes that all take it, so a group never pays for two formulas (three in four
 /// groups of four of the CSI scan were mixed).
@@ -201,12 +202,8 @@ fn fast_block_in(
             counts[class] = append_lanes(lanes(mask), j as u32, &mut lists[class], counts[class]);
         }
     }
-    // a short last group repeats its last lane
     for (list, &len) in lists.iter_mut().zip(&counts) {
-        if len > 0 {
-            let last = list[len - 1];
-            list[len..len + W].fill(last);
-        }
+        repeat_last(list, len);
     }
     for &j in &lists[EXACT_CLASS][..counts[EXACT_CLASS]] {
         sink(prices, j as usize, 0.0, false, f64::INFINITY);
@@ -231,8 +228,7 @@ fn fast_block_in(
             let (price, ok, time_value) = fast_finish4(l, tau, g, scale, all);
             scatter_lanes(prices, group, price);
             // the lanes a plain store does not finish: refused, or to settle
-            let real_lanes = (1i32 << real) - 1;
-            let special = (!lanes(ok) | lanes(lt(abs(time_value), splat(f64::INFINITY)))) & real_lanes;
+            let special = (!lanes(ok) | to_settle(time_value)) & ((1i32 << real) - 1);
             if special != 0 {
                 let small_tau = lanes(lt(tau, splat(SMALL_TAU)));
                 let ok = lanes(ok);
@@ -249,10 +245,7 @@ fn fast_block_in(
             at += real;
         }
     }
-    if millers > 0 {
-        let last = miller[millers - 1];
-        miller[millers..millers + W].fill(last);
-    }
+    repeat_last(miller, millers);
     let mut at = 0;
     while at < millers {
         let real = (millers - at).min(W);
@@ -260,7 +253,7 @@ fn fast_block_in(
         let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather_lanes(&fields[f], group));
         let (price, time_value) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
         scatter_lanes(prices, group, price);
-        let settle = lanes(lt(abs(time_value), splat(f64::INFINITY))) & ((1i32 << real) - 1);
+        let settle = to_settle(time_value) & ((1i32 << real) - 1);
         if settle != 0 {
             let (price, time_value) = (to_array(price), to_array(time_value));
             for l in (0..real).filter(|l| settle & (1 << l) != 0) {
@@ -358,6 +351,22 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
     greeks_scalar(inputs, which, outs, whole);
 }
 
+
+/// The lanes with a time value to settle: finite (`fast_finish4` leaves the others infinite).
+#[inline]
+fn to_settle(time_value: V) -> i32 {
+    lanes(lt(abs(time_value), splat(f64::INFINITY)))
+}
+
+/// Fills the `W` slots after `list[..len]` with its last row, so that a short last group
+/// repeats its last lane (nothing when the list is empty: no group reads it).
+#[inline]
+fn repeat_last(list: &mut [u32], len: usize) {
+    if len > 0 {
+        let last = list[len - 1];
+        list[len..len + W].fill(last);
+    }
+}
 
 /// Appends to `list` (from `count`) the rows `first + lane` of the lanes set in `mask`, in
 /// lane order, and returns the new count; may write `W` slots past it. The one-by-one form

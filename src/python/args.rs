@@ -322,23 +322,15 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     // an object column of "call" and "put" (pandas' strings): each distinct text parsed
     // once, the rest matched by their UTF-8 (borrowed from the str, not copied): a 2 M-element
     // price call 88 -> 47 ns per element on this Xeon
-    let mut seen: Vec<(String, f64)> = Vec::new();
+    let mut seen = Spellings::default();
     for (i, item) in flat.try_iter()?.enumerate() {
         let item = item?;
         if let Ok(text) = item.cast::<PyString>()
             && let Ok(text) = text.to_str()
+            && let Some(v) = seen.payoff(text, parse_kind_str)
         {
-            if let Some((_, v)) = seen.iter().find(|(known, _)| known == text) {
-                values.push(*v);
-                continue;
-            }
-            if let Some(v) = parse_kind_str(text) {
-                if seen.len() < 8 {
-                    seen.push((text.to_owned(), v));
-                }
-                values.push(v);
-                continue;
-            }
+            values.push(v);
+            continue;
         }
         // Err(is text): a string that names no payoff is a ValueError, anything else (None,
         // a number in an object array) a TypeError, as for the numeric arguments
@@ -434,19 +426,48 @@ fn kind_values_vectorised<'py>(
     Ok(None)
 }
 
+/// The payoffs of the spellings a kind column has shown so far (`KNOWN_SPELLINGS` of them
+/// at most; a column with more parses the rest each time), keyed by text (`String`) or by
+/// code units (`Vec<u32>`).
+struct Spellings<K>(Vec<(K, f64)>);
+
+impl<K> Default for Spellings<K> {
+    fn default() -> Self {
+        Spellings(Vec::new())
+    }
+}
+
+impl<K> Spellings<K> {
+    /// The payoff of `key`: remembered, or `parse`d (None when it names none).
+    fn payoff<Q>(&mut self, key: &Q, parse: impl FnOnce(&Q) -> Option<f64>) -> Option<f64>
+    where
+        Q: PartialEq + ToOwned<Owned = K> + ?Sized,
+        K: std::borrow::Borrow<Q>,
+    {
+        /// A column of "call" and "put" in a few spellings is the case this serves.
+        const KNOWN_SPELLINGS: usize = 8;
+        if let Some((_, v)) = self.0.iter().find(|(known, _)| known.borrow() == key) {
+            return Some(*v);
+        }
+        let v = parse(key)?;
+        if self.0.len() < KNOWN_SPELLINGS {
+            self.0.push((key.to_owned(), v));
+        }
+        Some(v)
+    }
+}
+
 /// Fixed-width string arrays ('U' in native byte order, 'S') read from their buffer, each
 /// distinct value parsed once (`parse_kind_str`) and the rest matched by their code units.
 /// None when a value names no payoff (the caller's reading reports it with its index), an
 /// 'S' value has a byte above ASCII, the array is not in native byte order or its buffer is
-/// held mutably elsewhere: the element-by-element reading takes those. A 2 M-element price call with a column of "call"
-/// and "put" took 33 ns per element by numpy's comparisons, 21 this way (this Xeon; 11
-/// with `kind="call"`).
+/// held mutably elsewhere: the element-by-element reading takes those. A 2 M-element price
+/// call with a column of "call" and "put" took 33 ns per element by numpy's comparisons, 21
+/// this way (this Xeon; 11 with `kind="call"`).
 fn kind_values_in_place<'py>(
     arr: &Bound<'py, PyAny>,
     dtype_kind: u8,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    /// Distinct spellings remembered; a column with more parses the rest one by one.
-    const REMEMBERED: usize = 8;
     let py = arr.py();
     let untyped = arr.cast::<numpy::PyUntypedArray>()?;
     let dtype = untyped.dtype();
@@ -474,17 +495,8 @@ fn kind_values_in_place<'py>(
         text.as_deref().and_then(parse_kind_str)
     };
     let mut values = Vec::with_capacity(count);
-    let mut seen: Vec<(Vec<u32>, f64)> = Vec::new();
-    let mut read = |row: &[u32]| -> Option<f64> {
-        if let Some((_, v)) = seen.iter().find(|(known, _)| known.as_slice() == row) {
-            return Some(*v);
-        }
-        let v = parse_row(row)?;
-        if seen.len() < REMEMBERED {
-            seen.push((row.to_vec(), v));
-        }
-        Some(v)
-    };
+    let mut seen = Spellings::default();
+    let mut read = |row: &[u32]| seen.payoff(row, parse_row);
     if dtype_kind == b'U' {
         let units = flat.call_method1("view", ("u4",))?;
         // (a buffer another call holds mutably, e.g. an `out=` it writes: the old path)
