@@ -158,8 +158,17 @@ fn prepare_guarded(price: f64, s: f64, k: f64, r: f64, q: f64, t: f64, is_call: 
         // normalise (a put at 525.0000000000061 with intrinsic 525 gave 0.83378 for 0.83406)
         match exact_time_value(price, s, k, r, q, t, is_call) {
             Some(tv) => beta = tv / m.scale,
-            // at or below the intrinsic value: no volatility reproduces it
-            None => return Prepared::Done(f64::NAN),
+            None => {
+                // at or below the intrinsic value: no volatility reproduces it, unless the
+                // legs only met it because `q t` or `r t` underflowed
+                return Prepared::Done(
+                    ln_underflowed_time_value(price, s, k, r, q, t, is_call)
+                        .and_then(|ln_tv| {
+                            far_total_vol(ln_tv - crate::black::ln_scale(s, k, r, q, t), x_otm)
+                        })
+                        .map_or(f64::NAN, |total| (total / m.sqrt_t).to_f64()),
+                );
+            }
         }
     }
     // below the bound in price, so a normalised value at or over it is rounding: the largest
@@ -206,6 +215,37 @@ pub(crate) fn exact_time_value(
     };
     let tv = (Dd::from_f64(price) - intrinsic).to_f64();
     (tv > 0.0).then_some(tv)
+}
+
+/// `ln` of the time value of an in-the-money price that equals its intrinsic value as
+/// `exact_time_value` forms it, `S - K` exactly, because `q t` and `r t` are below the
+/// double range (a subnormal rate or time: `q = 5e-324, t = 1/128` gave NaN for a price with
+/// time value, which any vol below 0.3 reproduces). There `e^{-qt} = 1 - qt` far beyond
+/// double-double, so the exact time value is `t (S q - K r)` for a call, `t (K r - S q)` for a
+/// put. None where that is not positive (or not finite), or the price is not `S - K`.
+fn ln_underflowed_time_value(
+    price: f64,
+    s: f64,
+    k: f64,
+    r: f64,
+    q: f64,
+    t: f64,
+    is_call: bool,
+) -> Option<Dd> {
+    // (below 2^-1000 the products have lost their low parts and exp_wide gives 1 exactly)
+    let tiny = |v: f64| Dd::product(v, t).hi.abs() < f64::powi(2.0, -1000);
+    let legs = if is_call {
+        Dd::from_f64(s) - Dd::from_f64(k)
+    } else {
+        Dd::from_f64(k) - Dd::from_f64(s)
+    };
+    if !(tiny(q) && tiny(r) && Dd::from_f64(price) - legs == Dd::from_f64(0.0)) {
+        return None;
+    }
+    let rates = Dd::product(s, q) - Dd::product(k, r);
+    let rates = if is_call { rates } else { -rates };
+    (rates.hi > 0.0 && rates.hi.is_finite() && t > 0.0)
+        .then(|| ln_dd(rates) + ln_dd(Dd::from_f64(t)))
 }
 
 /// `1/i!` for i = 11 down to 0, as double-doubles (mpmath): `exp_wide`'s Taylor series.
