@@ -73,6 +73,40 @@ def test_polars_nulls_stay_null() -> None:
     assert pr.price(pl.Series([None], dtype=pl.Float64), s.fill_null(90.0), 0.0, 0.2, 1.0).null_count() == 3
 
 
+def test_missing_kinds_give_missing_answers() -> None:
+    """README: null in, null out (polars), nullable columns read as missing (pandas). A kind
+    column with a missing entry raised TypeError (`kind[1] = None`); now that row's answer is
+    null (polars) or NaN (pandas), the others as the numpy call gives them."""
+    s = np.array([100.0, 100.0, 100.0])
+    want = pr.price(s, 100.0, 0.01, 0.2, 1.0, kind=np.array([1, -1, -1]))
+    for kinds in (pl.Series(["call", None, "put"]), pl.Series([True, None, False]),
+                  pl.Series([1, None, -1]), pl.Series(["c", None, "p"], dtype=pl.Categorical)):
+        out = pr.price(pl.Series(s), 100.0, 0.01, 0.2, 1.0, kind=kinds)
+        assert out.is_null().to_list() == [False, True, False], kinds
+        assert out.to_list()[0] == want[0] and out.to_list()[2] == want[2]
+        g = pr.greeks(pl.Series(s), 100.0, 0.01, 0.2, 1.0, kind=kinds)
+        assert g["delta"].is_null().to_list() == [False, True, False]
+        assert g["delta"][2] < 0 < g["delta"][0]  # put, call
+        iv = pr.implied_vol(pl.Series(want), 100.0, 100.0, 0.01, 1.0, kind=kinds)
+        assert iv.is_null().to_list() == [False, True, False] and abs(iv[2] - 0.2) < 1e-13
+    idx = pd.Index(["a", "b", "c"])
+    for kinds in (pd.Series(["call", pd.NA, "put"], dtype="string", index=idx),
+                  pd.Series([True, pd.NA, False], dtype="boolean", index=idx),
+                  pd.Series([1, pd.NA, -1], dtype="Int64", index=idx),
+                  pd.Series(["call", None, "put"], dtype="category", index=idx),
+                  pd.Series(["call", None, "put"], dtype=object, index=idx)):
+        out = pr.price(pd.Series(s, index=idx), 100.0, 0.01, 0.2, 1.0, kind=kinds)
+        assert out.index.equals(idx), kinds
+        np.testing.assert_array_equal(out.to_numpy(), [want[0], np.nan, want[2]])
+    # a kind that is present but wrong is still an error naming it
+    with pytest.raises(ValueError, match=r"kind\[2\] \(row 'c'\) = 'straddle'"):
+        pr.price(pd.Series(s, index=idx), 100.0, 0.01, 0.2, 1.0,
+                 kind=pd.Series(["call", None, "straddle"], dtype="string", index=idx))
+    # numpy's integers in an object array are kinds, as a scalar np.int64(1) is
+    np.testing.assert_array_equal(
+        pr.price(s, 100.0, 0.01, 0.2, 1.0, kind=np.array([np.int64(1), np.int32(-1), -1], dtype=object)), want)
+
+
 def test_mixing_pandas_and_polars_is_refused() -> None:
     with pytest.raises(TypeError, match="mix of pandas and polars"):
         pr.price(pd.Series([100.0]), pl.Series([100.0]), 0.0, 0.2, 1.0)

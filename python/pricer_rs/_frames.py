@@ -66,6 +66,27 @@ def _as_numpy(value: object) -> object:
     return array
 
 
+def _kind_as_numpy(value: object) -> object:
+    """`kind` as `_as_numpy` gives it, except a Series with missing entries (pandas NA, None
+    or NaN in a string, boolean, categorical, object or nullable integer column; polars null):
+    a numpy masked array of its values as objects, the missing ones masked, so their results
+    are NaN (polars: null), as a masked numpy kind gives (they raised TypeError, and a
+    nullable integer column read as floats was refused as a float kind)."""
+    flavour = _flavour(value)
+    if flavour not in ("pandas", "polars") or not _is_series(value):
+        return _as_numpy(value)
+    if flavour == "pandas":
+        missing = np.asarray(value.isna(), dtype=np.bool_)  # type: ignore[attr-defined]
+    else:
+        missing = np.asarray(value.is_null().to_numpy(), dtype=np.bool_)  # type: ignore[attr-defined]
+    if not missing.any() or (flavour == "pandas" and value.dtype.kind == "f"):  # type: ignore[attr-defined]
+        return _as_numpy(value)  # (a float column of kinds is refused as a float kind)
+    data = np.empty(len(missing), dtype=object)
+    data[:] = list(value)  # type: ignore[call-overload]  # Python str, bool and int, as given
+    data[missing] = "call"  # masked: any kind the engine reads
+    return np.ma.array(data, mask=missing)
+
+
 def _is_series(frame: Any) -> bool:
     # a pandas Series has ndim 1, a DataFrame 2; a polars DataFrame has a width, a polars
     # Series neither attribute. Asked of polars' classes, not instances: a missing attribute
@@ -161,7 +182,8 @@ def framed(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     if kwargs.get("out") is not None:
         raise TypeError(f"{name}: out= is for numpy arrays, not with {flavour} inputs")
     try:
-        result = fn(*map(_as_numpy, args), **{k: _as_numpy(v) for k, v in kwargs.items()})
+        result = fn(*map(_as_numpy, args),
+                    **{k: _kind_as_numpy(v) if k == "kind" else _as_numpy(v) for k, v in kwargs.items()})
     except ValueError as exc:
         labelled = _with_row_label(exc, fn, args, kwargs)
         if labelled is None:

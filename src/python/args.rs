@@ -318,6 +318,7 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     // an object array's tolist() keeps numpy's own booleans (a pandas object column of
     // np.True_ was refused while a scalar np.True_ was taken)
     let numpy_bool = numpy_module(py)?.getattr("bool_")?;
+    let numpy_integer = numpy_module(py)?.getattr("integer")?;
     let mut values = Vec::with_capacity(shape.iter().product());
     // an object column of "call" and "put" (pandas' strings): each distinct text parsed
     // once, the rest matched by their UTF-8 (borrowed from the str, not copied): a 2 M-element
@@ -338,7 +339,9 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
             Ok(if b.is_true() { 1.0 } else { -1.0 })
         } else if item.is_instance(&numpy_bool)? {
             Ok(if item.is_truthy()? { 1.0 } else { -1.0 })
-        } else if item.is_instance_of::<PyInt>() {
+        } else if item.is_instance_of::<PyInt>() || item.is_instance(&numpy_integer)? {
+            // (numpy's integers too, as a scalar kind takes them: a pandas Int64 column
+            // with NA comes as objects holding np.int64)
             match item.extract::<i64>() {
                 Ok(1) => Ok(1.0),
                 Ok(-1) => Ok(-1.0),
