@@ -8,6 +8,8 @@
 #![allow(dead_code)]
 
 include!("../lanes/one_lane.rs");
+include!("../lanes/lane_fast.rs");
+include!("../lanes/lane_exact.rs");
 include!("../lanes/lane_implied.rs");
 
 /// `prepare`'s problem for one inversion (the price, then the contract's inputs with `call`
@@ -40,4 +42,11 @@ pub(crate) fn ln_ratio(w: f64, target: f64) -> f64 {
 #[cfg(test)]
 pub(crate) fn log1p_small(d: f64) -> f64 {
     log1p_small4(splat(d)).0[0]
+}
+
+/// `implied::exp_wide` for `|v.hi| <= EXP_WIDE_LIMIT`
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exp_wide1(v: crate::dd::Dd) -> crate::dd::Dd {
+    let r = exp_wide4(dd(splat(v.hi), splat(v.lo)));
+    crate::dd::Dd::new(r.hi.0[0], r.lo.0[0])
 }

@@ -273,25 +273,14 @@ pub(crate) const EXP_WIDE_LIMIT: f64 = 700.0;
 /// first term left out is below 2^-107), then squared six times, then `2^n`. The legs of a
 /// deep in-the-money price carry the intrinsic value to this accuracy, so a time value of
 /// a thousand ulps of the price keeps twelve digits (with `ln_dd`'s 2^-60 it kept five:
-/// sigma off by 3e-8). `lane_implied.rs`'s `exp_wide4` repeats these operations lane by lane.
+/// sigma off by 3e-8). Within the limit the one-lane instance of `lane_implied.rs`'s
+/// `exp_wide4`, which the vector kernels run.
 #[inline(always)]
 pub(crate) fn exp_wide(v: Dd) -> Dd {
     if v.hi.is_nan() || v.hi.abs() > EXP_WIDE_LIMIT {
         return Dd::from_f64(exp_dd(v));
     }
-    let n = (v.hi * std::f64::consts::LOG2_E).round_ties_even();
-    let reduced = (v - crate::dd::LN_2.mul_f64(n)).mul_f64(1.0 / 64.0);
-    let mut sum = EXP_TAYLOR[0];
-    for c in &EXP_TAYLOR[1..] {
-        sum = sum * reduced + *c;
-    }
-    for _ in 0..6 {
-        sum = sum * sum;
-    }
-    // 2^n exactly (|n| <= 1010 here, so each factor is a normal power of two)
-    let half = (n * 0.5).floor();
-    sum.mul_f64(crate::elementary::pow2(half))
-        .mul_f64(crate::elementary::pow2(n - half))
+    lane1::exp_wide1(v)
 }
 
 /// `prepare` for row `m` of the chunk kernels' columns (price, s, k, r, q, t, call as +-1).

@@ -1,5 +1,5 @@
 // The exact kernel (double-double where an error would be amplified), written once for
-// every width: the double-double arithmetic, the normalised Black function's formulas
+// every width: the normalised Black function's formulas
 // (`otm_call` and its three evaluations), the setup of a group of contracts (`setup4`, with
 // the mask of lanes that need the guarded scalar paths of `black`), its price
 // (`group_price`) and its price and greeks (`exact_greeks4`). Included after `lane_fast.rs`
@@ -8,103 +8,6 @@
 // and keep their own code only for the lanes it guards).
 
 vfn! {
-    fn two_prod(a: V, b: V) -> (V, V) {
-        let p = mul(a, b);
-        (p, fma(a, b, neg(p)))
-    }
-
-    fn renormalise(hi: V, lo: V) -> VDd {
-        let s = add(hi, lo);
-        dd(s, sub(lo, sub(s, hi)))
-    }
-
-    fn dd_sum(a: V, b: V) -> VDd { let (h, l) = two_sum(a, b); dd(h, l) }
-
-    fn dd_product(a: V, b: V) -> VDd { let (h, l) = two_prod(a, b); dd(h, l) }
-
-    fn dd_quotient(a: V, b: V) -> VDd {
-        let q = div(a, b);
-        let rem = fma(neg(q), b, a);
-        renormalise(q, div(rem, b))
-    }
-
-    fn dd_add(a: VDd, b: VDd) -> VDd {
-        let (s, e) = two_sum(a.hi, b.hi);
-        renormalise(s, add(add(e, a.lo), b.lo))
-    }
-
-    fn dd_neg(a: VDd) -> VDd { dd(neg(a.hi), neg(a.lo)) }
-
-    fn dd_add_f64(a: VDd, b: V) -> VDd {
-        let (s, e) = two_sum(a.hi, b);
-        renormalise(s, add(e, a.lo))
-    }
-
-    fn dd_mul(a: VDd, b: VDd) -> VDd {
-        let (p, e) = two_prod(a.hi, b.hi);
-        renormalise(p, add(e, add(mul(a.hi, b.lo), mul(a.lo, b.hi))))
-    }
-
-    fn dd_mul_f64(a: VDd, b: V) -> VDd {
-        let (p, e) = two_prod(a.hi, b);
-        renormalise(p, fma(a.lo, b, e))
-    }
-
-    fn dd_div(a: VDd, b: VDd) -> VDd {
-        let q = div(a.hi, b.hi);
-        let r = dd_add(a, dd_neg(dd_mul_f64(b, q)));
-        renormalise(q, div(r.hi, b.hi))
-    }
-
-    /// `Dd::sqrt` for a positive high part
-    fn dd_sqrt(a: VDd) -> VDd {
-        let r = sqrt(a.hi);
-        let rem = dd_add(a, dd_neg(dd_product(r, r)));
-        renormalise(r, div(rem.hi, mul(splat(2.0), r)))
-    }
-
-    fn dd_to_f64(a: VDd) -> V { add(a.hi, a.lo) }
-
-    fn exp_dd(v: VDd) -> V {
-        let base = exp(v.hi);
-        let done = or(eq(base, splat(0.0)), eq(base, splat(f64::INFINITY)));
-        select(done, base, fma(base, v.lo, base))
-    }
-
-    /// `elementary::ln_dd` for positive normal high parts
-    fn ln_dd(value: VDd) -> VDd {
-        let x = value.hi;
-        // frexp: m0 in [0.5, 1) for any bit pattern (negative, NaN of either sign,
-        // infinities, subnormals), the exponent as a double (exact integers throughout)
-        let (exp_field, m0) = exponent_and_mantissa(x);
-        let e0 = sub(exp_field, splat(1022.0));
-        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
-        let m = select(low, mul(m0, splat(2.0)), m0);
-        let e = select(low, sub(e0, splat(1.0)), e0);
-        let lo_scaled = mul(div(value.lo, x), m);
-        let j = round_even(mul(m, splat(128.0)));
-        // (the row is in [2, 92]: m is in [1/sqrt2, sqrt2); `log_table_rows` clamps anyway)
-        let (r, neg_hi, neg_lo) = log_table_rows(sub(j, splat(LOG_FIRST as f64)));
-        let v = add(fma(m, r, splat(-1.0)), mul(lo_scaled, r));
-        let mut p = splat(-1.0 / 9.0);
-        for c in [1.0 / 8.0, -1.0 / 7.0, 1.0 / 6.0, -1.0 / 5.0, 1.0 / 4.0, -1.0 / 3.0, 0.5] {
-            p = fma(p, v, splat(c));
-        }
-        let tail = mul(neg(mul(v, v)), p);
-        let log1p = dd_sum(v, tail);
-        let (s, err) = two_sum(neg_hi, log1p.hi);
-        let table_part = dd_add_f64(dd(s, splat(0.0)), add(add(err, log1p.lo), neg_lo));
-        let ln2 = dd(splat(crate::dd::LN_2.hi), splat(crate::dd::LN_2.lo));
-        dd_add(dd_mul_f64(ln2, e), table_part)
-    }
-
-    fn erfcx_dd(x: VDd) -> V {
-        let e = erfcx(x.hi);
-        add(e, mul(sub(mul(mul(splat(2.0), x.hi), e), splat(2.0 * FRAC_1_SQRT_PI)), x.lo))
-    }
-
-    fn select_dd(mask: V, a: VDd, b: VDd) -> VDd { dd(select(mask, a.hi, b.hi), select(mask, a.lo, b.lo)) }
-
     /// `normal::normal_cdf_dd`
     fn normal_cdf_dd(z: VDd) -> V {
         let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));

@@ -1,16 +1,10 @@
-// The plain-double price and greeks (`fast_setup4`, `fast_price_from`, `fast_greeks_from`)
-// and the elementary functions they take, written once for every width: included by
-// `simd_plain.rs` (the vector widths) and by `lane1` (one lane: the scalar code), after the
-// lane layer (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`,
-// `to_array`, `pow2`, `exponent_and_mantissa`, `erfcx_coefficients`) and the macros `vfn!`
-// and `kfn!`. Nothing here calls the scalar code of another module, so the one-lane instance
-// is a layer below `black`, which calls it.
-
-#[derive(Clone, Copy)]
-struct VDd {
-    hi: V,
-    lo: V,
-}
+// The plain-double price and greeks (`fast_setup4`, `fast_price_from`, `fast_greeks_from`),
+// written once for every width: included by `simd_plain.rs` (the vector widths) and by
+// `lane1` (one lane: the scalar code), after the lane layer (`V`, `W`, `ALL`, the
+// arithmetic, compare and select functions, `lanes`, `to_array`, `pow2`,
+// `exponent_and_mantissa`, `erfcx_coefficients`), the elementary functions of
+// `lane_math.rs` and the macros `vfn!` and `kfn!`. Nothing here calls the scalar code of
+// another module, so the one-lane instance is a layer below `black`, which calls it.
 
 /// What `fast_greeks_from` takes over from `fast_setup4` (which `lane1::fast_greeks` and the
 /// vector greeks reuse rather than recompute: the squares of the signed and the out-of-the-money `h` are the same).
@@ -39,77 +33,6 @@ struct FastLanes {
 }
 
 vfn! {
-    fn two_sum(a: V, b: V) -> (V, V) {
-        let s = add(a, b);
-        let bb = sub(s, a);
-        (s, add(sub(a, sub(s, bb)), sub(b, bb)))
-    }
-
-    fn dd(hi: V, lo: V) -> VDd { VDd { hi, lo } }
-
-    /// `elementary::exp`, lane by lane
-    fn exp(x: V) -> V {
-        let n = round_even(mul(x, splat(LOG2_E)));
-        let r = fma(neg(n), splat(LN2_LO), fma(neg(n), splat(LN2_HI), x));
-        // Estrin's scheme, as the scalar code
-        let r2 = mul(r, r);
-        let r4 = mul(r2, r2);
-        let r8 = mul(r4, r4);
-        let pair = |hi: f64, lo: f64| fma(splat(hi), r, splat(lo));
-        let q0 = pair(1.0 / 6.0, 0.5);
-        let q1 = pair(1.0 / 120.0, 1.0 / 24.0);
-        let q2 = pair(1.0 / 5_040.0, 1.0 / 720.0);
-        let q3 = pair(1.0 / 362_880.0, 1.0 / 40_320.0);
-        let q4 = pair(1.0 / 39_916_800.0, 1.0 / 3_628_800.0);
-        let q5 = pair(1.0 / 6_227_020_800.0, 1.0 / 479_001_600.0);
-        let p = fma(fma(q5, r2, q4), r8, fma(fma(q3, r2, q2), r4, fma(q1, r2, q0)));
-        let er = add(fma(r2, p, r), splat(1.0));
-        // outside the range the scalar code returns early; keep n sane there too
-        let n = max(min(n, splat(1024.0)), splat(-1075.0));
-        let n1 = floor(mul(splat(0.5), n));
-        let value = mul(mul(er, pow2(n1)), pow2(sub(n, n1)));
-        let value = select(gt(x, splat(709.782_712_893_384)), splat(f64::INFINITY), value);
-        select(lt(x, splat(-745.2)), splat(0.0), value)
-    }
-
-    /// `normal::erfcx` for arguments above -0.99
-    fn erfcx(x: V) -> V {
-        let (den, den_err) = two_sum(splat(4.0), x);
-        let y = div(splat(400.0), den);
-        let y_lo = mul(sub(fma(neg(y), den, splat(400.0)), mul(y, den_err)), mul(y, splat(0.0025)));
-        let fi = min(max(floor(y), splat(ERFCX_FIRST as f64)), splat(ERFCX_LAST as f64));
-        let t = add(sub(y, add(fi, splat(0.5))), y_lo);
-        let [c0, c1, c2, c3, c4, c5, c6, c7] = erfcx_coefficients(sub(fi, splat(ERFCX_FIRST as f64)));
-        let t2 = mul(t, t);
-        let t4 = mul(t2, t2);
-        let high = fma(c7, t2, fma(c6, t, c5));
-        let low = fma(fma(c4, t, c3), t2, fma(c2, t, c1));
-        let table = fma(fma(high, t4, low), t, c0);
-        if lanes(lt(x, splat(50.0))) == ALL {
-            return table; // the usual case: no lane needs the asymptotic series
-        }
-        let z = div(splat(0.5), mul(x, x));
-        let mut series = splat(-135_135.0);
-        for coef in [10_395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0] {
-            series = fma(series, z, splat(coef));
-        }
-        let asymptotic = mul(div(splat(FRAC_1_SQRT_PI), x), series);
-        let far = div(splat(FRAC_1_SQRT_PI), x);
-        let value = select(lt(x, splat(50.0)), table, select(lt(x, splat(1e8)), asymptotic, far));
-        select(eq(x, splat(f64::INFINITY)), splat(0.0), value)
-    }
-
-    /// `2 sinh(h)` by its Taylor series, `two_sinh_half`'s form for `|h| < 0.5`
-    fn two_sinh_series(h: V) -> V {
-        let h2 = mul(h, h);
-        let mut p = splat(1.0 / 121_645_100_408_832_000.0);
-        for c in [1.0 / 355_687_428_096_000.0, 1.0 / 1_307_674_368_000.0, 1.0 / 6_227_020_800.0,
-                  1.0 / 39_916_800.0, 1.0 / 362_880.0, 1.0 / 5_040.0, 1.0 / 120.0, 1.0 / 6.0] {
-            p = fma(p, h2, splat(c));
-        }
-        mul(splat(2.0), fma(mul(h, h2), p, h))
-    }
-
     /// `two_sinh_half(dd(abs_x, 0))`, the in-the-money part of `b`: when every lane takes
     /// the series (`|x| < 1`, all but the deepest in-the-money contracts) the exponential
     /// and its reciprocal are skipped. The same bits: with a zero low part the full form
@@ -120,19 +43,6 @@ vfn! {
             return two_sinh_series(h);
         }
         two_sinh_half(dd(abs_x, splat(0.0)))
-    }
-
-    /// `elementary::two_sinh_half`
-    fn two_sinh_half(x: VDd) -> V {
-        let h = mul(splat(0.5), x.hi);
-        let e = exp(h);
-        let series = two_sinh_series(h);
-        let inv_e = div(splat(1.0), e);
-        let direct = sub(e, inv_e);
-        let habs = abs(h);
-        let main = select(lt(habs, splat(0.5)), series, direct);
-        let cosh = mul(splat(0.5), add(e, inv_e));
-        fma(cosh, x.lo, main)
     }
 
     /// The moment series by the upward recurrence (its branch for h >= -1.5), its weights by
@@ -232,26 +142,6 @@ vfn! {
             select(lt(tau, splat(0.06)), splat(11.0),
             select(lt(tau, splat(0.1)), splat(13.0),
             select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
-    }
-
-    /// `elementary::ln` for positive normal lanes
-    fn ln(x: V) -> V {
-        let (e0, m0) = exponent_and_mantissa(x);
-        let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));
-        let m = select(low, mul(splat(2.0), m0), m0);
-        let e = select(low, sub(e0, splat(1023.0)), sub(e0, splat(1022.0)));
-        let f = sub(m, splat(1.0));
-        let s = div(f, add(splat(2.0), f));
-        let z = mul(s, s);
-        let z2 = mul(z, z);
-        let z4 = mul(z2, z2);
-        let [p0, p1, p2, p3, p4] =
-            crate::elementary::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
-        let q0 = fma(p1, z2, p0);
-        let q1 = fma(p3, z2, p2);
-        let r = mul(fma(fma(p4, z4, q1), z4, q0), z);
-        let ln_m = fma(neg(s), sub(f, r), f);
-        fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
     }
 
     /// `fast::gaussian_exponent`: `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly

@@ -1,8 +1,9 @@
-// The one-lane layer: `lanes_array.rs` with `W = 1` and the pricing kernels' sources over
-// it (`lane_fast.rs`, `lane_exact.rs`). Included by `pricing::lane1` (the scalar price and
-// greeks) and `implied::lane1` (which adds `lane_implied.rs`): each is the scalar code of
-// its layer, so that no layer imports one after it. Every function is inlined into
-// its caller.
+// The one-lane layer: `lanes_array.rs` with `W = 1` and the elementary functions over it
+// (`lane_math.rs`). Included by `math::lane1` (which is `elementary`'s and `normal`'s scalar
+// code), `pricing::lane1` (which adds the pricing kernels' sources, `lane_fast.rs` and
+// `lane_exact.rs`: the scalar price and greeks) and `implied::lane1` (those and
+// `lane_implied.rs`): each is the scalar code of its layer, so that no layer imports one
+// after it. Every function is inlined into its caller.
 
 use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
 use crate::normal::FRAC_1_SQRT_PI;
@@ -31,5 +32,4 @@ pub(crate) const W: usize = 1;
 pub(crate) const ALL: i32 = 0x1;
 
 include!("lanes_array.rs");
-include!("lane_fast.rs");
-include!("lane_exact.rs");
+include!("lane_math.rs");

@@ -4,5 +4,6 @@
 
 pub mod dd;
 pub mod elementary;
+pub(crate) mod lane1;
 pub mod normal;
 pub(crate) mod tables;

@@ -8,7 +8,6 @@
 
 use crate::dd::Dd;
 use crate::elementary::exp_dd;
-use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY};
 
 /// 1/sqrt(2 pi)
 pub const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
@@ -38,41 +37,8 @@ pub fn erfcx(x: f64) -> f64 {
 /// asymptotic series `(1 - 1/(2x^2) + 3/(2x^2)^2 - ...) / (x sqrt(pi))` above.
 #[inline(always)]
 fn erfcx_tabulated(x: f64) -> f64 {
-    if x < 50.0 {
-        // y = 400 / (4 + x) carried to about 2^-100: its rounding would otherwise move x by
-        // up to an ulp of 4 and cost ~2 ulps near x = 0
-        let (den, den_err) = crate::dd::two_sum(4.0, x);
-        let y = 400.0 / den;
-        // y / 400 = 1 / den to an ulp: enough for a correction term
-        let y_lo = ((-y).mul_add(den, 400.0) - y * den_err) * (y * 0.0025);
-        let i = (y as usize).clamp(ERFCX_FIRST, ERFCX_LAST);
-        let t = (y - (i as f64 + 0.5)) + y_lo;
-        let c = &ERFCX_POLY[i - ERFCX_FIRST];
-        // c1 + c2 t + ... + c7 t^6 by Estrin's scheme (three operations deep after t^2
-        // instead of Horner's six: a per-point price waits for this), c0 added last
-        let t2 = t * t;
-        let t4 = t2 * t2;
-        let high = c[7].mul_add(t2, c[6].mul_add(t, c[5]));
-        let low = c[4].mul_add(t, c[3]).mul_add(t2, c[2].mul_add(t, c[1]));
-        let tail = high.mul_add(t4, low);
-        tail.mul_add(t, c[0])
-    } else if x < 1e8 {
-        // terms (2n-1)!! / (2x^2)^n: the eighth is below 2e-21 at x = 50
-        let z = 0.5 / (x * x);
-        let series = (-135_135.0f64)
-            .mul_add(z, 10_395.0)
-            .mul_add(z, -945.0)
-            .mul_add(z, 105.0)
-            .mul_add(z, -15.0)
-            .mul_add(z, 3.0)
-            .mul_add(z, -1.0)
-            .mul_add(z, 1.0);
-        FRAC_1_SQRT_PI / x * series
-    } else if x.is_finite() {
-        FRAC_1_SQRT_PI / x
-    } else {
-        0.0
-    }
+    // the one-lane instance of `lanes/lane_math.rs`'s `erfcx`, which the vector kernels run
+    super::lane1::erfcx1(x)
 }
 
 /// `erfcx` of a double-double argument: first-order correction for the low part,

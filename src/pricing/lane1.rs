@@ -16,6 +16,8 @@
 use crate::contract::{Contract, GreekValues};
 
 include!("../lanes/one_lane.rs");
+include!("../lanes/lane_fast.rs");
+include!("../lanes/lane_exact.rs");
 
 /// `c` as the kernels' lanes: s, k, r, q, sigma, t, and the kind as +-1.
 #[cfg_attr(not(debug_assertions), inline(always))]
