@@ -8,16 +8,6 @@
 // and keep their own code only for the lanes it guards).
 
 vfn! {
-    /// `normal::normal_cdf_dd`
-    fn normal_cdf_dd(z: VDd) -> V {
-        let frac = dd(splat(crate::normalised::FRAC_1_SQRT_2.hi), splat(crate::normalised::FRAC_1_SQRT_2.lo));
-        let lower = le(z.hi, splat(0.0));
-        let w = dd_mul(select_dd(lower, dd_neg(z), z), frac);
-        let tail = mul(mul(splat(0.5), exp_dd(dd_neg(dd_mul(w, w)))), erfcx_dd(w));
-        let tail = select(gt(w.hi, splat(38.5)), splat(0.0), tail);
-        select(lower, tail, sub(splat(1.0), tail))
-    }
-
     /// `normalised::gaussian_factor`
     fn gaussian_factor(h: VDd, tau: VDd) -> V {
         let g = exp_dd(dd_mul_f64(dd_add(dd_mul(h, h), dd_mul(tau, tau)), splat(-0.5)));

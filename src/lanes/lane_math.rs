@@ -217,4 +217,13 @@ vfn! {
 
     fn select_dd(mask: V, a: VDd, b: VDd) -> VDd { dd(select(mask, a.hi, b.hi), select(mask, a.lo, b.lo)) }
 
+    /// `Phi` of a double-double argument (`normal::normal_cdf_dd` below `|z| = 1e100`)
+    fn normal_cdf_dd(z: VDd) -> V {
+        let frac = dd(splat(crate::normal::FRAC_1_SQRT_2.hi), splat(crate::normal::FRAC_1_SQRT_2.lo));
+        let lower = le(z.hi, splat(0.0));
+        let w = dd_mul(select_dd(lower, dd_neg(z), z), frac);
+        let tail = mul(mul(splat(0.5), exp_dd(dd_neg(dd_mul(w, w)))), erfcx_dd(w));
+        let tail = select(gt(w.hi, splat(38.5)), splat(0.0), tail);
+        select(lower, tail, sub(splat(1.0), tail))
+    }
 }

@@ -1,6 +1,6 @@
 //! The one-lane instance of the elementary functions' lane source (`lanes/lane_math.rs`,
-//! over `lanes/one_lane.rs`): `elementary::exp`, `ln`, `exp_dd`, `ln_dd`, `two_sinh_half`
-//! and `normal`'s tabulated `erfcx` are these, so the vector kernels (`simd_plain.rs`
+//! over `lanes/one_lane.rs`): `elementary::exp`, `ln`, `exp_dd`, `ln_dd`, `two_sinh_half`,
+//! `normal`'s tabulated `erfcx` and `normal_cdf_dd` are these, so the vector kernels (`simd_plain.rs`
 //! includes the same file) give their bits by construction rather than by a hand-kept
 //! mirror. Every function is inlined into its caller.
 
@@ -50,4 +50,10 @@ pub(crate) fn two_sinh_half1(x: Dd) -> f64 {
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn erfcx1(x: f64) -> f64 {
     one(erfcx(splat(x)))
+}
+
+/// `normal::normal_cdf_dd` (`|z.hi| <= 1e100`)
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn normal_cdf_dd1(z: Dd) -> f64 {
+    one(normal_cdf_dd(dd(splat(z.hi), splat(z.lo))))
 }

@@ -16,7 +16,8 @@ pub const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
 /// ln sqrt(2 pi) in double-double.
 pub(crate) const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
 /// 1/sqrt(2) as a double-double
-const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+pub(crate) const FRAC_1_SQRT_2: Dd =
+    Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
 
 /// Scaled complementary error function `exp(x^2) erfc(x)`, relative error about 1 ulp.
 #[inline(always)]
@@ -83,11 +84,9 @@ pub fn normal_cdf_dd(z: Dd) -> f64 {
         // double-double product with an infinity has a NaN low part
         return if z.hi > 0.0 { 1.0 } else { 0.0 };
     }
-    if z.hi <= 0.0 {
-        lower_tail(-z * FRAC_1_SQRT_2)
-    } else {
-        1.0 - lower_tail(z * FRAC_1_SQRT_2)
-    }
+    // the one-lane instance of `lanes/lane_math.rs`'s `normal_cdf_dd`: `erfc(w) / 2 =
+    // exp(-w^2) erfcx(w) / 2` for `w = |z| / sqrt 2`, 0 beyond `w = 38.5`
+    super::lane1::normal_cdf_dd1(z)
 }
 
 /// The standard normal quantile `Phi^-1(p)` for `0 < p < 1`, to about 1e-15 relative.
@@ -131,15 +130,6 @@ pub fn inverse_normal_cdf_steps(p: f64, steps: usize) -> f64 {
         z -= r / (1.0 + 0.5 * z * r);
     }
     z
-}
-
-/// `erfc(w) / 2 = exp(-w^2) erfcx(w) / 2` for `w >= 0`.
-#[inline(always)]
-fn lower_tail(w: Dd) -> f64 {
-    if w.hi > 38.5 {
-        return 0.0;
-    }
-    0.5 * exp_dd(-w.sqr()) * erfcx_dd(w)
 }
 
 #[cfg(test)]

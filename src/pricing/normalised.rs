@@ -24,7 +24,7 @@ use crate::elementary::{exp_dd, ln_dd};
 use crate::normal::normal_cdf_dd;
 
 /// 1/sqrt(2) as a double-double.
-pub const FRAC_1_SQRT_2: Dd = Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+pub const FRAC_1_SQRT_2: Dd = crate::normal::FRAC_1_SQRT_2;
 /// sqrt(pi/2)
 pub(crate) const SQRT_FRAC_PI_2: f64 = 1.253_314_137_315_500_3;
 /// Above this `h + tau` the value is the plain difference of `Phi`.
