@@ -36,6 +36,7 @@ pub use lanes::simd_lanes;
 pub(crate) use lanes::simd_x2;
 #[cfg(target_arch = "x86_64")]
 pub use lanes::{simd, simd_x4, simd8, simd8_x2};
+pub(crate) use math::consts;
 pub(crate) use math::tables;
 pub use math::{dd, elementary, normal};
 pub use pricing::{black, contract, fast, normalised};

@@ -6,9 +6,10 @@ Files a kernel layer includes (`include!`) count as part of the module that incl
 only read that way. Test modules (`#[cfg(test)] mod ...` to the end of the file) and
 `#[cfg(test)]` items are left out. Run by `make test`; exits 1 and names the circle.
 
-What it does not see: paths that are not `crate::` (`super::`, a child module named from
-its parent, as `implied` calls its own `lane1`), and `use crate::{a, b}` groups (none in the
-crate); a module and its own children are one layer.
+`super::name` in a module's file counts as the sibling module `name` (or the parent). What
+it does not see: a child module named from its parent (as `implied` calls its own `lane1`)
+and `use crate::{a, b}` groups (none in the crate); a module and its own children are one
+layer.
 """
 
 import os
@@ -75,6 +76,17 @@ for path, layer, node in files:
             target = modules.get(first)
         if target and target[1] != node:
             edges.setdefault(node, set()).add(target[1])
+    # `super::name` in a module's own file (not a folder's mod.rs): a sibling module of that
+    # folder where `name.rs` is one, else the folder's own module (the parent)
+    rel = os.path.relpath(path, SRC).split(os.sep)
+    if len(rel) >= 2 and rel[-1] != "mod.rs":
+        folder = os.path.join(SRC, *rel[:-1])
+        parent = "::".join(rel[:-1])
+        for m in re.finditer(r"super::([a-z_0-9]+)", source(path)):
+            sibling = os.path.join(folder, f"{m.group(1)}.rs")
+            target = f"{parent}::{m.group(1)}" if os.path.exists(sibling) else parent
+            if target != node:
+                edges.setdefault(node, set()).add(target)
 
 
 def layer_of(node):

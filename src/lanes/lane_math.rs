@@ -111,7 +111,7 @@ vfn! {
         let z2 = mul(z, z);
         let z4 = mul(z2, z2);
         let [p0, p1, p2, p3, p4] =
-            crate::elementary::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
+            crate::consts::ATANH_PAIRS.map(|[c0, c1]| fma(splat(c1), z, splat(c0)));
         let q0 = fma(p1, z2, p0);
         let q1 = fma(p3, z2, p2);
         let r = mul(fma(fma(p4, z4, q1), z4, q0), z);
@@ -219,7 +219,7 @@ vfn! {
 
     /// `Phi` of a double-double argument (`normal::normal_cdf_dd` below `|z| = 1e100`)
     fn normal_cdf_dd(z: VDd) -> V {
-        let frac = dd(splat(crate::normal::FRAC_1_SQRT_2.hi), splat(crate::normal::FRAC_1_SQRT_2.lo));
+        let frac = dd(splat(crate::consts::FRAC_1_SQRT_2.hi), splat(crate::consts::FRAC_1_SQRT_2.lo));
         let lower = le(z.hi, splat(0.0));
         let w = dd_mul(select_dd(lower, dd_neg(z), z), frac);
         let tail = mul(mul(splat(0.5), exp_dd(dd_neg(dd_mul(w, w)))), erfcx_dd(w));

@@ -5,8 +5,7 @@
 // `lane_implied.rs`): each is the scalar code of its layer, so that no layer imports one
 // after it. Every function is inlined into its caller.
 
-use crate::elementary::{LN2_HI, LN2_LO, LOG2_E};
-use crate::normal::FRAC_1_SQRT_PI;
+use crate::consts::{FRAC_1_SQRT_PI, LN2_HI, LN2_LO, LOG2_E};
 use crate::tables::{ERFCX_FIRST, ERFCX_LAST, ERFCX_POLY, LOG_FIRST, LOG_TABLE};
 
 // Inlined always in optimised builds only: unoptimised, every inlined call keeps its own

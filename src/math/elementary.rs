@@ -6,10 +6,7 @@
 
 use crate::dd::{Dd, LN_2};
 
-pub(crate) const LOG2_E: f64 = std::f64::consts::LOG2_E;
-/// ln 2 split so that `n * LN2_HI` is exact for |n| < 2^11.
-pub(crate) const LN2_HI: f64 = 0.693_147_180_559_890_3;
-pub(crate) const LN2_LO: f64 = 5.497_923_018_708_371e-14;
+pub(crate) use super::consts::{LN2_HI, LN2_LO, LOG2_E};
 
 /// `e^x`, within about one ulp over the whole range (subnormal results included).
 ///
@@ -79,15 +76,6 @@ pub fn ln_any(x: f64) -> f64 {
         x.ln()
     }
 }
-
-/// `2/(2k+3)` for k = 0 to 9, the coefficients of `R / z`, in pairs for Estrin's scheme.
-pub(crate) const ATANH_PAIRS: [[f64; 2]; 5] = [
-    [2.0 / 3.0, 2.0 / 5.0],
-    [2.0 / 7.0, 2.0 / 9.0],
-    [2.0 / 11.0, 2.0 / 13.0],
-    [2.0 / 15.0, 2.0 / 17.0],
-    [2.0 / 19.0, 2.0 / 21.0],
-];
 
 /// `sum sign_i e^{l_i}` with the largest `e^{l_i}` factored out, so that terms which
 /// overflow on their own still give the sum's sign and size (inf only when the sum is).

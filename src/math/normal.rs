@@ -11,13 +11,10 @@ use crate::elementary::exp_dd;
 
 /// 1/sqrt(2 pi)
 pub const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
-/// 1/sqrt(pi)
-pub const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
+pub use super::consts::FRAC_1_SQRT_PI;
 /// ln sqrt(2 pi) in double-double.
 pub(crate) const LN_SQRT_2PI: Dd = Dd::new(0.918_938_533_204_672_8, -3.878_294_158_067_241_4e-17);
-/// 1/sqrt(2) as a double-double
-pub(crate) const FRAC_1_SQRT_2: Dd =
-    Dd::new(std::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+pub(crate) use super::consts::FRAC_1_SQRT_2;
 
 /// Scaled complementary error function `exp(x^2) erfc(x)`, relative error about 1 ulp.
 #[inline(always)]

@@ -23,6 +23,7 @@ mod fit;
 mod linalg;
 mod lm;
 mod sensitivity;
+mod slice;
 pub mod ssvi;
 #[cfg(test)]
 mod tests;

@@ -19,8 +19,10 @@
 //!   `theta phi (1 + |rho|) < 4` and `theta phi^2 (1 + |rho|) <= 4`, G&J Theorem 4.2);
 //! - `|rho| <= 1 - 1e-6`, `eta > 0`, `gamma in [1e-3, 1/2]`, `theta >= 1e-10`.
 
-use super::fit::{FitOptions, FitStatus, Nodes, Objective, RHO_MAX, SliceInput, collect_nodes_min};
 use super::lm::{LsqProblem, levenberg_marquardt};
+use super::slice::{
+    FitOptions, FitStatus, Nodes, Objective, RHO_MAX, SliceInput, collect_nodes_min,
+};
 use super::{SviError, SviParams};
 
 const GAMMA_MIN: f64 = 1e-3;
