@@ -222,6 +222,8 @@ def test_implied_vol_of_prices_whose_normalised_value_is_subnormal(contract: tup
     [
         (100.0, 50.0, 0.0, 5e-324, "call", True),  # the dividend lowers the intrinsic value
         (100.0, 200.0, 5e-324, 0.0, "put", True),  # the rate lowers the put's intrinsic value
+        (100.5, 50.0, 0.0, 5e-324, "call", True),  # S q not a whole multiple of the smallest double
+        (100.0, 200.25, 1.5e-323, 0.0, "put", True),
         (100.0, 50.0, 5e-324, 0.0, "call", False),  # the rate raises the call's: price below it
         (100.0, 200.0, 0.0, 5e-324, "put", False),
     ],

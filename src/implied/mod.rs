@@ -217,12 +217,15 @@ pub(crate) fn exact_time_value(
     (tv > 0.0).then_some(tv)
 }
 
-/// `ln` of the time value of an in-the-money price that equals its intrinsic value as
-/// `exact_time_value` forms it, `S - K` exactly, because `q t` and `r t` are below the
-/// double range (a subnormal rate or time: `q = 5e-324, t = 1/128` gave NaN for a price with
-/// time value, which any vol below 0.3 reproduces). There `e^{-qt} = 1 - qt` far beyond
-/// double-double, so the exact time value is `t (S q - K r)` for a call, `t (K r - S q)` for a
-/// put. None where that is not positive (or not finite), or the price is not `S - K`.
+/// `ln` of the time value of an in-the-money price that `exact_time_value` found without
+/// one, where the price is `S - K` exactly and `|q t|`, `|r t|` are below 2^-1000 (a
+/// subnormal rate or time: `q = 5e-324, t = 1/128` gave NaN for a price with time value,
+/// which any vol below 0.3 reproduces): the double-double legs lost `q t` and `r t`. There
+/// `e^{-qt} = 1 - qt` far beyond double-double, so the exact time value is `t (S q - K r)`
+/// for a call, `t (K r - S q)` for a put, formed at a scale where the products are normal.
+/// None where that is not positive (or not finite), or the price is not `S - K`. (Between
+/// 2^-1068 and about 2^-1045 `exact_time_value` still answers, its legs carrying `q t` on
+/// the 2^-1068 grid: a time value that coarse, within the inversion's bound.)
 fn ln_underflowed_time_value(
     price: f64,
     s: f64,
@@ -232,7 +235,6 @@ fn ln_underflowed_time_value(
     t: f64,
     is_call: bool,
 ) -> Option<Dd> {
-    // (below 2^-1000 the products have lost their low parts and exp_wide gives 1 exactly)
     let tiny = |v: f64| Dd::product(v, t).hi.abs() < f64::powi(2.0, -1000);
     let legs = if is_call {
         Dd::from_f64(s) - Dd::from_f64(k)
@@ -242,10 +244,15 @@ fn ln_underflowed_time_value(
     if !(tiny(q) && tiny(r) && Dd::from_f64(price) - legs == Dd::from_f64(0.0)) {
         return None;
     }
-    let rates = Dd::product(s, q) - Dd::product(k, r);
+    // S q and K r formed at 2^600 where they are small (a subnormal product kept a few
+    // bits: S = 100.5 with q = 5e-324 gave a time value off by 5e-3), and 600 ln 2 taken back
+    let small = |a: f64, b: f64| (a * b).abs() < f64::powi(2.0, -900);
+    let shift = if small(s, q) && small(k, r) { 600 } else { 0 };
+    let scale = f64::powi(2.0, shift);
+    let rates = Dd::product(s, q * scale) - Dd::product(k, r * scale);
     let rates = if is_call { rates } else { -rates };
     (rates.hi > 0.0 && rates.hi.is_finite() && t > 0.0)
-        .then(|| ln_dd(rates) + ln_dd(Dd::from_f64(t)))
+        .then(|| ln_dd(rates) + ln_dd(Dd::from_f64(t)) - crate::dd::LN_2.mul_f64(f64::from(shift)))
 }
 
 /// `1/i!` for i = 11 down to 0, as double-doubles (mpmath): `exp_wide`'s Taylor series.
