@@ -98,6 +98,19 @@ def test_missing_kinds_give_missing_answers() -> None:
         out = pr.price(pd.Series(s, index=idx), 100.0, 0.01, 0.2, 1.0, kind=kinds)
         assert out.index.equals(idx), kinds
         np.testing.assert_array_equal(out.to_numpy(), [want[0], np.nan, want[2]])
+    # the classes' methods read such a kind too (numpy out), and so does implied_vol_reason
+    pricer = pr.BlackScholesPricer(r=0.01, sigma=0.2)
+    for kinds in (pd.Series(["call", pd.NA, "put"], dtype="string"), pl.Series(["call", None, "put"])):
+        np.testing.assert_array_equal(pricer.price(s, 100.0, 1.0, kind=kinds), [want[0], np.nan, want[2]])
+        assert np.isnan(pricer.greeks(s, 100.0, 1.0, kind=kinds).delta[1])
+        assert list(pr.implied_vol_reason(want, 100.0, 100.0, 0.01, 1.0, kind=kinds)) == [0, 1, 0]
+    # a DataFrame of kinds with a missing entry (pandas and polars)
+    frame = pd.DataFrame({"a": [100.0, 100.0], "b": [100.0, 100.0]})
+    out = pr.price(frame, 100.0, 0.01, 0.2, 1.0, kind=pd.DataFrame({"a": ["call", None], "b": ["put", "call"]}))
+    np.testing.assert_array_equal(out.to_numpy(), [[want[0], want[2]], [np.nan, want[0]]])
+    out = pr.price(pl.DataFrame({"a": [100.0, 100.0], "b": [100.0, 100.0]}), 100.0, 0.01, 0.2, 1.0,
+                   kind=pl.DataFrame({"a": ["call", None], "b": ["put", "call"]}))
+    np.testing.assert_array_equal(out.to_numpy(), [[want[0], want[2]], [np.nan, want[0]]])
     # a kind that is present but wrong is still an error naming it
     with pytest.raises(ValueError, match=r"kind\[2\] \(row 'c'\) = 'straddle'"):
         pr.price(pd.Series(s, index=idx), 100.0, 0.01, 0.2, 1.0,

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 # types that are never frames: checked first
 _PLAIN = frozenset({float, int, bool, str, np.ndarray, np.float64, list, tuple, type(None)})
@@ -66,23 +67,37 @@ def _as_numpy(value: object) -> object:
     return array
 
 
-def _kind_as_numpy(value: object) -> object:
-    """`kind` as `_as_numpy` gives it, except a Series with missing entries (pandas NA, None
-    or NaN in a string, boolean, categorical, object or nullable integer column; polars null):
-    a numpy masked array of its values as objects, the missing ones masked, so their results
-    are NaN (polars: null), as a masked numpy kind gives (they raised TypeError, and a
-    nullable integer column read as floats was refused as a float kind)."""
+def _kind_as_numpy(value: Any) -> object:
+    """`kind` as `_as_numpy` gives it, except a Series or DataFrame with missing entries
+    (pandas NA, None or NaN in a string, boolean, categorical, object or nullable integer
+    column; polars null): a numpy masked array of its values as objects, the missing ones
+    masked, so their results are NaN (polars: null), as a masked numpy kind gives (they
+    raised TypeError, and a nullable integer column read as floats was refused as a float
+    kind). Also what the native `kind` reader calls for the classes' methods."""
     flavour = _flavour(value)
-    if flavour not in ("pandas", "polars") or not _is_series(value):
+    if flavour not in ("pandas", "polars"):
         return _as_numpy(value)
+    series = _is_series(value)
     if flavour == "pandas":
-        missing = np.asarray(value.isna(), dtype=np.bool_)  # type: ignore[attr-defined]
+        dtypes = [value.dtype] if series else list(value.dtypes)
+        if all(getattr(d, "kind", "O") == "f" for d in dtypes):
+            return _as_numpy(value)  # floats carry NaN (a float column of kinds is refused)
+        missing = np.asarray(value.isna(), dtype=np.bool_)
+        if not missing.any():
+            return _as_numpy(value)
+        # (a copy: pandas may hand out a read-only view)
+        data: npt.NDArray[Any] = np.empty(missing.shape, dtype=object)
+        data[...] = value.to_numpy(dtype=object)
     else:
-        missing = np.asarray(value.is_null().to_numpy(), dtype=np.bool_)  # type: ignore[attr-defined]
-    if not missing.any() or (flavour == "pandas" and value.dtype.kind == "f"):  # type: ignore[attr-defined]
-        return _as_numpy(value)  # (a float column of kinds is refused as a float kind)
-    data = np.empty(len(missing), dtype=object)
-    data[:] = list(value)  # type: ignore[call-overload]  # Python str, bool and int, as given
+        columns = [value] if series else list(value.get_columns())
+        if not any(c.null_count() for c in columns):
+            return _as_numpy(value)
+        missing = np.column_stack([c.is_null().to_numpy() for c in columns]).astype(np.bool_)
+        data = np.empty(missing.shape, dtype=object)
+        for j, c in enumerate(columns):
+            data[:, j] = c.to_list()  # Python str, bool and int, as given
+        if series:
+            missing, data = missing[:, 0], data[:, 0]
     data[missing] = "call"  # masked: any kind the engine reads
     return np.ma.array(data, mask=missing)
 

@@ -72,6 +72,10 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
     for name, value in (("price", price), ("s", s), ("k", k), ("r", r), ("t", t), ("q", q), ("kind", kind)):
         if np.ndim(value) > 32:
             raise ValueError(f"{name} has {np.ndim(value)} dimensions: at most 32 are supported")
+    from ._frames import _kind_as_numpy
+
+    # a pandas or polars kind Series with missing entries: a masked array, "not a number" there
+    kind = _kind_as_numpy(kind) if type(kind).__module__.partition(".")[0] in ("pandas", "polars") else kind
     labels = next((v for v in (price, s, k, r, t, q) if type(v).__module__.partition(".")[0] == "pandas"
                    and getattr(v, "ndim", 0) == 1), None)
     if labels is not None:
@@ -81,12 +85,16 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
         codes = implied_vol_reason(*(np.asarray(v) if v is not None and np.ndim(v) else v
                                      for v in (price, s, k, r, t)),
                                    q=np.asarray(q) if np.ndim(q) else q,
-                                   kind=np.asarray(kind) if np.ndim(kind) else kind, black76=black76,
+                                   kind=kind if np.ma.isMaskedArray(kind) or not np.ndim(kind) else np.asarray(kind),
+                                   black76=black76,
                                    vol=None if vol is None else np.asarray(vol) if np.ndim(vol) else vol)
         return pd.Series(codes, index=labels.index, name="reason")  # type: ignore[return-value,no-any-return,unused-ignore]
     p, s_, k_, r_, t_, q_ = (np.asarray(v, dtype=np.float64) for v in (price, s, k, r, t, q))
     if black76:
         q_ = r_
+    missing_kind = np.ma.getmaskarray(kind) if np.ma.isMaskedArray(kind) else np.zeros((), dtype=np.bool_)
+    if np.ma.isMaskedArray(kind):
+        kind = kind.filled("call")
     calls = _is_call(kind)
     shape = np.broadcast_shapes(p.shape, s_.shape, k_.shape, r_.shape, t_.shape, q_.shape, calls.shape)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -97,7 +105,7 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
         intrinsic = np.maximum(w * (x - y), 0.0)
         upper = np.where(calls, x, y)
         tol = ROUNDING_ULPS * np.finfo(np.float64).eps * np.maximum(x, y)
-        nan = np.isnan(p) | np.isnan(s_) | np.isnan(k_) | np.isnan(r_) | np.isnan(t_) | np.isnan(q_)
+        nan = np.isnan(p) | np.isnan(s_) | np.isnan(k_) | np.isnan(r_) | np.isnan(t_) | np.isnan(q_) | missing_kind
         code = np.select(
             [nan, p <= 0, p < intrinsic, p == intrinsic, p >= upper],
             [NOT_A_NUMBER, ZERO_OR_NEGATIVE_PRICE, BELOW_INTRINSIC, NO_TIME_VALUE, ABOVE_UPPER_BOUND],
@@ -113,7 +121,7 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
                 vol = pr.black76_implied_vol(price, s, k, r, t, kind=calls)
             else:
                 vol = pr.implied_vol(price, s, k, r, t, q=q, kind=calls)
-        found = np.broadcast_to(np.isfinite(np.asarray(vol, dtype=np.float64)), shape)
+        found = np.broadcast_to(np.isfinite(np.asarray(vol, dtype=np.float64)) & ~missing_kind, shape)
         code = np.where(found, OK, code).astype(np.int8)
         unexplained = ~found & (code == OK)
         if unexplained.any():

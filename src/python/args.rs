@@ -209,6 +209,16 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
         return Ok(Operand::scalar(if b.is_true() { 1.0 } else { -1.0 }));
     }
     let py = obj.py();
+    if from_frame_library(obj) {
+        // a pandas or polars Series or DataFrame (the classes' methods take them directly):
+        // missing kinds masked, as the module functions read them (`_frames._kind_as_numpy`)
+        let array = py
+            .import("pricer_rs._frames")?
+            .call_method1("_kind_as_numpy", (obj,))?;
+        if !array.is(obj) && !from_frame_library(&array) {
+            return kind_operand(Some(&array));
+        }
+    }
     let scalar_like = obj.is_instance_of::<PyInt>()
         || obj.is_instance_of::<PyFloat>()
         || obj.is_none()
@@ -370,6 +380,17 @@ pub fn kind_operand<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Operand<'p
     let a = ArrayD::from_shape_vec(IxDyn(&shape), values)
         .map_err(|e| PyValueError::new_err(format!("kind: {e}")))?;
     Ok(Operand::Owned(a))
+}
+
+/// Whether `obj`'s type comes from pandas or polars (checked by its module's name: neither
+/// library is imported for it).
+fn from_frame_library(obj: &Bound<'_, PyAny>) -> bool {
+    let Ok(module) = obj.get_type().module() else {
+        return false;
+    };
+    module
+        .to_cow()
+        .is_ok_and(|m| matches!(m.split('.').next(), Some("pandas" | "polars")))
 }
 
 /// A kind element read as text (str or bytes): Some(its payoff, None for no payoff's name),
