@@ -1,5 +1,5 @@
 //! The one-lane instance of the implied-vol kernel (`lanes/lane_implied.rs`, over the
-//! one-lane layer and the pricing kernels' sources it builds on, `lanes/one_lane.rs`):
+//! one-lane layer, `lanes/one_lane.rs`, and the pricing kernels' sources it builds on):
 //! `Problem::solve` is `solve`, and `prepare` asks `implied_problem` first, so the vector
 //! kernels (`simd_plain.rs` includes the same file) give the scalar bits by construction.
 //! Here rather than in `pricing::lane1` because the kernel works on this layer's `Problem`.

@@ -1,10 +1,11 @@
 // The elementary functions and the double-double arithmetic, lane by lane, written once for
-// every width: `exp`, `ln`, `erfcx` (arguments above -0.99), `2 sinh(x/2)`, and `exp`, `ln`,
-// `erfcx` of double-double arguments. Included after the lane layer (`V`, `W`, `ALL`, the
+// every width: `exp`, `ln`, `erfcx` (arguments above -0.99), `2 sinh(x/2)`, `exp`, `ln`,
+// `erfcx` of double-double arguments and `Phi` of one (`normal_cdf_dd`). Included after the lane layer (`V`, `W`, `ALL`, the
 // arithmetic, compare and select functions, `pow2`, `exponent_and_mantissa`,
 // `erfcx_coefficients`, `log_table_rows`) and the macros `vfn!`, `kfn!` by `one_lane.rs`
 // (one lane: `math::lane1`, whose instance *is* `elementary::exp`, `ln`, `exp_dd`, `ln_dd`,
-// `two_sinh_half` and `normal`'s tabulated `erfcx`, and the kernels' one-lane instances)
+// `two_sinh_half`, `normal`'s tabulated `erfcx` and `normal_cdf_dd`, and the kernels'
+// one-lane instances)
 // and by `simd_plain.rs` (every vector width), so the scalar functions and their vector
 // forms are one source. Nothing here names a module above `math`.
 
@@ -186,8 +187,9 @@ vfn! {
     /// `elementary::ln_dd` for positive normal high parts
     fn ln_dd(value: VDd) -> VDd {
         let x = value.hi;
-        // frexp: m0 in [0.5, 1) for any bit pattern (negative, NaN of either sign,
-        // infinities, subnormals), the exponent as a double (exact integers throughout)
+        // m0 in [0.5, 1) and the exponent field as a double for any bit pattern (negative,
+        // NaN of either sign, infinities; a subnormal's are not its frexp, which is why
+        // `elementary::ln_dd` scales those first)
         let (exp_field, m0) = exponent_and_mantissa(x);
         let e0 = sub(exp_field, splat(1022.0));
         let low = lt(m0, splat(std::f64::consts::FRAC_1_SQRT_2));

@@ -15,9 +15,9 @@
 //! only `unsafe` is the gathers, the loads and stores (bounds argued at each), and the entry
 //! points, called after `is_x86_feature_detected!`.
 //!
-//! Every function repeats the scalar code's operations in the same order (`Dd`, `exp`,
-//! `ln_dd`, `erfcx`, the formulas of `normalised`, `bsm_greeks`, the implied-vol iteration),
-//! so each lane's result is bit for bit the scalar one; the tests check exactly that, for
+//! The kernels are the files `simd_plain.rs` includes, whose one-lane instances are the
+//! scalar code (`math::lane1`, `pricing::lane1`, `implied::lane1`), so each lane's result is
+//! bit for bit the scalar one by construction; the tests check exactly that, for
 //! each width the CPU has. Lanes that meet a guard of the scalar code (NaN, `S/K` or `S K`
 //! outside the normal range, a vanishing total volatility, ...) are handed to the scalar
 //! code one by one.

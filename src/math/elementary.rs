@@ -67,7 +67,8 @@ pub fn ln(x: f64) -> f64 {
 }
 
 /// `ln` for any double: `ln` for positive normal ones, the library's for the rest
-/// (subnormals, 0, negatives, inf, NaN). For the implied-vol starts, which `simd` repeats.
+/// (subnormals, 0, negatives, inf, NaN). For the implied-vol starts (whose lane form is in
+/// `lanes/lane_implied.rs`).
 #[inline(always)]
 pub fn ln_any(x: f64) -> f64 {
     if (f64::MIN_POSITIVE..f64::INFINITY).contains(&x) {
