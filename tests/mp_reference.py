@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def mp_price(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool) -> Any:
-    """The discounted price of a call or put."""
+def mp_price(s: float, k: float, r: float, q: float, sigma: float, t: float, call: bool, dps: int = 60) -> Any:
+    """The discounted price of a call or put (at `dps` digits)."""
     import mpmath as mp
 
-    with mp.workdps(60):
+    with mp.workdps(dps):
         s_, k_, r_, q_, v_, t_ = map(mp.mpf, (s, k, r, q, sigma, t))
         total = v_ * mp.sqrt(t_)
         d1 = (mp.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2

@@ -245,15 +245,9 @@ def test_time_value_below_the_double_range_of_q_t(s: float, k: float, r: float, 
         return
     assert pr.price(s, k, r, found, t, q=q, kind=kind) == price
     with mpmath.workdps(800):
-        s_, k_, r_, q_, t_, v_ = map(mpmath.mpf, (s, k, r, q, t, found))
-        total = v_ * mpmath.sqrt(t_)
-        d1 = (mpmath.log(s_ / k_) + (r_ - q_) * t_) / total + total / 2
-        d2 = d1 - total
+        model = mp_price(s, k, r, q, found, t, kind == "call", dps=800)
+        s_, k_, r_, q_, t_ = map(mpmath.mpf, (s, k, r, q, t))
         spot, strike = s_ * mpmath.exp(-q_ * t_), k_ * mpmath.exp(-r_ * t_)
-        if kind == "call":
-            model = spot * mpmath.ncdf(d1) - strike * mpmath.ncdf(d2)
-        else:
-            model = strike * mpmath.ncdf(-d2) - spot * mpmath.ncdf(-d1)
         # the vol whose time value is the exact one, t S q (or t K r): sigma to 1e-15 moves
         # this deep a time value by about 1500 times that
         want = mpmath.mpf(price) - (spot - strike if kind == "call" else strike - spot)
