@@ -71,6 +71,11 @@ def test_polars_nulls_stay_null() -> None:
     assert g["delta"].is_null().to_list() == [False, True, False]
     assert np.isnan(g["delta"][2])  # a NaN input stays NaN, not null
     assert pr.price(pl.Series([None], dtype=pl.Float64), s.fill_null(90.0), 0.0, 0.2, 1.0).null_count() == 3
+    # a DataFrame in, a DataFrame out: null in the cells that were null
+    table = pl.DataFrame({"x": [100.0, None], "y": [90.0, 110.0]})
+    out = pr.price(table, 100.0, 0.0, 0.2, 1.0)
+    assert out["x"].is_null().to_list() == [False, True] and out["y"].null_count() == 0
+    assert out["y"].to_list() == pr.price(np.array([90.0, 110.0]), 100.0, 0.0, 0.2, 1.0).tolist()
 
 
 def test_missing_kinds_give_missing_answers() -> None:
@@ -111,6 +116,7 @@ def test_missing_kinds_give_missing_answers() -> None:
     out = pr.price(pl.DataFrame({"a": [100.0, 100.0], "b": [100.0, 100.0]}), 100.0, 0.01, 0.2, 1.0,
                    kind=pl.DataFrame({"a": ["call", None], "b": ["put", "call"]}))
     np.testing.assert_array_equal(out.to_numpy(), [[want[0], want[2]], [np.nan, want[0]]])
+    assert out["a"].is_null().to_list() == [False, True] and out["b"].null_count() == 0  # polars: null
     # a kind that is present but wrong is still an error naming it
     with pytest.raises(ValueError, match=r"kind\[2\] \(row 'c'\) = 'straddle'"):
         pr.price(pd.Series(s, index=idx), 100.0, 0.01, 0.2, 1.0,

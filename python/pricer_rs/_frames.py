@@ -263,8 +263,9 @@ def _argument(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
 
 
 def _nulls_back(result: Any, frames: list[Any]) -> Any:
-    """A polars answer with null where an input Series was null (the core saw NaN there and
-    answered NaN; polars keeps the two apart, and drop_nulls or fill_null would miss NaN)."""
+    """A polars answer with null where an input Series was null, or (a DataFrame answer) where
+    a DataFrame input of its shape has a null cell (the core saw NaN there and answered NaN;
+    polars keeps the two apart, and drop_nulls or fill_null would miss NaN)."""
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
     if not isinstance(result, (pl.Series, pl.DataFrame)):
@@ -279,9 +280,17 @@ def _nulls_back(result: Any, frames: list[Any]) -> Any:
             missing |= nulls
         elif len(nulls) == 1 and nulls[0]:  # a length-1 Series broadcast
             missing[:] = True
-    if not missing.any():
+    # a DataFrame input of the result's shape (a table in, a table out): its null cells
+    cells = [np.zeros(rows, dtype=bool) for _ in range(result.width)] if isinstance(result, pl.DataFrame) else []
+    for frame in frames:
+        if _is_series(frame) or not cells or frame.shape != result.shape:
+            continue
+        for j, column in enumerate(frame.get_columns()):
+            if column.null_count():
+                cells[j] |= column.is_null().to_numpy()
+    if not missing.any() and not any(c.any() for c in cells):
         return result
-    where = np.flatnonzero(missing)
     if isinstance(result, pl.Series):
-        return result.scatter(where, None)
-    return result.with_columns([result[c].scatter(where, None) for c in result.columns])
+        return result.scatter(np.flatnonzero(missing), None)
+    return result.with_columns([result[c].scatter(np.flatnonzero(missing | cells[j]), None)
+                                for j, c in enumerate(result.columns)])
