@@ -76,6 +76,8 @@ def test_polars_nulls_stay_null() -> None:
     out = pr.price(table, 100.0, 0.0, 0.2, 1.0)
     assert out["x"].is_null().to_list() == [False, True] and out["y"].null_count() == 0
     assert out["y"].to_list() == pr.price(np.array([90.0, 110.0]), 100.0, 0.0, 0.2, 1.0).tolist()
+    g = pr.greeks(table, 100.0, 0.0, 0.2, 1.0)
+    assert g.delta["x"].is_null().to_list() == [False, True] and g.vega["y"].null_count() == 0
 
 
 def test_missing_kinds_give_missing_answers() -> None:

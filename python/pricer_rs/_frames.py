@@ -263,11 +263,18 @@ def _argument(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
 
 
 def _nulls_back(result: Any, frames: list[Any]) -> Any:
-    """A polars answer with null where an input Series was null, or (a DataFrame answer) where
-    a DataFrame input of its shape has a null cell (the core saw NaN there and answered NaN;
+    """A polars answer with null where an input Series was null, or (a DataFrame answer, or
+    each DataFrame of a `Greeks`) where a DataFrame input of its shape has a null cell (the core saw NaN there and answered NaN;
     polars keeps the two apart, and drop_nulls or fill_null would miss NaN)."""
     import polars as pl  # type: ignore[import-not-found,unused-ignore]
 
+    from ._native import Greeks
+
+    if isinstance(result, Greeks):  # greeks of a DataFrame: a Greeks of DataFrames
+        fields = result.to_dict()
+        if fields and all(isinstance(v, pl.DataFrame) for v in fields.values()):
+            return Greeks(**{k: _nulls_back(v, frames) for k, v in fields.items()})
+        return result
     if not isinstance(result, (pl.Series, pl.DataFrame)):
         return result
     rows = len(result)
