@@ -73,10 +73,11 @@ def _kind_as_numpy(value: Any) -> object:
     column; polars null): a numpy masked array of its values as objects, the missing ones
     masked, so their results are NaN (polars: null), as a masked numpy kind gives (they
     raised TypeError, and a nullable integer column read as floats was refused as a float
-    kind). Also what the native `kind` reader calls for the classes' methods."""
+    kind). Anything else comes back as it is. Also what the native `kind` reader calls for
+    the classes' methods, and `implied_vol_reason`."""
     flavour = _flavour(value)
     if flavour not in ("pandas", "polars"):
-        return _as_numpy(value)
+        return value
     series = _is_series(value)
     if flavour == "pandas":
         dtypes = [value.dtype] if series else list(value.dtypes)

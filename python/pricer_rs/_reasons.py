@@ -74,8 +74,8 @@ def implied_vol_reason(price: Any, s: Any, k: Any, r: Any, t: Any, *, q: Any = 0
             raise ValueError(f"{name} has {np.ndim(value)} dimensions: at most 32 are supported")
     from ._frames import _kind_as_numpy
 
-    # a pandas or polars kind Series with missing entries: a masked array, "not a number" there
-    kind = _kind_as_numpy(kind) if type(kind).__module__.partition(".")[0] in ("pandas", "polars") else kind
+    # a pandas or polars kind with missing entries: a masked array, "not a number" there
+    kind = _kind_as_numpy(kind)
     labels = next((v for v in (price, s, k, r, t, q) if type(v).__module__.partition(".")[0] == "pandas"
                    and getattr(v, "ndim", 0) == 1), None)
     if labels is not None:
