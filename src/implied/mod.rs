@@ -206,14 +206,10 @@ pub(crate) fn exact_time_value(
     t: f64,
     is_call: bool,
 ) -> Option<f64> {
-    let spot = exp_wide(Dd::product(-q, t)).mul_f64(s);
-    let strike = exp_wide(Dd::product(-r, t)).mul_f64(k);
-    let intrinsic = if is_call {
-        spot - strike
-    } else {
-        strike - spot
-    };
-    let tv = (Dd::from_f64(price) - intrinsic).to_f64();
+    // the one-lane instance of the kernels' formula, with the legs' discount factors of
+    // any size (`exp_wide` leaves the double-double form beyond its limit)
+    let (dividend, discount) = (exp_wide(Dd::product(-q, t)), exp_wide(Dd::product(-r, t)));
+    let tv = lane1::time_value_of_legs1(price, s, k, dividend, discount, is_call);
     (tv > 0.0).then_some(tv)
 }
 

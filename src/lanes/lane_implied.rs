@@ -25,6 +25,20 @@ vfn! {
         (div(numerator, denominator), nu)
     }
 
+    /// `price - theta (S e^{-qt} - K e^{-rt})` rounded once, from the discount factors
+    /// `e^{-qt}`, `e^{-rt}` in double-double (`implied::exact_time_value`, whose one-lane
+    /// instance this is, and `prepare4`)
+    fn time_value_of_legs(price: V, s: V, k: V, dividend: VDd, discount: VDd, is_call: V) -> V {
+        let spot = dd_mul_f64(dividend, s);
+        let strike = dd_mul_f64(discount, k);
+        let intrinsic = select_dd(
+            is_call,
+            dd_add(spot, dd_neg(strike)),
+            dd_add(strike, dd_neg(spot)),
+        );
+        dd_to_f64(dd_add(dd(price, splat(0.0)), dd_neg(intrinsic)))
+    }
+
     /// `implied::exp_wide` for lanes with `|v.hi| <= EXP_WIDE_LIMIT` (the others hold
     /// garbage: their callers leave them to the scalar code).
     fn exp_wide4(v: VDd) -> VDd {
@@ -176,7 +190,7 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     let beta = select(itm, sub(normalised, two_sinh_half(x_signed)), normalised);
     // in the money with a time value under `implied::EXACT_TIME_VALUE` of the price: the
     // intrinsic value removed in price terms first, the legs in double-double
-    // (`implied::exact_time_value`, operation for operation)
+    // (`implied::exact_time_value`, the same `time_value_of_legs`)
     let exact = and(itm, not(gt(beta, mul(splat(crate::implied::EXACT_TIME_VALUE), normalised))));
     ok = and(ok, or(exact, gt(beta, mul(splat(f64::EPSILON), normalised))));
     let beta = if lanes(and(ok, exact)) != 0 {
@@ -187,14 +201,9 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
         // without a rate, skips that exponential
         let one = dd(splat(1.0), splat(0.0));
         let zero = |v: VDd| lanes(and(eq(v.hi, splat(0.0)), eq(v.lo, splat(0.0)))) == ALL;
-        let spot = dd_mul_f64(if zero(qt) { one } else { exp_wide4(qt) }, s);
-        let strike = dd_mul_f64(if zero(rt) { one } else { exp_wide4(rt) }, k);
-        let intrinsic = select_dd(
-            is_call,
-            dd_add(spot, dd_neg(strike)),
-            dd_add(strike, dd_neg(spot)),
-        );
-        let tv = dd_to_f64(dd_add(dd(price, splat(0.0)), dd_neg(intrinsic)));
+        let dividend = if zero(qt) { one } else { exp_wide4(qt) };
+        let discount = if zero(rt) { one } else { exp_wide4(rt) };
+        let tv = time_value_of_legs(price, s, k, dividend, discount, is_call);
         // at or below the intrinsic value: the scalar code's NaN
         ok = and(ok, or(not(exact), gt(tv, splat(0.0))));
         select(exact, div(tv, scale), beta)
