@@ -70,14 +70,31 @@ vfn! {
 
     fn is_finite(a: V) -> V { lt(abs(a), splat(f64::INFINITY)) }
 
-    /// `black::within`, lane by lane
+    /// `low <= v <= high` (NaN is not)
     fn within(v: V, bounds: [f64; 2]) -> V {
         and(ge(v, splat(bounds[0])), le(v, splat(bounds[1])))
     }
 
-    /// `black::in_far_range`, lane by lane
+    /// Inside `FAR_SCALE`.
     fn in_far_range(v: V) -> V {
         within(v, crate::ranges::FAR_SCALE)
+    }
+
+    /// The lanes whose price `black::price_far` must form (`Setup::is_far`, whose one-lane
+    /// instance this is): the scale outside `FAR_SCALE`, or the value: in the money (or out
+    /// of it with `b` about `e^{-|x|/2} Phi(h + tau)`, `(h + tau) > DIRECT_CDF_THRESHOLD`)
+    /// beyond `FAR_LOG_MONEYNESS`, else with the gaussian exponent at or below
+    /// `FAR_EXPONENT`. From the scale, the signed log-moneyness, the high parts of the
+    /// out-of-the-money `h + tau` and of the gaussian exponent.
+    fn far_lanes(scale: V, x_signed: V, h_plus_tau: V, exponent: V) -> V {
+        let itm = gt(x_signed, splat(0.0));
+        let direct = gt(h_plus_tau, splat(crate::normalised::DIRECT_CDF_THRESHOLD));
+        let value_in_range = select(
+            or(itm, direct),
+            le(abs(x_signed), splat(crate::ranges::FAR_LOG_MONEYNESS)),
+            not(le(exponent, splat(crate::ranges::FAR_EXPONENT))),
+        );
+        not(and(in_far_range(scale), value_in_range))
     }
 
 }
@@ -110,6 +127,93 @@ struct Group {
     unscale: V,
     /// lanes the scalar code must take: NaN, S/K or S K out of the normal range, extreme h
     guards: V,
+}
+
+/// What the exact greeks' formulas take: the contract (`theta_sign` +-1), the scale and the
+/// gaussian factor as `(g_scaled, unscale)`, `d1`, `d2`, `Phi` of the signed ones, the
+/// discount factors, the total vol, `sqrt t` and charm's numerator, each formed by the
+/// caller (`exact_greeks4`, or `black::greeks_guarded` through the one-lane instance, for the
+/// contracts `setup4` guards).
+#[derive(Clone, Copy)]
+pub(crate) struct GreekParts<T = V> {
+    pub(crate) s: T,
+    pub(crate) k: T,
+    pub(crate) r: T,
+    pub(crate) q: T,
+    pub(crate) sigma: T,
+    pub(crate) t: T,
+    pub(crate) theta_sign: T,
+    pub(crate) scale: T,
+    pub(crate) g_scaled: T,
+    pub(crate) unscale: T,
+    pub(crate) d1: T,
+    pub(crate) d2: T,
+    pub(crate) cdf_d1: T,
+    pub(crate) cdf_d2: T,
+    pub(crate) dividend_discount: T,
+    pub(crate) rate_discount: T,
+    pub(crate) s_total: T,
+    pub(crate) sqrt_t: T,
+    pub(crate) charm_numerator: T,
+}
+
+
+vfn! {
+/// The nine greeks in `Greek::ALL`'s order after the price (`black::bsm_greeks_exact`'s
+/// formulas, one source for the scalar and the vector code), the mask of lanes whose factors
+/// stay in the range where these products are normal (the others take `black::greeks_far`),
+/// and the mask of lanes with the gaussian factor kept scaled and the rest moderate
+/// (`MODERATE`).
+fn greeks_of_parts(p: &GreekParts) -> ([V; 9], V, V) {
+    let GreekParts {
+        s, k, r, q, sigma, t, theta_sign, scale, g_scaled, unscale: u, d1, d2, cdf_d1, cdf_d2,
+        dividend_discount, rate_discount, s_total, sqrt_t, charm_numerator,
+    } = *p;
+    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential; every
+    // product with it is multiplied by `unscale` last
+    let vega_factor = mul(mul(scale, g_scaled), splat(crate::normal::FRAC_1_SQRT_2PI));
+    // S e^{-qt} Phi(theta d1) and K e^{-rt} Phi(theta d2)
+    let spot_leg = mul(mul(s, dividend_discount), cdf_d1);
+    let strike_leg = mul(mul(k, rate_discount), cdf_d2);
+    let two_t = mul(splat(2.0), t);
+    let values: [V; 9] = [
+        mul(mul(theta_sign, dividend_discount), cdf_d1),
+        mul(div(div(div(vega_factor, s), s), s_total), u),
+        mul(mul(vega_factor, sqrt_t), u),
+        add(
+            mul(div(mul(neg(vega_factor), s_total), two_t), u),
+            mul(theta_sign, sub(mul(q, spot_leg), mul(r, strike_leg))),
+        ),
+        mul(mul(theta_sign, t), strike_leg),
+        mul(mul(neg(theta_sign), t), spot_leg),
+        mul(div(mul(div(neg(vega_factor), s), d2), sigma), u),
+        mul(div(mul(mul(mul(vega_factor, sqrt_t), d1), d2), sigma), u),
+        // (2t and s_total divided one by one: their product underflowed for t = 1e-300)
+        sub(
+            mul(mul(mul(theta_sign, q), dividend_discount), cdf_d1),
+            mul(div(div(mul(div(vega_factor, s), charm_numerator), two_t), s_total), u),
+        ),
+    ];
+    // the factors leave the range where their products stay normal (e^{-rt} or K e^{-rt}
+    // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
+    // ratio to S^2, is a number): `greeks_far` forms the greeks in logarithms, unless the
+    // gaussian factor is kept scaled and the rest is moderate
+    let scaled = scaled_in_range(u, scale, [s, k, t, sigma, s_total], [d1, d2, charm_numerator]);
+    let in_range = and(
+        and(in_far_range(dividend_discount), in_far_range(rate_discount)),
+        and(
+            and(in_far_range(mul(s, dividend_discount)), in_far_range(mul(k, rate_discount))),
+            and(
+                and(
+                    leg_in_range(cdf_d1, dividend_discount, s, t, q),
+                    leg_in_range(cdf_d2, rate_discount, k, t, r),
+                ),
+                or(in_far_range(mul(mul(scale, g_scaled), u)), scaled),
+            ),
+        ),
+    );
+    (values, in_range, scaled)
+}
 }
 
 kfn! {
@@ -182,17 +286,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
         ),
     );
     // `Setup::is_far`: these lanes are priced by `black::price_far`, through the scalar code
-    let scale_in_range = in_far_range(scale);
-    let direct = gt(
-        dd_add(h_otm, tau).hi,
-        splat(crate::normalised::DIRECT_CDF_THRESHOLD),
-    );
-    let value_in_range = select(
-        or(itm, direct),
-        le(abs(xs.hi), splat(crate::ranges::FAR_LOG_MONEYNESS)),
-        not(deep),
-    );
-    let guards = or(guards, not(and(scale_in_range, value_in_range)));
+    let guards = or(guards, far_lanes(scale, xs.hi, dd_add(h_otm, tau).hi, exponent.hi));
     Group {
         s,
         k,
@@ -251,81 +345,54 @@ fn exact_greeks4(inputs: &[&[f64]; 7], plain_price: bool) -> ([V; 10], i32, V) {
     } else {
         group_price(&g)
     };
-    // bsm_greeks, operation by operation
+    // `black::bsm_greeks_exact`'s parts
     let h = g.h;
     let d1 = dd_add(h, g.tau);
     let d2 = dd_add(h, dd_neg(g.tau));
-    let cdf_d1 = normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1)));
-    let cdf_d2 = normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2)));
-    let dividend_discount = exp_dd(dd_product(neg(g.q), g.t));
-    let rate_discount = exp_dd(dd_product(neg(g.r), g.t));
-    let vega_factor = mul(
-        mul(g.scale, g.g_scaled),
-        splat(crate::normal::FRAC_1_SQRT_2PI),
-    );
-    let s_total = dd_to_f64(g.total);
-    let sqrt_t = dd_to_f64(g.sqrt_t);
-    let spot_leg = mul(mul(g.s, dividend_discount), cdf_d1);
-    let strike_leg = mul(mul(g.k, rate_discount), cdf_d2);
-    let charm_numerator = dd_to_f64(dd_add(
-        dd_add(g.carry, dd_neg(g.log_spot)),
-        dd_mul_f64(dd_mul(g.total, g.total), splat(0.5)),
-    ));
-    let (d1f, d2f) = (dd_to_f64(d1), dd_to_f64(d2));
-    let two_t = mul(splat(2.0), g.t);
-    let u = g.unscale;
-    let values: [V; 10] = [
-        price,
-        mul(mul(theta_sign, dividend_discount), cdf_d1),
-        mul(div(div(div(vega_factor, g.s), g.s), s_total), u),
-        mul(mul(vega_factor, sqrt_t), u),
-        add(
-            mul(div(mul(neg(vega_factor), s_total), two_t), u),
-            mul(theta_sign, sub(mul(g.q, spot_leg), mul(g.r, strike_leg))),
-        ),
-        mul(mul(theta_sign, g.t), strike_leg),
-        mul(mul(neg(theta_sign), g.t), spot_leg),
-        mul(div(mul(div(neg(vega_factor), g.s), d2f), g.sigma), u),
-        mul(
-            div(mul(mul(mul(vega_factor, sqrt_t), d1f), d2f), g.sigma),
-            u,
-        ),
-        sub(
-            mul(mul(mul(theta_sign, g.q), dividend_discount), cdf_d1),
-            mul(
-                div(
-                    div(mul(div(vega_factor, g.s), charm_numerator), two_t),
-                    s_total,
-                ),
-                u,
-            ),
-        ),
-    ];
+    let parts = GreekParts {
+        s: g.s,
+        k: g.k,
+        r: g.r,
+        q: g.q,
+        sigma: g.sigma,
+        t: g.t,
+        theta_sign,
+        scale: g.scale,
+        g_scaled: g.g_scaled,
+        unscale: g.unscale,
+        d1: dd_to_f64(d1),
+        d2: dd_to_f64(d2),
+        cdf_d1: normal_cdf_dd(select_dd(g.is_call, d1, dd_neg(d1))),
+        cdf_d2: normal_cdf_dd(select_dd(g.is_call, d2, dd_neg(d2))),
+        dividend_discount: exp_dd(dd_product(neg(g.q), g.t)),
+        rate_discount: exp_dd(dd_product(neg(g.r), g.t)),
+        s_total: dd_to_f64(g.total),
+        sqrt_t: dd_to_f64(g.sqrt_t),
+        charm_numerator: charm_numerator(g.carry, g.log_spot, g.total),
+    };
+    let (greeks, factors_in_range, _) = greeks_of_parts(&parts);
+    let values: [V; 10] = std::array::from_fn(|j| if j == 0 { price } else { greeks[j - 1] });
     // `bsm_greeks_exact`'s cases for `greeks_far`, beyond the price's: lanes for the scalar
     // code
-    let factors_in_range = and(
-        and(in_far_range(dividend_discount), in_far_range(rate_discount)),
-        and(
-            and(
-                in_far_range(mul(g.s, dividend_discount)),
-                in_far_range(mul(g.k, rate_discount)),
-            ),
-            and(
-                and(
-                    leg_in_range(cdf_d1, dividend_discount, g.s, g.t, g.q),
-                    leg_in_range(cdf_d2, rate_discount, g.k, g.t, g.r),
-                ),
-                or(
-                    in_far_range(mul(mul(g.scale, g.g_scaled), g.unscale)),
-                    scaled_in_range(&g, [d1f, d2f, charm_numerator], s_total),
-                ),
-            ),
-        ),
-    );
     (values, lanes(or(g.guards, not(factors_in_range))), time_value)
 }
+}
 
-/// `black::leg_in_range`, lane by lane.
+vfn! {
+/// Charm's numerator `(r - q) t - ln(S/K) + s^2/2` in double-double, rounded once (also
+/// `black`'s `Setup::charm_numerator`, one lane)
+fn charm_numerator(carry: VDd, log_spot: VDd, total: VDd) -> V {
+    dd_to_f64(dd_add(
+        dd_add(carry, dd_neg(log_spot)),
+        dd_mul_f64(dd_mul(total, total), splat(0.5)),
+    ))
+}
+
+/// Whether a leg `spot e^{-qt} Phi(theta d1)` (or `K e^{-rt} Phi(theta d2)`) and the greeks
+/// built on it (times t, q or r) can be formed from `Phi` as a double: `Phi` normal, or
+/// the factors so small that what a subnormal or vanished `Phi` leaves out is under
+/// 2^-972 (1e-293). A put with S = K = 1, q = -5.65, t = 100 has e^{-qt} = 2^815 and
+/// Phi(-d1) = 0: delta, epsilon and rho came out 0 for -2e-281, 2e-279, ... (review).
 fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
     let factor = mul(
         mul(discount, max(amount, splat(1.0))),
@@ -337,15 +404,12 @@ fn leg_in_range(cdf: V, discount: V, amount: V, t: V, rate: V) -> V {
     )
 }
 
-/// `black::bsm_greeks_exact`'s `scaled_in_range`, lane by lane: the gaussian factor kept
-/// scaled, and the rest moderate (`black::MODERATE`).
-fn scaled_in_range(g: &Group, small: [V; 3], s_total: V) -> V {
+/// The gaussian factor kept scaled (`unscale < 1`), the scale within `MODERATE_SCALE`, the
+/// `positive` values within `MODERATE` and the `small` ones within its bound in magnitude.
+fn scaled_in_range(unscale: V, scale: V, positive: [V; 5], small: [V; 3]) -> V {
     use crate::ranges::{MODERATE, MODERATE_SCALE};
-    let mut ok = and(
-        lt(g.unscale, splat(1.0)),
-        within(g.scale, MODERATE_SCALE),
-    );
-    for v in [g.s, g.k, g.t, g.sigma, s_total] {
+    let mut ok = and(lt(unscale, splat(1.0)), within(scale, MODERATE_SCALE));
+    for v in positive {
         ok = and(ok, within(v, MODERATE));
     }
     for v in small {

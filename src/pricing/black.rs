@@ -22,39 +22,16 @@ pub use crate::contract::{Contract, Greek, GreekValues};
 use crate::dd::{Dd, LN_2};
 use crate::elementary::{exp_dd, exp_of, ln_dd, ln_sum, signed_exp_sum};
 use crate::extreme::{greeks_extreme, is_extreme, price_extreme, settle_at_bounds};
-use crate::lane1::{normalised_value, normalised_value_parts, otm_call_value as otm_call};
-use crate::normal::{FRAC_1_SQRT_2PI, normal_cdf_dd};
-use crate::normalised::{gaussian_exponent, ln_normal_cdf};
-use crate::ranges::{
-    FAR_EXPONENT, FAR_LOG_MONEYNESS, FAR_SCALE, LEG_FACTOR, MODERATE, MODERATE_SCALE,
-    VANISHING_TOTAL_VOL,
+use crate::lane1::{
+    GreekParts, greeks_of_parts1, normalised_value, normalised_value_parts,
+    otm_call_value as otm_call,
 };
+use crate::normal::normal_cdf_dd;
+use crate::normalised::{gaussian_exponent, ln_normal_cdf};
+use crate::ranges::{FAR_EXPONENT, FAR_LOG_MONEYNESS, VANISHING_TOTAL_VOL};
 
 /// Power-of-two scale (log2) applied to a gaussian factor that would underflow.
 const TAIL_SCALE_LOG2: i32 = 1000;
-
-/// `low <= v <= high` (NaN is not); `lane_exact.rs`'s `within` lane by lane.
-#[inline(always)]
-fn within(v: f64, [low, high]: [f64; 2]) -> bool {
-    (low..=high).contains(&v)
-}
-
-/// Inside `FAR_SCALE`.
-#[inline(always)]
-fn in_far_range(v: f64) -> bool {
-    within(v, FAR_SCALE)
-}
-
-/// Whether a leg `spot e^{-qt} Phi(theta d1)` (or `K e^{-rt} Phi(theta d2)`) and the greeks
-/// built on it (times t, q or r) can be formed from `Phi` as a double: `Phi` normal, or
-/// the factors so small that what a subnormal or vanished `Phi` leaves out is under
-/// 2^-972 (1e-293). A put with S = K = 1, q = -5.65, t = 100 has e^{-qt} = 2^815 and
-/// Phi(-d1) = 0: delta, epsilon and rho came out 0 for -2e-281, 2e-279, ... (review).
-#[inline(always)]
-fn leg_in_range(cdf: f64, discount: f64, amount: f64, t: f64, rate: f64) -> bool {
-    cdf >= f64::MIN_POSITIVE
-        || discount * amount.max(1.0) * t.max(rate.abs()).max(1.0) <= LEG_FACTOR
-}
 
 /// What does not depend on the volatility: shared by pricing and implied volatility.
 pub(crate) struct Moneyness {
@@ -179,29 +156,16 @@ impl Setup {
     /// guards the same lanes.
     #[inline(always)]
     fn is_far(&self, x_signed: Dd, h_signed: Dd) -> bool {
-        use crate::normalised::DIRECT_CDF_THRESHOLD;
-        let scale_in_range = in_far_range(self.scale);
-        let value_in_range = if x_signed.hi > 0.0 || (h_signed + self.tau).hi > DIRECT_CDF_THRESHOLD
-        {
-            // in the money, or out of it with b about e^{-|x|/2} Phi(h + tau)
-            x_signed.hi.abs() <= FAR_LOG_MONEYNESS
-        } else {
-            !self.deep()
-        };
-        !(scale_in_range && value_in_range)
-    }
-
-    /// The gaussian exponent at or below `FAR_EXPONENT` (or beyond the squares' range).
-    #[inline(always)]
-    fn deep(&self) -> bool {
-        gaussian_exponent(self.h, self.tau).hi <= FAR_EXPONENT
+        // (`h_signed` is the out-of-the-money one wherever the predicate reads it)
+        let exponent = gaussian_exponent(self.h, self.tau).hi;
+        crate::lane1::is_far1(self.scale, x_signed.hi, (h_signed + self.tau).hi, exponent)
     }
 
     /// The numerator of charm's gaussian term, `-dDelta/dt` scaled: `2(r-q)t - d2 s = (r-q)t
-    /// - ln(S/K) + s^2/2`, formed in double-double.
+    /// - ln(S/K) + s^2/2`, formed in double-double (the exact kernel's, one lane).
     #[inline(always)]
     fn charm_numerator(&self) -> f64 {
-        (self.carry - self.log_spot_moneyness + self.total_vol.sqr().mul_f64(0.5)).to_f64()
+        crate::lane1::charm_numerator1(self.carry, self.log_spot_moneyness, self.total_vol)
     }
 
     /// `(d1, d2) = (h + tau, h - tau)`; `h` itself where it is infinite (a total volatility
@@ -448,64 +412,38 @@ fn greeks_guarded(c: &Contract) -> GreekValues {
 
     let (d1, d2) = su.d1_d2();
     let (signed_d1, signed_d2) = if c.is_call { (d1, d2) } else { (-d1, -d2) };
-    let cdf_d1 = normal_cdf_dd(signed_d1);
-    let cdf_d2 = normal_cdf_dd(signed_d2);
-    let dividend_discount = exp_dd(Dd::product(-c.q, c.t));
-    let rate_discount = exp_dd(Dd::product(-c.r, c.t));
-    let charm_numerator = su.charm_numerator();
-    let d1f = d1.to_f64();
-    let d2f = d2.to_f64();
-    let s_total = su.total_vol.to_f64();
-    // the factors below leave the range where their products stay normal (e^{-rt} or K e^{-rt}
-    // overflowing against a vanishing Phi(d2); S e^{-qt} phi(d1) below it while gamma, its
-    // ratio to S^2, is a number): the greeks in logarithms, unless the gaussian factor is
-    // kept scaled and the rest is moderate (`MODERATE`). `exact_greeks4` sends
-    // the same lanes here.
-    let scaled_in_range = unscale != 1.0
-        && [c.s, c.k, c.t, c.sigma, s_total]
-            .into_iter()
-            .all(|v| within(v, MODERATE))
-        && within(su.scale, MODERATE_SCALE)
-        && [d1f, d2f, charm_numerator]
-            .into_iter()
-            .all(|v| v.abs() <= MODERATE[1]);
-    let legs_in_range = leg_in_range(cdf_d1, dividend_discount, c.s, c.t, c.q)
-        && leg_in_range(cdf_d2, rate_discount, c.k, c.t, c.r);
-    let factors_in_range = in_far_range(dividend_discount)
-        && in_far_range(rate_discount)
-        && in_far_range(c.s * dividend_discount)
-        && in_far_range(c.k * rate_discount)
-        && legs_in_range
-        && (in_far_range(su.scale * gaussian * unscale) || scaled_in_range);
+    // the formulas are the exact kernel's (`lane_exact.rs`'s `greeks_of_parts`, one
+    // lane); only the parts are formed here, for the contracts its `setup4` guards
+    let parts = GreekParts {
+        s: c.s,
+        k: c.k,
+        r: c.r,
+        q: c.q,
+        sigma: c.sigma,
+        t: c.t,
+        theta_sign,
+        scale: su.scale,
+        g_scaled: gaussian,
+        unscale,
+        d1: d1.to_f64(),
+        d2: d2.to_f64(),
+        cdf_d1: normal_cdf_dd(signed_d1),
+        cdf_d2: normal_cdf_dd(signed_d2),
+        dividend_discount: exp_dd(Dd::product(-c.q, c.t)),
+        rate_discount: exp_dd(Dd::product(-c.r, c.t)),
+        s_total: su.total_vol.to_f64(),
+        sqrt_t: su.sqrt_t.to_f64(),
+        charm_numerator: su.charm_numerator(),
+    };
+    let (greeks, factors_in_range, scaled_in_range) = greeks_of_parts1(parts);
     // (a far price with the factor kept scaled and the rest moderate is a deep
-    // out-of-the-money one: its greeks are the formulas' below, most of them 0)
+    // out-of-the-money one: its greeks are the formulas', most of them 0)
     if !factors_in_range || (far_price && !scaled_in_range) {
         return greeks_far(c, &su, price);
     }
-    // S e^{-qt} phi(d1) = K e^{-rt} phi(d2), formed without either tail exponential;
-    // every product with it is multiplied by `unscale` last
-    let vega_factor = su.scale * gaussian * FRAC_1_SQRT_2PI;
-    let sqrt_t = su.sqrt_t.to_f64();
-
-    // S e^{-qt} Phi(theta d1) and K e^{-rt} Phi(theta d2)
-    let spot_leg = c.s * dividend_discount * cdf_d1;
-    let strike_leg = c.k * rate_discount * cdf_d2;
-
-    GreekValues {
-        price,
-        delta: theta_sign * dividend_discount * cdf_d1,
-        gamma: vega_factor / c.s / c.s / s_total * unscale,
-        vega: vega_factor * sqrt_t * unscale,
-        theta: -vega_factor * s_total / (2.0 * c.t) * unscale
-            + theta_sign * (c.q * spot_leg - c.r * strike_leg),
-        rho: theta_sign * c.t * strike_leg,
-        epsilon: -theta_sign * c.t * spot_leg,
-        vanna: -vega_factor / c.s * d2f / c.sigma * unscale,
-        volga: vega_factor * sqrt_t * d1f * d2f / c.sigma * unscale,
-        // (2t and s_total divided one by one: their product underflowed for t = 1e-300)
-        charm: theta_sign * c.q * dividend_discount * cdf_d1
-            - vega_factor / c.s * charm_numerator / (2.0 * c.t) / s_total * unscale,
-    }
+    let mut values = [price; 10];
+    values[1..].copy_from_slice(&greeks);
+    GreekValues::from_array(values)
 }
 
 /// The greeks of a contract `Setup::is_far` sends to `price_far`: the same formulas as

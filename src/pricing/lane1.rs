@@ -235,3 +235,65 @@ pub(crate) fn setup_values(c: &Contract) -> (bool, [f64; 5]) {
     let in_range = lanes(and(inside, not(l.underflow))) != 0;
     (in_range, [l.h, p.tau, l.abs_x, p.g, p.x].map(|v| v.0[0]))
 }
+
+impl<T: Copy> GreekParts<T> {
+    /// each field through `f` (a one-lane caller's doubles into lanes)
+    pub(crate) fn map<U>(self, f: impl Fn(T) -> U) -> GreekParts<U> {
+        GreekParts {
+            s: f(self.s),
+            k: f(self.k),
+            r: f(self.r),
+            q: f(self.q),
+            sigma: f(self.sigma),
+            t: f(self.t),
+            theta_sign: f(self.theta_sign),
+            scale: f(self.scale),
+            g_scaled: f(self.g_scaled),
+            unscale: f(self.unscale),
+            d1: f(self.d1),
+            d2: f(self.d2),
+            cdf_d1: f(self.cdf_d1),
+            cdf_d2: f(self.cdf_d2),
+            dividend_discount: f(self.dividend_discount),
+            rate_discount: f(self.rate_discount),
+            s_total: f(self.s_total),
+            sqrt_t: f(self.sqrt_t),
+            charm_numerator: f(self.charm_numerator),
+        }
+    }
+}
+
+/// The exact greeks' formulas on one lane (`lane_exact.rs`'s `greeks_of_parts`, which the
+/// vector kernels run): the nine greeks after the price, whether the factors stay in the
+/// range where their products are normal, and whether the gaussian factor is kept scaled
+/// with the rest moderate.
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn greeks_of_parts1(parts: GreekParts<f64>) -> ([f64; 9], bool, bool) {
+    let (values, in_range, scaled) = greeks_of_parts(&parts.map(splat));
+    (
+        values.map(|v| v.0[0]),
+        lanes(in_range) != 0,
+        lanes(scaled) != 0,
+    )
+}
+
+/// `lane_exact.rs`'s `far_lanes` on one lane (`black`'s `Setup::is_far`)
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn is_far1(scale: f64, x_signed: f64, h_plus_tau: f64, exponent: f64) -> bool {
+    lanes(far_lanes(
+        splat(scale),
+        splat(x_signed),
+        splat(h_plus_tau),
+        splat(exponent),
+    )) != 0
+}
+
+/// `lane_exact.rs`'s `charm_numerator` on one lane (`black`'s `Setup::charm_numerator`)
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn charm_numerator1(
+    carry: crate::dd::Dd,
+    log_spot: crate::dd::Dd,
+    total: crate::dd::Dd,
+) -> f64 {
+    charm_numerator(lane_dd(carry), lane_dd(log_spot), lane_dd(total)).0[0]
+}
