@@ -1,29 +1,16 @@
-// The elementary functions and the double-double arithmetic, lane by lane, written once for
-// every width: `exp`, `ln`, `erfcx` (arguments above -0.99), `2 sinh(x/2)`, `exp`, `ln`,
-// `erfcx` of double-double arguments and `Phi` of one (`normal_cdf_dd`). Included after the lane layer (`V`, `W`, `ALL`, the
-// arithmetic, compare and select functions, `pow2`, `exponent_and_mantissa`,
-// `erfcx_coefficients`, `log_table_rows`) and the macros `vfn!`, `kfn!` by `one_lane.rs`
+// The elementary functions lane by lane, written once for every width: `exp`, `ln`,
+// `erfcx` (arguments above -0.99), `2 sinh(x/2)`, `exp`, `ln`, `erfcx` of double-double
+// arguments and `Phi` of one (`normal_cdf_dd`). Included after the lane layer (`V`, `W`,
+// `ALL`, the arithmetic, compare and select functions, `pow2`, `exponent_and_mantissa`,
+// `erfcx_coefficients`, `log_table_rows`), the macros `vfn!`, `kfn!` and the double-double
+// arithmetic (`lane_dd.rs`) by `one_lane.rs`
 // (one lane: `math::lane1`, whose instance *is* `elementary::exp`, `ln`, `exp_dd`, `ln_dd`,
 // `two_sinh_half`, `normal`'s tabulated `erfcx` and `normal_cdf_dd`, and the kernels'
 // one-lane instances)
 // and by `simd_plain.rs` (every vector width), so the scalar functions and their vector
 // forms are one source. Nothing here names a module above `math`.
 
-#[derive(Clone, Copy)]
-struct VDd {
-    hi: V,
-    lo: V,
-}
-
 vfn! {
-    fn two_sum(a: V, b: V) -> (V, V) {
-        let s = add(a, b);
-        let bb = sub(s, a);
-        (s, add(sub(a, sub(s, bb)), sub(b, bb)))
-    }
-
-    fn dd(hi: V, lo: V) -> VDd { VDd { hi, lo } }
-
     /// `elementary::exp`, lane by lane
     fn exp(x: V) -> V {
         let n = round_even(mul(x, splat(LOG2_E)));
@@ -120,64 +107,6 @@ vfn! {
         fma(e, splat(LN2_HI), fma(e, splat(LN2_LO), ln_m))
     }
 
-
-    fn two_prod(a: V, b: V) -> (V, V) {
-        let p = mul(a, b);
-        (p, fma(a, b, neg(p)))
-    }
-
-    fn renormalise(hi: V, lo: V) -> VDd {
-        let s = add(hi, lo);
-        dd(s, sub(lo, sub(s, hi)))
-    }
-
-    fn dd_sum(a: V, b: V) -> VDd { let (h, l) = two_sum(a, b); dd(h, l) }
-
-    fn dd_product(a: V, b: V) -> VDd { let (h, l) = two_prod(a, b); dd(h, l) }
-
-    fn dd_quotient(a: V, b: V) -> VDd {
-        let q = div(a, b);
-        let rem = fma(neg(q), b, a);
-        renormalise(q, div(rem, b))
-    }
-
-    fn dd_add(a: VDd, b: VDd) -> VDd {
-        let (s, e) = two_sum(a.hi, b.hi);
-        renormalise(s, add(add(e, a.lo), b.lo))
-    }
-
-    fn dd_neg(a: VDd) -> VDd { dd(neg(a.hi), neg(a.lo)) }
-
-    fn dd_add_f64(a: VDd, b: V) -> VDd {
-        let (s, e) = two_sum(a.hi, b);
-        renormalise(s, add(e, a.lo))
-    }
-
-    fn dd_mul(a: VDd, b: VDd) -> VDd {
-        let (p, e) = two_prod(a.hi, b.hi);
-        renormalise(p, add(e, add(mul(a.hi, b.lo), mul(a.lo, b.hi))))
-    }
-
-    fn dd_mul_f64(a: VDd, b: V) -> VDd {
-        let (p, e) = two_prod(a.hi, b);
-        renormalise(p, fma(a.lo, b, e))
-    }
-
-    fn dd_div(a: VDd, b: VDd) -> VDd {
-        let q = div(a.hi, b.hi);
-        let r = dd_add(a, dd_neg(dd_mul_f64(b, q)));
-        renormalise(q, div(r.hi, b.hi))
-    }
-
-    /// `Dd::sqrt` for a positive high part
-    fn dd_sqrt(a: VDd) -> VDd {
-        let r = sqrt(a.hi);
-        let rem = dd_add(a, dd_neg(dd_product(r, r)));
-        renormalise(r, div(rem.hi, mul(splat(2.0), r)))
-    }
-
-    fn dd_to_f64(a: VDd) -> V { add(a.hi, a.lo) }
-
     fn exp_dd(v: VDd) -> V {
         let base = exp(v.hi);
         let done = or(eq(base, splat(0.0)), eq(base, splat(f64::INFINITY)));
@@ -213,11 +142,15 @@ vfn! {
     }
 
     fn erfcx_dd(x: VDd) -> V {
-        let e = erfcx(x.hi);
-        add(e, mul(sub(mul(mul(splat(2.0), x.hi), e), splat(2.0 * FRAC_1_SQRT_PI)), x.lo))
+        erfcx_low_part(erfcx(x.hi), x)
     }
 
-    fn select_dd(mask: V, a: VDd, b: VDd) -> VDd { dd(select(mask, a.hi, b.hi), select(mask, a.lo, b.lo)) }
+    /// `erfcx(x.hi + x.lo)` from `e = erfcx(x.hi)`: the first-order correction for the low
+    /// part, `d/dx erfcx(x) = 2x erfcx(x) - 2/sqrt(pi)` (also `normal::erfcx_dd`'s, whose
+    /// `e` comes from the whole range)
+    fn erfcx_low_part(e: V, x: VDd) -> V {
+        add(e, mul(sub(mul(mul(splat(2.0), x.hi), e), splat(2.0 * FRAC_1_SQRT_PI)), x.lo))
+    }
 
     /// `Phi` of a double-double argument (`normal::normal_cdf_dd` below `|z| = 1e100`)
     fn normal_cdf_dd(z: VDd) -> V {

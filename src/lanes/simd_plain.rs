@@ -9,13 +9,15 @@
 // `append_lanes`, `gather_lanes`, `scatter_lanes`; `black::greeks_scalar` in scope) and the
 // macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the target
 // features. Masks are vectors of all-ones lanes at every width.
-// The elementary functions and the double-double arithmetic are in `lane_math.rs`, the
+// The double-double arithmetic is in `lane_dd.rs`, the elementary functions in
+// `lane_math.rs`, the
 // plain-double price and greeks in `lane_fast.rs`, the exact kernel's formulas in
 // `lane_exact.rs`, the implied-vol kernel in `lane_implied.rs`; the scalar code (the
 // `lane1` modules) includes those alone. What stays here
 // is the drivers: sorting lanes by formula, gathering the exact kernel's lanes and the
 // inversions, sending guarded lanes to the scalar code.
 
+include!("lane_dd.rs");
 include!("lane_math.rs");
 include!("lane_fast.rs");
 include!("lane_exact.rs");

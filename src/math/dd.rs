@@ -13,19 +13,48 @@ pub struct Dd {
     pub lo: f64,
 }
 
+/// The double-double arithmetic's lane source (`lanes/lane_dd.rs`) on one lane: the
+/// operators below are it, so the vector kernels (which include the same file) form every
+/// double-double operation as the scalar code does, by construction.
+mod lane {
+    // the lane layer's functions the arithmetic does not use
+    #![allow(dead_code, unused_macros, unused_imports)]
+    include!("../lanes/one_lane_layer.rs");
+    include!("../lanes/lane_dd.rs");
+}
+
+use lane::{VDd, splat};
+
+#[inline(always)]
+fn one(v: lane::V) -> f64 {
+    lane::to_array(v)[0]
+}
+
+#[inline(always)]
+fn to_lane(a: Dd) -> VDd {
+    lane::dd(splat(a.hi), splat(a.lo))
+}
+
+#[inline(always)]
+fn from_lane(a: VDd) -> Dd {
+    Dd {
+        hi: one(a.hi),
+        lo: one(a.lo),
+    }
+}
+
 /// `a + b` exactly, as `(sum, error)` (Knuth's branch-free TwoSum).
 #[inline(always)]
 pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
+    let (s, e) = lane::two_sum(splat(a), splat(b));
+    (one(s), one(e))
 }
 
 /// `a * b` exactly, as `(product, error)`, using one fused multiply-add.
 #[inline(always)]
 pub fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    let p = a * b;
-    (p, a.mul_add(b, -p))
+    let (p, e) = lane::two_prod(splat(a), splat(b));
+    (one(p), one(e))
 }
 
 impl Dd {
@@ -38,47 +67,32 @@ impl Dd {
         Dd { hi: x, lo: 0.0 }
     }
 
-    #[inline(always)]
-    fn renormalise(hi: f64, lo: f64) -> Self {
-        let s = hi + lo;
-        Dd {
-            hi: s,
-            lo: lo - (s - hi),
-        }
-    }
-
     /// The exact sum of two doubles.
     #[inline(always)]
     pub fn sum(a: f64, b: f64) -> Self {
-        let (hi, lo) = two_sum(a, b);
-        Dd { hi, lo }
+        from_lane(lane::dd_sum(splat(a), splat(b)))
     }
 
     /// The exact product of two doubles.
     #[inline(always)]
     pub fn product(a: f64, b: f64) -> Self {
-        let (hi, lo) = two_prod(a, b);
-        Dd { hi, lo }
+        from_lane(lane::dd_product(splat(a), splat(b)))
     }
 
     /// `a / b` correct to about 2^-104 relative: the quotient plus the exact remainder's share.
     #[inline(always)]
     pub fn quotient(a: f64, b: f64) -> Self {
-        let q = a / b;
-        let rem = (-q).mul_add(b, a);
-        Dd::renormalise(q, rem / b)
+        from_lane(lane::dd_quotient(splat(a), splat(b)))
     }
 
     #[inline(always)]
     pub fn add_f64(self, b: f64) -> Dd {
-        let (s, e) = two_sum(self.hi, b);
-        Dd::renormalise(s, e + self.lo)
+        from_lane(lane::dd_add_f64(to_lane(self), splat(b)))
     }
 
     #[inline(always)]
     pub fn mul_f64(self, b: f64) -> Dd {
-        let (p, e) = two_prod(self.hi, b);
-        Dd::renormalise(p, self.lo.mul_add(b, e))
+        from_lane(lane::dd_mul_f64(to_lane(self), splat(b)))
     }
 
     #[inline(always)]
@@ -97,14 +111,12 @@ impl Dd {
         if self.hi <= 0.0 {
             return Dd::from_f64(self.hi.sqrt());
         }
-        let r = self.hi.sqrt();
-        let rem = self - Dd::product(r, r);
-        Dd::renormalise(r, rem.hi / (2.0 * r))
+        from_lane(lane::dd_sqrt(to_lane(self)))
     }
 
     #[inline(always)]
     pub fn to_f64(self) -> f64 {
-        self.hi + self.lo
+        one(lane::dd_to_f64(to_lane(self)))
     }
 }
 
@@ -112,8 +124,7 @@ impl std::ops::Add for Dd {
     type Output = Dd;
     #[inline(always)]
     fn add(self, o: Dd) -> Dd {
-        let (s, e) = two_sum(self.hi, o.hi);
-        Dd::renormalise(s, e + self.lo + o.lo)
+        from_lane(lane::dd_add(to_lane(self), to_lane(o)))
     }
 }
 
@@ -121,10 +132,7 @@ impl std::ops::Neg for Dd {
     type Output = Dd;
     #[inline(always)]
     fn neg(self) -> Dd {
-        Dd {
-            hi: -self.hi,
-            lo: -self.lo,
-        }
+        from_lane(lane::dd_neg(to_lane(self)))
     }
 }
 
@@ -140,8 +148,7 @@ impl std::ops::Mul for Dd {
     type Output = Dd;
     #[inline(always)]
     fn mul(self, o: Dd) -> Dd {
-        let (p, e) = two_prod(self.hi, o.hi);
-        Dd::renormalise(p, e + (self.hi * o.lo + self.lo * o.hi))
+        from_lane(lane::dd_mul(to_lane(self), to_lane(o)))
     }
 }
 
@@ -149,10 +156,7 @@ impl std::ops::Div for Dd {
     type Output = Dd;
     #[inline(always)]
     fn div(self, o: Dd) -> Dd {
-        let q = self.hi / o.hi;
-        // remainder self - q*o, carried to double precision
-        let r = self - o.mul_f64(q);
-        Dd::renormalise(q, r.hi / o.hi)
+        from_lane(lane::dd_div(to_lane(self), to_lane(o)))
     }
 }
 

@@ -57,3 +57,9 @@ pub(crate) fn erfcx1(x: f64) -> f64 {
 pub(crate) fn normal_cdf_dd1(z: Dd) -> f64 {
     one(normal_cdf_dd(dd(splat(z.hi), splat(z.lo))))
 }
+
+/// `normal::erfcx_dd` from `erfcx(x.hi)` (`lane_math.rs`'s `erfcx_low_part`)
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erfcx_low_part1(e: f64, x: Dd) -> f64 {
+    one(erfcx_low_part(splat(e), dd(splat(x.hi), splat(x.lo))))
+}

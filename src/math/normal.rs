@@ -40,11 +40,11 @@ fn erfcx_tabulated(x: f64) -> f64 {
 }
 
 /// `erfcx` of a double-double argument: first-order correction for the low part,
-/// using `d/dx erfcx(x) = 2x erfcx(x) - 2/sqrt(pi)`.
+/// using `d/dx erfcx(x) = 2x erfcx(x) - 2/sqrt(pi)` (the lane kernels' correction, one lane,
+/// on `erfcx` of the whole range).
 #[inline(always)]
 pub fn erfcx_dd(x: Dd) -> f64 {
-    let e = erfcx(x.hi);
-    e + (2.0 * x.hi * e - 2.0 * FRAC_1_SQRT_PI) * x.lo
+    super::lane1::erfcx_low_part1(erfcx(x.hi), x)
 }
 
 /// Standard normal density `exp(-z^2/2) / sqrt(2 pi)`, exponent formed in double-double.
