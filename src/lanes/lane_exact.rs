@@ -129,6 +129,51 @@ struct Group {
     guards: V,
 }
 
+/// What does not depend on the volatility (`black::Moneyness::new`'s main branch, whose
+/// one-lane instance this is, for `S/K` and `S K` in the normal range): shared by the
+/// price and greeks kernels (`setup4`) and the implied-vol kernel (`prepare4`).
+#[derive(Clone, Copy)]
+pub(crate) struct LaneMoneyness {
+    /// S/K and S K in double-double (the callers test their range)
+    pub(crate) ratio: VDd,
+    pub(crate) sk: VDd,
+    /// ln(S/K), (r - q) t and x = ln(F/K)
+    pub(crate) log_spot: VDd,
+    pub(crate) carry: VDd,
+    pub(crate) x: VDd,
+    pub(crate) sqrt_t: VDd,
+    /// sqrt(S K) and e^{-(r+q)t/2}, whose product is the scale (read by the one-lane
+    /// instance, whose caller forms sqrt(S K) otherwise where S K leaves the normal range)
+    #[allow(dead_code)]
+    pub(crate) sqrt_sk: V,
+    #[allow(dead_code)]
+    pub(crate) half_discount: V,
+    pub(crate) scale: V,
+}
+
+vfn! {
+/// `LaneMoneyness` of the inputs
+fn moneyness(s: V, k: V, r: V, q: V, t: V) -> LaneMoneyness {
+    let ratio = dd_quotient(s, k);
+    let log_spot = ln_dd(ratio);
+    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
+    let sk = dd_product(s, k);
+    let sqrt_sk = dd_to_f64(dd_sqrt(sk));
+    let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
+    LaneMoneyness {
+        ratio,
+        sk,
+        log_spot,
+        carry,
+        x: dd_add(log_spot, carry),
+        sqrt_t: dd_sqrt(dd(t, splat(0.0))),
+        sqrt_sk,
+        half_discount,
+        scale: mul(sqrt_sk, half_discount),
+    }
+}
+}
+
 /// What the exact greeks' formulas take: the contract (`theta_sign` +-1), the scale and the
 /// gaussian factor as `(g_scaled, unscale)`, `d1`, `d2`, `Phi` of the signed ones, the
 /// discount factors, the total vol, `sqrt t` and charm's numerator, each formed by the
@@ -225,16 +270,7 @@ fn setup4(inputs: &[&[f64]; 7], i: usize) -> Group {
     let sigma = load(inputs[4], i);
     let t = load(inputs[5], i);
     let call = load(inputs[6], i);
-    // Moneyness::new
-    let ratio = dd_quotient(s, k);
-    let log_spot = ln_dd(ratio);
-    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
-    let sk = dd_product(s, k);
-    let sqrt_sk = dd_to_f64(dd_sqrt(sk));
-    let half_discount = exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t)));
-    let scale = mul(sqrt_sk, half_discount);
-    let x = dd_add(log_spot, carry);
-    let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
+    let LaneMoneyness { ratio, sk, log_spot, carry, x, sqrt_t, scale, .. } = moneyness(s, k, r, q, t);
     // Setup::new
     let total = dd_mul_f64(sqrt_t, sigma);
     let h = dd_div(x, total);

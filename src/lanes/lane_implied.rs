@@ -157,8 +157,7 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
     );
     ok = and(ok, lt(price, upper));
     // Moneyness::new, main branch
-    let ratio = dd_quotient(s, k);
-    let sk = dd_product(s, k);
+    let LaneMoneyness { ratio, sk, x, sqrt_t, scale, .. } = moneyness(s, k, r, q, t);
     ok = and(
         ok,
         and(
@@ -173,14 +172,6 @@ fn prepare4(inputs: &[&[f64]; 7], i: usize) -> ([crate::implied::Problem; W], i3
             lt(sk.hi, splat(f64::INFINITY)),
         ),
     );
-    let log_spot = ln_dd(ratio);
-    let carry = dd_mul_f64(dd_sum(r, neg(q)), t);
-    let scale = mul(
-        dd_to_f64(dd_sqrt(sk)),
-        exp_dd(dd_mul_f64(dd_sum(r, q), mul(splat(-0.5), t))),
-    );
-    let x = dd_add(log_spot, carry);
-    let sqrt_t = dd_sqrt(dd(t, splat(0.0)));
     let x_signed = select_dd(is_call, x, dd_neg(x));
     let normalised = div(price, scale);
     let itm = gt(x_signed.hi, splat(0.0));

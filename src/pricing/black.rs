@@ -49,17 +49,18 @@ pub(crate) struct Moneyness {
 impl Moneyness {
     #[inline(always)]
     pub fn new(s: f64, k: f64, r: f64, q: f64, t: f64) -> Moneyness {
-        let ratio = Dd::quotient(s, k);
+        // the kernels' formulas (`lane_exact.rs`'s `moneyness`, one lane), and what they
+        // leave to this code where S/K or S K leaves the normal range
+        let (ratio, log_spot, carry, sk, sqrt_sk, half_discount) =
+            crate::lane1::moneyness1(s, k, r, q, t);
         let log_spot_moneyness = if ratio.hi >= f64::MIN_POSITIVE && ratio.hi.is_finite() {
-            ln_dd(ratio)
+            log_spot
         } else {
             // S/K under- or overflows (S = 1e-300, K = 1e10 ...): subtract the logarithms
             ln_dd(Dd::from_f64(s)) - ln_dd(Dd::from_f64(k))
         };
-        let carry = Dd::sum(r, -q).mul_f64(t);
-        let sk = Dd::product(s, k);
         let sqrt_sk = if sk.hi.is_finite() && sk.hi > f64::MIN_POSITIVE {
-            sk.sqrt().to_f64()
+            sqrt_sk
         } else {
             s.sqrt() * k.sqrt()
         };
@@ -67,8 +68,9 @@ impl Moneyness {
             log_spot_moneyness,
             carry,
             log_moneyness: log_spot_moneyness + carry,
+            // (`Dd::sqrt` answers t <= 0 too)
             sqrt_t: Dd::from_f64(t).sqrt(),
-            scale: sqrt_sk * exp_dd(Dd::sum(r, q).mul_f64(-0.5 * t)),
+            scale: sqrt_sk * half_discount,
         }
     }
 }

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 use crate::contract::{Contract, GreekValues};
+use crate::dd::Dd;
 
 include!("../lanes/one_lane.rs");
 include!("../lanes/lane_fast.rs");
@@ -296,4 +297,20 @@ pub(crate) fn charm_numerator1(
     total: crate::dd::Dd,
 ) -> f64 {
     charm_numerator(lane_dd(carry), lane_dd(log_spot), lane_dd(total)).0[0]
+}
+
+/// `lane_exact.rs`'s `moneyness` on one lane (`black::Moneyness::new`'s main branch):
+/// `(S/K, ln(S/K), (r - q) t, S K, sqrt(S K), e^{-(r+q)t/2})`
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn moneyness1(s: f64, k: f64, r: f64, q: f64, t: f64) -> (Dd, Dd, Dd, Dd, f64, f64) {
+    let m = moneyness(splat(s), splat(k), splat(r), splat(q), splat(t));
+    let back = |v: VDd| Dd::new(v.hi.0[0], v.lo.0[0]);
+    (
+        back(m.ratio),
+        back(m.log_spot),
+        back(m.carry),
+        back(m.sk),
+        m.sqrt_sk.0[0],
+        m.half_discount.0[0],
+    )
 }
