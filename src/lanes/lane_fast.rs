@@ -53,8 +53,13 @@ vfn! {
         let order = series_order(tau);
         // from the highest order any lane needs (above it every lane's a_k is exactly 0);
         // each start compiled on its own, so the loop unrolls into registers
-        let top = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
-        match top.clamp(5, SERIES_ORDER) | 1 {
+        // (the orders are the odd 5..=SERIES_ORDER: the highest any wanted lane needs, by
+        // mask tests rather than a horizontal maximum through memory)
+        let wanted_order = select(wanted, order, splat(5.0));
+        let above = |k: f64| lanes(gt(wanted_order, splat(k))) != 0;
+        let top = if above(15.0) { SERIES_ORDER } else if above(13.0) { 15 } else if above(11.0) { 13 }
+            else if above(9.0) { 11 } else if above(7.0) { 9 } else if above(5.0) { 7 } else { 5 };
+        match top {
             5 => upward_series::<5>(h, tau, order),
             7 => upward_series::<7>(h, tau, order),
             9 => upward_series::<9>(h, tau, order),
@@ -348,7 +353,11 @@ vfn! {
         let (mut above, mut here) = (saddle, splat(1.0));
         let minus_h = neg(h);
         for k in (1..=highest.min(MILLER_MAX)).rev() {
-            let below = mul(fma(minus_h, here, above), splat(RECIPROCALS[k]));
+            // (M_{k+1} - h M_k) / k as (-h/k) M_k + M_{k+1}/k: both products are off the
+            // dependency chain through M_k but the fused multiply-add's operand, so a step
+            // waits for one fma and one select rather than an fma, a multiply and a select
+            let reciprocal = splat(RECIPROCALS[k]);
+            let below = fma(mul(minus_h, reciprocal), here, mul(above, reciprocal));
             let active = le(splat(k as f64), top);
             above = select(active, here, above);
             here = select(active, below, here);
