@@ -342,34 +342,59 @@ vfn! {
     /// lane starts at its own
     /// top and holds its values until then. Lanes outside `wanted` hold garbage.
     fn moment_series_miller(h: V, tau: V, wanted: V) -> V {
+        let [value] = moment_series_miller_n([h], [tau], [wanted]);
+        value
+    }
+
+    /// `moment_series_miller` for `N` groups at once: their recurrences are independent
+    /// dependency chains, stepped together so that one's latency hides the other's (the
+    /// recurrence is a chain of `MILLER_MAX` steps at most, each waiting on the last). A
+    /// lane's values do not depend on the others': each starts at its own top, and the loop
+    /// from the highest top over all groups only holds a lane until its own.
+    fn moment_series_miller_n<const N: usize>(h: [V; N], tau: [V; N], wanted: [V; N]) -> [V; N] {
         use crate::normalised::{MILLER_MAX, RECIPROCALS, SERIES_ORDER};
-        let h = select(wanted, h, splat(-2.0)); // keep the unwanted lanes finite and short
-        let (order, y) = series_start(h, tau);
-        let top = min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h, h)))), splat(MILLER_MAX as f64));
-        let saddle = mul(splat(0.5), add(h, sqrt(fma(h, h, mul(splat(4.0), add(top, splat(1.0)))))));
-        let highest = to_array(select(wanted, top, splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b)) as usize;
-        let highest_order = to_array(select(wanted, order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
-        let mut m = [splat(0.0); SERIES_ORDER + 1];
-        let (mut above, mut here) = (saddle, splat(1.0));
-        let minus_h = neg(h);
+        // keep the unwanted lanes finite and short
+        let h: [V; N] = std::array::from_fn(|g| select(wanted[g], h[g], splat(-2.0)));
+        let start: [(V, V); N] = std::array::from_fn(|g| series_start(h[g], tau[g]));
+        let top: [V; N] = std::array::from_fn(|g| {
+            let (order, _) = start[g];
+            min(add(add(order, splat(13.0)), floor(div(splat(250.0), mul(h[g], h[g])))), splat(MILLER_MAX as f64))
+        });
+        let mut above: [V; N] = std::array::from_fn(|g| {
+            mul(splat(0.5), add(h[g], sqrt(fma(h[g], h[g], mul(splat(4.0), add(top[g], splat(1.0)))))))
+        });
+        let mut here = [splat(1.0); N];
+        let mut highest = 0usize;
+        for g in 0..N {
+            let top_g = to_array(select(wanted[g], top[g], splat(0.0))).iter().fold(0.0f64, |a, &b| a.max(b));
+            highest = highest.max(top_g as usize);
+        }
+        let mut m = [[splat(0.0); SERIES_ORDER + 1]; N];
+        let minus_h: [V; N] = std::array::from_fn(|g| neg(h[g]));
         for k in (1..=highest.min(MILLER_MAX)).rev() {
-            // (M_{k+1} - h M_k) / k as (-h/k) M_k + M_{k+1}/k: both products are off the
-            // dependency chain through M_k but the fused multiply-add's operand, so a step
-            // waits for one fma and one select rather than an fma, a multiply and a select
             let reciprocal = splat(RECIPROCALS[k]);
-            let below = fma(mul(minus_h, reciprocal), here, mul(above, reciprocal));
-            let active = le(splat(k as f64), top);
-            above = select(active, here, above);
-            here = select(active, below, here);
-            if k - 1 <= SERIES_ORDER {
-                m[k - 1] = here;
+            for g in 0..N {
+                // (M_{k+1} - h M_k) / k as (-h/k) M_k + M_{k+1}/k: both products are off
+                // the dependency chain through M_k but the fused multiply-add's operand, so
+                // a step waits for one fma and one select rather than an fma, a multiply and
+                // a select
+                let below = fma(mul(minus_h[g], reciprocal), here[g], mul(above[g], reciprocal));
+                let active = le(splat(k as f64), top[g]);
+                above[g] = select(active, here[g], above[g]);
+                here[g] = select(active, below, here[g]);
+                if k - 1 <= SERIES_ORDER {
+                    m[g][k - 1] = here[g];
+                }
             }
         }
-        let norm = div(y, m[0]);
-        for v in m.iter_mut() {
-            *v = mul(*v, norm);
-        }
-        series_sum(&m, highest_order.clamp(5, SERIES_ORDER) | 1, tau, order)
+        std::array::from_fn(|g| {
+            let (order, y) = start[g];
+            let highest_order =
+                to_array(select(wanted[g], order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
+            let norm = div(y, m[g][0]);
+            let moments = m[g].map(|v| mul(v, norm));
+            series_sum(&moments, highest_order.clamp(5, SERIES_ORDER) | 1, tau[g], order)
+        })
     }
 
     /// The plain-double price (`lane1::fast_price`) of `W` contracts before the settlement: the prices, the mask of lanes
@@ -404,14 +429,25 @@ kfn! {
 /// Lanes outside `wanted` hold garbage.
 /// The second mask: lanes to settle, as `fast_finish4`'s.
 fn miller_finish4(h: V, tau: V, abs_x: V, g: V, scale: V, itm: V, wanted: V) -> (V, V) {
-    let b = series_value(g, moment_series_miller(h, tau, wanted));
-    let (value, settle) = if lanes(itm) != 0 {
-        let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
-        (value, settle_lanes(itm, b, value))
-    } else {
-        (b, splat(0.0))
-    };
-    let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
-    (mul(scale, value), time_value)
+    let [answer] = miller_finish_n([[h, tau, abs_x, g, scale, itm]], [wanted]);
+    answer
+}
+
+/// `miller_finish4` for `N` groups at once (`moment_series_miller_n`), each given as its
+/// fields `[h, tau, abs_x, g, scale, itm]`.
+fn miller_finish_n<const N: usize>(fields: [[V; 6]; N], wanted: [V; N]) -> [(V, V); N] {
+    let series = moment_series_miller_n(fields.map(|f| f[0]), fields.map(|f| f[1]), wanted);
+    std::array::from_fn(|j| {
+        let [_, _, abs_x, g, scale, itm] = fields[j];
+        let b = series_value(g, series[j]);
+        let (value, settle) = if lanes(itm) != 0 {
+            let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
+            (value, settle_lanes(itm, b, value))
+        } else {
+            (b, splat(0.0))
+        };
+        let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
+        (mul(scale, value), time_value)
+    })
 }
 }

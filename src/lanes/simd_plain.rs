@@ -250,12 +250,8 @@ fn fast_block_in(
         }
     }
     repeat_last(miller, millers);
-    let mut at = 0;
-    while at < millers {
-        let real = (millers - at).min(W);
-        let group = &miller[at..at + W];
-        let [h, tau, abs_x, g, scale, itm, _] = std::array::from_fn(|f| gather_lanes(&fields[f], group));
-        let (price, time_value) = miller_finish4(h, tau, abs_x, g, scale, itm, eq(h, h));
+    // the rows of `group` (`real` of them) priced as `miller_finish_n` gave them
+    let mut finish = |group: &[u32], real: usize, (price, time_value): (V, V)| {
         scatter_lanes(prices, group, price);
         let settle = to_settle(time_value) & ((1i32 << real) - 1);
         if settle != 0 {
@@ -264,7 +260,25 @@ fn fast_block_in(
                 sink(prices, group[l] as usize, price[l], true, time_value[l]);
             }
         }
-        at += real;
+    };
+    let gather = |group: &[u32]| -> [V; 6] { std::array::from_fn(|f| gather_lanes(&fields[f], group)) };
+    let mut at = 0;
+    // two groups at a time where there are two (their recurrences overlap: each is a
+    // chain of up to `MILLER_MAX` dependent steps); the list is padded to a multiple of `W`
+    while millers - at > W {
+        let groups = [&miller[at..at + W], &miller[at + W..at + 2 * W]];
+        let fields2 = groups.map(gather);
+        let answers = miller_finish_n(fields2, fields2.map(|f| eq(f[0], f[0])));
+        finish(groups[0], W, answers[0]);
+        let real = (millers - at - W).min(W);
+        finish(groups[1], real, answers[1]);
+        at += W + real;
+    }
+    if at < millers {
+        let group = &miller[at..at + W];
+        let fields1 = gather(group);
+        let [answer] = miller_finish_n([fields1], [eq(fields1[0], fields1[0])]);
+        finish(group, millers - at, answer);
     }
 }
 
