@@ -28,6 +28,11 @@ vfn! {
         let q5 = pair(1.0 / 6_227_020_800.0, 1.0 / 479_001_600.0);
         let p = fma(fma(q5, r2, q4), r8, fma(fma(q3, r2, q2), r4, fma(q1, r2, q0)));
         let er = add(fma(r2, p, r), splat(1.0));
+        // every lane's 2^n normal (the usual case): one exact scaling, the same bits as the
+        // two below (and no lane beyond the range's ends)
+        if lanes(le(abs(n), splat(1000.0))) == ALL {
+            return mul(er, pow2(n));
+        }
         // outside the range the scalar code returns early; keep n sane there too
         let n = max(min(n, splat(1024.0)), splat(-1075.0));
         let n1 = floor(mul(splat(0.5), n));
