@@ -207,7 +207,7 @@ vfn! {
     /// `fast_block` leaves them).
     #[allow(clippy::too_many_arguments)]
     fn fast_greeks_from(
-        s: V, r: V, q: V, sigma: V, t: V, call: V, p: FastParts, price: V, inside: V,
+        s: V, r: V, q: V, t: V, call: V, p: FastParts, price: V, inside: V,
     ) -> ([V; 10], V) {
         use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
         let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
@@ -222,9 +222,16 @@ vfn! {
         let z1 = mul(theta_sign, d1);
         let z2 = mul(theta_sign, d2);
         let frac = splat(std::f64::consts::FRAC_1_SQRT_2);
-        // one reciprocal for both quotients by e^{x/2}, one for both by sigma
+        // one reciprocal for both quotients by e^{x/2}, one by s (gamma, vanna, charm), one
+        // by 2 t sigma sqrt(t) (theta, charm, and with 2t the ones by the total vol and by
+        // sigma): four divisions where the quotients took eight
+        let two_t = mul(splat(2.0), t);
         let inv_half = div(splat(1.0), half);
-        let inv_sigma = div(splat(1.0), sigma);
+        let inv_s = div(splat(1.0), s);
+        let inv_t_total = div(splat(1.0), mul(two_t, total));
+        let inv_total = mul(two_t, inv_t_total);
+        let inv_sigma = mul(sqrt_t, inv_total);
+        let vega_s = mul(vega_factor, inv_s);
         let tail1 = mul(mul(mul(splat(0.5), g), inv_half), erfcx(mul(abs(z1), frac)));
         let tail2 = mul(mul(mul(splat(0.5), g), half), erfcx(mul(abs(z2), frac)));
         let cdf1 = select(le(z1, splat(0.0)), tail1, sub(splat(1.0), tail1));
@@ -233,15 +240,14 @@ vfn! {
         let dividend_discount = if lanes(eq(q, splat(0.0))) == ALL { splat(1.0) } else { exp(mul(neg(q), t)) };
         let spot_leg = mul(mul(s, dividend_discount), cdf1);
         let strike_leg = mul(mul(scale, inv_half), cdf2);
-        let two_t = mul(splat(2.0), t);
-        let theta_a = div(mul(neg(vega_factor), total), two_t);
+        let theta_a = mul(mul(neg(vega_factor), mul(total, total)), inv_t_total);
         let theta_q = mul(q, spot_leg);
         let theta_r = mul(r, strike_leg);
         let theta = add(theta_a, mul(theta_sign, sub(theta_q, theta_r)));
         let half_total_sq = mul(mul(splat(0.5), total), total);
         let charm_numerator = add(sub(carry, log_spot), half_total_sq);
         let charm_a = mul(mul(mul(theta_sign, q), dividend_discount), cdf1);
-        let charm_b = div(mul(div(vega_factor, s), charm_numerator), mul(two_t, total));
+        let charm_b = mul(mul(vega_s, charm_numerator), inv_t_total);
         let charm = sub(charm_a, charm_b);
         let unit = mul(fma(mul(splat(3.0), h), h, splat(16.0)), splat(f64::EPSILON));
         let bound = |terms: V, sum: V| le(mul(terms, unit), mul(splat(GREEKS_MAX_ERROR), abs(sum)));
@@ -259,12 +265,12 @@ vfn! {
         let values = [
             price,
             mul(mul(theta_sign, dividend_discount), cdf1),
-            div(div(vega_factor, s), mul(s, total)),
+            mul(mul(vega_s, inv_s), inv_total),
             mul(vega_factor, sqrt_t),
             theta,
             mul(mul(theta_sign, t), strike_leg),
             mul(mul(neg(theta_sign), t), spot_leg),
-            mul(mul(div(neg(vega_factor), s), d2), inv_sigma),
+            mul(mul(neg(vega_s), d2), inv_sigma),
             mul(mul(mul(mul(vega_factor, sqrt_t), d1), d2), inv_sigma),
             charm,
         ];

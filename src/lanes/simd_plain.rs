@@ -332,7 +332,6 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
                 load(inputs[0], i),
                 load(inputs[2], i),
                 load(inputs[3], i),
-                load(inputs[4], i),
                 load(inputs[5], i),
                 load(inputs[6], i),
                 p,

@@ -74,7 +74,6 @@ pub(crate) fn fast_greeks(c: &Contract) -> Option<GreekValues> {
         s,
         r,
         q,
-        sigma,
         t,
         call,
         p,
