@@ -2,8 +2,8 @@
 // written once for every width: included by `simd_plain.rs` (the vector widths) and by
 // `lane1` (one lane: the scalar code), after the lane layer (`V`, `W`, `ALL`, the
 // arithmetic, compare and select functions, `lanes`, `to_array`, `pow2`,
-// `exponent_and_mantissa`, `erfcx_coefficients`), the elementary functions of
-// `lane_math.rs` and the macros `vfn!` and `kfn!`. Nothing here calls the scalar code of
+// `exponent_and_mantissa`, `erfcx_coefficients`), the double-double arithmetic of
+// `lane_dd.rs`, the elementary functions of `lane_math.rs` and the macros `vfn!` and `kfn!`. Nothing here calls the scalar code of
 // another module, so the one-lane instance is a layer below `black`, which calls it.
 
 /// What `fast_greeks_from` takes over from `fast_setup4` (which `lane1::fast_greeks` and the
@@ -209,7 +209,7 @@ vfn! {
     fn fast_greeks_from(
         s: V, r: V, q: V, t: V, call: V, p: FastParts, price: V, inside: V,
     ) -> ([V; 10], V) {
-        use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT};
+        use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT, GREEKS_TIME_RANGE};
         let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
         let log_spot = add(log_ratio, resid_term);
         let h = div(x, total);
@@ -228,7 +228,8 @@ vfn! {
         let two_t = mul(splat(2.0), t);
         let inv_half = div(splat(1.0), half);
         let inv_s = div(splat(1.0), s);
-        let inv_t_total = div(splat(1.0), mul(two_t, total));
+        let t_total = mul(two_t, total);
+        let inv_t_total = div(splat(1.0), t_total);
         let inv_total = mul(two_t, inv_t_total);
         let inv_sigma = mul(sqrt_t, inv_total);
         let vega_s = mul(vega_factor, inv_s);
@@ -252,9 +253,14 @@ vfn! {
         let unit = mul(fma(mul(splat(3.0), h), h, splat(16.0)), splat(f64::EPSILON));
         let bound = |terms: V, sum: V| le(mul(terms, unit), mul(splat(GREEKS_MAX_ERROR), abs(sum)));
         let spread = add(abs(h), tau);
+        // the region does not bound t: where 2 t sigma sqrt(t) leaves this range (t = 1e-306
+        // with sigma = 2e149, t = 1e307 with sigma = 3e-153) its reciprocal, and the ones
+        // formed from it, overflow or vanish; the exact kernel divides one by one there
+        let t_in_range = and(ge(t_total, splat(GREEKS_TIME_RANGE[0])), le(t_total, splat(GREEKS_TIME_RANGE[1])));
         let ok = and(
             and(
-                and(ge(e_hi, splat(GREEKS_MIN_EXPONENT)), bound(add(add(abs(theta_a), abs(theta_q)), abs(theta_r)), theta)),
+                and(and(ge(e_hi, splat(GREEKS_MIN_EXPONENT)), t_in_range),
+                    bound(add(add(abs(theta_a), abs(theta_q)), abs(theta_r)), theta)),
                 and(bound(spread, d1), bound(spread, d2)),
             ),
             and(

@@ -60,6 +60,9 @@ pub(crate) const GREEKS_MIN_EXPONENT: f64 = -200.0;
 /// A greek formed as a sum is accepted when its terms' size times their relative error
 /// (`(3 h^2 + 16) eps`) is at most this times the sum; otherwise the exact kernel.
 pub(crate) const GREEKS_MAX_ERROR: f64 = 2e-13;
+/// The range of `2 t sigma sqrt(t)` whose reciprocal the plain-double greeks share (theta,
+/// charm, gamma, vanna, volga): its reciprocal and `2 t` times it stay normal and finite.
+pub(crate) const GREEKS_TIME_RANGE: [f64; 2] = [1e-290, 1e290];
 
 #[cfg(test)]
 mod tests {
@@ -286,6 +289,54 @@ mod tests {
         );
         assert!(fast > 100_000, "the region covers too little: {fast}");
         assert!(worst <= 5e-13, "worst {worst:e} at {worst_at:?}");
+    }
+
+    /// Contracts in the price's region with a t so small or large that `2 t sigma sqrt(t)`
+    /// leaves the double range: the plain-double greeks leave them to the exact kernel (with
+    /// one reciprocal of that product shared, gamma came out inf for t = 1e-306 and 0 for
+    /// t = 1e307, review), and the greeks are finite and the exact kernel's.
+    #[test]
+    fn greeks_at_extreme_times_are_the_exact_kernels() {
+        for (t, sigma) in [
+            (1e-306, 2e149),
+            (1e-300, 2e146),
+            (1e307, 3.16e-153),
+            (1e295, 3.16e-148),
+        ] {
+            let c = Contract {
+                s: 100.0,
+                k: 100.0,
+                r: 0.0,
+                q: 0.0,
+                sigma,
+                t,
+                is_call: true,
+            };
+            assert!(
+                crate::lane1::fast_price(&c).is_some(),
+                "in the price's region: {c:?}"
+            );
+            assert!(crate::lane1::fast_greeks(&c).is_none(), "{c:?}");
+            let greeks = |g: crate::contract::GreekValues| {
+                [
+                    g.delta, g.gamma, g.vega, g.theta, g.rho, g.epsilon, g.vanna, g.volga, g.charm,
+                ]
+            };
+            let got = greeks(crate::black::bsm_greeks(&c));
+            let want = greeks(bsm_greeks_exact(&c));
+            for (j, (a, b)) in got.into_iter().zip(want).enumerate() {
+                assert_eq!(
+                    a.to_bits(),
+                    b.to_bits(),
+                    "greek {j} of {c:?}: {a} against {b}"
+                );
+            }
+            // gamma, theta, vanna, volga and charm are numbers here (rho and epsilon, t
+            // times a leg, overflow with t = 1e307 as they should)
+            for j in [1, 3, 6, 7, 8] {
+                assert!(got[j].is_finite(), "greek {j} of {c:?}: {}", got[j]);
+            }
+        }
     }
 
     #[test]
