@@ -426,6 +426,79 @@ mod tests {
         }
     }
 
+    /// A short-dated chain (a day to a week, strikes within 30 % of the spot): most lanes
+    /// of a block take Miller's series, so its groups run in pairs (`miller_finish_n`), the
+    /// last pair short and a single group left over in some blocks; every price and greek
+    /// must be the scalar one, bit for bit, whatever group a lane was paired with.
+    #[test]
+    fn paired_miller_groups_are_the_scalar_ones() {
+        if !available() {
+            return;
+        }
+        let n = 2_000;
+        let mut rnd = crate::testing::xorshift(31);
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        let mut miller = 0;
+        for i in 0..n {
+            let s = 2.0 + 298.0 * rnd();
+            let k = s * (0.7 + 0.6 * rnd());
+            let (sigma, t) = (0.05 + 0.5 * rnd(), (1.0 + 6.0 * rnd()) / 365.0);
+            let x = (s / k).ln() + 0.02 * t;
+            let total = sigma * t.sqrt();
+            miller += usize::from(x.abs() / total > 1.5 && total < 0.42);
+            let row = [
+                s,
+                k,
+                0.02,
+                if i % 2 == 0 { 0.0 } else { 0.01 },
+                sigma,
+                t,
+                if i % 3 == 0 { -1.0 } else { 1.0 },
+            ];
+            for (c, v) in cols.iter_mut().zip(row) {
+                c.push(v);
+            }
+        }
+        assert!(miller > n / 2, "only {miller} lanes in Miller's region");
+        let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
+        for (kernel, vector) in every_price_kernel(&views) {
+            for (i, v) in vector.iter().enumerate() {
+                let c = crate::black::Contract::from_columns(&views, i);
+                assert_eq!(
+                    v.to_bits(),
+                    crate::black::bsm_price(&c).to_bits(),
+                    "{kernel} row {i}: {c:?}"
+                );
+            }
+        }
+        let which = crate::black::Greek::ALL;
+        for wide in [false, true] {
+            if wide && !crate::simd8::available() {
+                continue;
+            }
+            let mut bufs: Vec<Vec<f64>> = vec![vec![0.0; n]; which.len()];
+            let mut outs: Vec<&mut [f64]> = bufs.iter_mut().map(|b| &mut b[..]).collect();
+            if wide {
+                // SAFETY: `simd8::available()` checked the kernel's features.
+                unsafe { crate::simd8::greeks_chunk_avx512(&views, &which, &mut outs) };
+            } else {
+                // SAFETY: `available()` checked AVX2 and FMA.
+                unsafe { greeks_chunk_wide(&views, &which, &mut outs) };
+            }
+            for i in 0..n {
+                let want =
+                    crate::black::bsm_greeks(&crate::black::Contract::from_columns(&views, i));
+                for (buf, greek) in bufs.iter().zip(which.iter()) {
+                    assert_eq!(
+                        buf[i].to_bits(),
+                        greek.pick(&want).to_bits(),
+                        "wide {wide} row {i} {greek:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn vector_kernel_is_bit_identical_to_the_scalar_one() {
         if !available() {
