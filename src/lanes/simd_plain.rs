@@ -65,7 +65,7 @@ kfn! {
 /// group never pays for two formulas (three in four groups of four of the CSI scan were
 /// mixed).
 /// Lanes refused by the cancellation test with a small tau take Miller's series in groups of
-/// their own (`miller_finish4`); lanes outside the plain-double region, or refused with
+/// their own, two groups at a time (`miller_finish_n`); lanes outside the plain-double region, or refused with
 /// a larger tau, are collected and priced by the exact kernel `W` at a time; the remainder
 /// and guarded lanes by the scalar code. Every lane goes through the same operations as `lane1::fast_price` or
 /// `black::bsm_price_exact`, so the bits are the scalar ones.
