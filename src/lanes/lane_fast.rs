@@ -53,13 +53,7 @@ vfn! {
         let order = series_order(tau);
         // from the highest order any lane needs (above it every lane's a_k is exactly 0);
         // each start compiled on its own, so the loop unrolls into registers
-        // (the orders are the odd 5..=SERIES_ORDER: the highest any wanted lane needs, by
-        // mask tests rather than a horizontal maximum through memory)
-        let wanted_order = select(wanted, order, splat(5.0));
-        let above = |k: f64| lanes(gt(wanted_order, splat(k))) != 0;
-        let top = if above(15.0) { SERIES_ORDER } else if above(13.0) { 15 } else if above(11.0) { 13 }
-            else if above(9.0) { 11 } else if above(7.0) { 9 } else if above(5.0) { 7 } else { 5 };
-        match top {
+        match highest_order(order, wanted) {
             5 => upward_series::<5>(h, tau, order),
             7 => upward_series::<7>(h, tau, order),
             9 => upward_series::<9>(h, tau, order),
@@ -147,6 +141,17 @@ vfn! {
             select(lt(tau, splat(0.06)), splat(11.0),
             select(lt(tau, splat(0.1)), splat(13.0),
             select(lt(tau, splat(0.15)), splat(15.0), splat(SERIES_ORDER as f64)))))))
+    }
+
+    /// The highest of `series_order`'s orders (the odd 5..=SERIES_ORDER) among the `wanted`
+    /// lanes, 5 if none: by mask tests rather than a horizontal maximum through memory (13 %
+    /// of the upward series' samples)
+    fn highest_order(order: V, wanted: V) -> usize {
+        use crate::normalised::SERIES_ORDER;
+        let wanted_order = select(wanted, order, splat(5.0));
+        let above = |k: f64| lanes(gt(wanted_order, splat(k))) != 0;
+        if above(15.0) { SERIES_ORDER } else if above(13.0) { 15 } else if above(11.0) { 13 }
+            else if above(9.0) { 11 } else if above(7.0) { 9 } else if above(5.0) { 7 } else { 5 }
     }
 
     /// `fast::gaussian_exponent`: `-(h^2 + tau^2)/2` as `(hi, lo)`, the squares split exactly
@@ -401,11 +406,9 @@ vfn! {
         }
         std::array::from_fn(|g| {
             let (order, y) = start[g];
-            let highest_order =
-                to_array(select(wanted[g], order, splat(5.0))).iter().fold(5.0f64, |a, &b| a.max(b)) as usize;
             let norm = div(y, m[g][0]);
             let moments = m[g].map(|v| mul(v, norm));
-            series_sum(&moments, highest_order.clamp(5, SERIES_ORDER) | 1, tau[g], order)
+            series_sum(&moments, highest_order(order, wanted[g]), tau[g], order)
         })
     }
 
