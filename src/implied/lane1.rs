@@ -47,8 +47,7 @@ pub(crate) fn log1p_small(d: f64) -> f64 {
 /// `implied::exp_wide` for `|v.hi| <= EXP_WIDE_LIMIT`
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn exp_wide1(v: crate::dd::Dd) -> crate::dd::Dd {
-    let r = exp_wide4(dd(splat(v.hi), splat(v.lo)));
-    crate::dd::Dd::new(r.hi.0[0], r.lo.0[0])
+    scalar_dd(exp_wide4(lane_dd(v)))
 }
 
 /// `time_value_of_legs` on one lane (`implied::exact_time_value`)
@@ -61,14 +60,13 @@ pub(crate) fn time_value_of_legs1(
     discount: crate::dd::Dd,
     is_call: bool,
 ) -> f64 {
-    let lane = |v: crate::dd::Dd| dd(splat(v.hi), splat(v.lo));
     let call = gt(splat(if is_call { 1.0 } else { -1.0 }), splat(0.0));
     time_value_of_legs(
         splat(price),
         splat(s),
         splat(k),
-        lane(dividend),
-        lane(discount),
+        lane_dd(dividend),
+        lane_dd(discount),
         call,
     )
     .0[0]

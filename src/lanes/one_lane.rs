@@ -10,3 +10,15 @@ use crate::consts::{FRAC_1_SQRT_PI, LN2_HI, LN2_LO, LOG2_E};
 include!("one_lane_layer.rs");
 include!("lane_dd.rs");
 include!("lane_math.rs");
+
+/// A double-double as one lane
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn lane_dd(d: crate::dd::Dd) -> VDd {
+    dd(splat(d.hi), splat(d.lo))
+}
+
+/// One lane's double-double
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn scalar_dd(v: VDd) -> crate::dd::Dd {
+    crate::dd::Dd::new(v.hi.0[0], v.lo.0[0])
+}

@@ -30,20 +30,19 @@ pub(crate) fn ln1(x: f64) -> f64 {
 /// `elementary::exp_dd`
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn exp_dd1(v: Dd) -> f64 {
-    one(exp_dd(dd(splat(v.hi), splat(v.lo))))
+    one(exp_dd(lane_dd(v)))
 }
 
 /// `elementary::ln_dd` (positive normal high part)
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn ln_dd1(v: Dd) -> Dd {
-    let r = ln_dd(dd(splat(v.hi), splat(v.lo)));
-    Dd::new(one(r.hi), one(r.lo))
+    scalar_dd(ln_dd(lane_dd(v)))
 }
 
 /// `elementary::two_sinh_half`
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn two_sinh_half1(x: Dd) -> f64 {
-    one(two_sinh_half(dd(splat(x.hi), splat(x.lo))))
+    one(two_sinh_half(lane_dd(x)))
 }
 
 /// `normal`'s tabulated `erfcx` (arguments above -0.99)
@@ -55,11 +54,11 @@ pub(crate) fn erfcx1(x: f64) -> f64 {
 /// `normal::normal_cdf_dd` (`|z.hi| <= 1e100`)
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn normal_cdf_dd1(z: Dd) -> f64 {
-    one(normal_cdf_dd(dd(splat(z.hi), splat(z.lo))))
+    one(normal_cdf_dd(lane_dd(z)))
 }
 
 /// `normal::erfcx_dd` from `erfcx(x.hi)` (`lane_math.rs`'s `erfcx_low_part`)
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn erfcx_low_part1(e: f64, x: Dd) -> f64 {
-    one(erfcx_low_part(splat(e), dd(splat(x.hi), splat(x.lo))))
+    one(erfcx_low_part(splat(e), lane_dd(x)))
 }

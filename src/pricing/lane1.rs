@@ -123,12 +123,6 @@ pub(crate) fn exact_greeks(c: &Contract) -> Option<([f64; 10], f64)> {
     Some((values.map(|v| v.0[0]), time_value.0[0]))
 }
 
-/// `d` as a one-lane double-double.
-#[cfg_attr(not(debug_assertions), inline(always))]
-fn lane_dd(d: crate::dd::Dd) -> VDd {
-    dd(splat(d.hi), splat(d.lo))
-}
-
 /// The normalised out-of-the-money call value `b(x, s)` for `x <= 0`, given `h = x/s`,
 /// `tau = s/2` and `gaussian = normalised::gaussian_factor(h, tau)`: by the plain
 /// difference of `Phi` where `h + tau > 0.85`, 0 where the gaussian factor underflowed, the
@@ -303,12 +297,11 @@ pub(crate) fn charm_numerator1(
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn moneyness1(s: f64, k: f64, r: f64, q: f64, t: f64) -> (Dd, Dd, Dd, Dd, f64, f64) {
     let m = moneyness(splat(s), splat(k), splat(r), splat(q), splat(t));
-    let back = |v: VDd| Dd::new(v.hi.0[0], v.lo.0[0]);
     (
-        back(m.ratio),
-        back(m.log_spot),
-        back(m.carry),
-        back(m.sk),
+        scalar_dd(m.ratio),
+        scalar_dd(m.log_spot),
+        scalar_dd(m.carry),
+        scalar_dd(m.sk),
         m.sqrt_sk.0[0],
         m.half_discount.0[0],
     )
