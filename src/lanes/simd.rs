@@ -393,23 +393,7 @@ mod tests {
             return;
         }
         let n = 1003;
-        let mut rnd = crate::testing::xorshift(5);
-        let mut cols: [Vec<f64>; 7] = Default::default();
-        for i in 0..n {
-            let (s, k, sigma, t) = crate::testing::csi_like(&mut rnd);
-            let row = [
-                s,
-                k,
-                0.02,
-                if i % 2 == 0 { 0.0 } else { 0.01 },
-                sigma,
-                t,
-                if i % 3 == 0 { -1.0 } else { 1.0 },
-            ];
-            for (c, v) in cols.iter_mut().zip(row) {
-                c.push(v);
-            }
-        }
+        let cols = chain_columns(n, 5, |mut rnd| crate::testing::csi_like(&mut rnd));
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         for (kernel, vector) in every_price_kernel(&views) {
             let mut fast = 0;
@@ -436,29 +420,18 @@ mod tests {
             return;
         }
         let n = 2_000;
-        let mut rnd = crate::testing::xorshift(31);
-        let mut cols: [Vec<f64>; 7] = Default::default();
-        let mut miller = 0;
-        for i in 0..n {
+        let cols = chain_columns(n, 31, |rnd| {
             let s = 2.0 + 298.0 * rnd();
             let k = s * (0.7 + 0.6 * rnd());
-            let (sigma, t) = (0.05 + 0.5 * rnd(), (1.0 + 6.0 * rnd()) / 365.0);
-            let x = (s / k).ln() + 0.02 * t;
-            let total = sigma * t.sqrt();
-            miller += usize::from(x.abs() / total > 1.5 && total < 0.42);
-            let row = [
-                s,
-                k,
-                0.02,
-                if i % 2 == 0 { 0.0 } else { 0.01 },
-                sigma,
-                t,
-                if i % 3 == 0 { -1.0 } else { 1.0 },
-            ];
-            for (c, v) in cols.iter_mut().zip(row) {
-                c.push(v);
-            }
-        }
+            (s, k, 0.05 + 0.5 * rnd(), (1.0 + 6.0 * rnd()) / 365.0)
+        });
+        let miller = (0..n)
+            .filter(|&i| {
+                let x = (cols[0][i] / cols[1][i]).ln() + 0.02 * cols[5][i];
+                let total = cols[4][i] * cols[5][i].sqrt();
+                x.abs() / total > 1.5 && total < 0.42
+            })
+            .count();
         assert!(miller > n / 2, "only {miller} lanes in Miller's region");
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         for (kernel, vector) in every_price_kernel(&views) {
@@ -541,6 +514,26 @@ mod tests {
 
     /// The prices of every vector kernel this CPU can run (AVX2, AVX-512), and the
     /// dispatching entry point's.
+    /// `n` rows of a chain, `(s, k, sigma, t)` from `draw`, with r 2 %, q 0 and 1 % alternately
+    /// and one put in three.
+    fn chain_columns(
+        n: usize,
+        seed: u64,
+        mut draw: impl FnMut(&mut dyn FnMut() -> f64) -> (f64, f64, f64, f64),
+    ) -> [Vec<f64>; 7] {
+        let mut rnd = crate::testing::xorshift(seed);
+        let mut cols: [Vec<f64>; 7] = Default::default();
+        for i in 0..n {
+            let (s, k, sigma, t) = draw(&mut rnd);
+            let q = if i % 2 == 0 { 0.0 } else { 0.01 };
+            let row = [s, k, 0.02, q, sigma, t, if i % 3 == 0 { -1.0 } else { 1.0 }];
+            for (c, v) in cols.iter_mut().zip(row) {
+                c.push(v);
+            }
+        }
+        cols
+    }
+
     fn every_price_kernel(views: &[&[f64]; 7]) -> Vec<(&'static str, Vec<f64>)> {
         let n = views[0].len();
         let mut runs = Vec::new();
