@@ -49,56 +49,79 @@ vfn! {
     /// Clenshaw's backward recurrence (see `normalised`'s notes). Lanes
     /// outside `wanted` hold garbage (and do not raise the loop's start).
     fn moment_series_upward(h: V, tau: V, wanted: V) -> V {
+        let [value] = moment_series_upward_n([h], [tau], [wanted]);
+        value
+    }
+
+    /// `moment_series_upward` for `N` groups at once: each group's Clenshaw recurrence is a
+    /// chain of dependent fused multiply-adds, stepped together so that one's latency hides
+    /// the others'. A lane's value does not depend on the other groups': the loop starts at
+    /// the highest order any wanted lane needs, and above a lane's own order its weights,
+    /// and so its recurrence, are exactly 0.
+    fn moment_series_upward_n<const N: usize>(h: [V; N], tau: [V; N], wanted: [V; N]) -> [V; N] {
         use crate::normalised::SERIES_ORDER;
-        let order = series_order(tau);
+        let order: [V; N] = std::array::from_fn(|g| series_order(tau[g]));
         // from the highest order any lane needs (above it every lane's a_k is exactly 0);
         // each start compiled on its own, so the loop unrolls into registers
-        match highest_order(order, wanted) {
-            5 => upward_series::<5>(h, tau, order),
-            7 => upward_series::<7>(h, tau, order),
-            9 => upward_series::<9>(h, tau, order),
-            11 => upward_series::<11>(h, tau, order),
-            13 => upward_series::<13>(h, tau, order),
-            15 => upward_series::<15>(h, tau, order),
-            _ => upward_series::<SERIES_ORDER>(h, tau, order),
+        let top = (0..N).map(|g| highest_order(order[g], wanted[g])).max().unwrap_or(5);
+        match top {
+            5 => upward_series::<5, N>(h, tau, order),
+            7 => upward_series::<7, N>(h, tau, order),
+            9 => upward_series::<9, N>(h, tau, order),
+            11 => upward_series::<11, N>(h, tau, order),
+            13 => upward_series::<13, N>(h, tau, order),
+            15 => upward_series::<15, N>(h, tau, order),
+            _ => upward_series::<SERIES_ORDER, N>(h, tau, order),
         }
     }
 
-    /// `moment_series_upward` with the loop started at `TOP`
-    fn upward_series<const TOP: usize>(h: V, tau: V, order: V) -> V {
+    /// `moment_series_upward_n` with the loop started at `TOP`
+    fn upward_series<const TOP: usize, const N: usize>(h: [V; N], tau: [V; N], order: [V; N]) -> [V; N] {
         use crate::normalised::{INVERSE_FACTORIALS, SERIES_ORDER, SQRT_FRAC_PI_2};
-        let y = mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h), splat(std::f64::consts::FRAC_1_SQRT_2))));
-        let t2 = mul(tau, tau);
-        let t4 = mul(t2, t2);
-        let t8 = mul(t4, t4);
-        let powers = [splat(1.0), t2, t4, mul(t4, t2), t8, mul(t8, t2), mul(t8, t4), mul(t8, mul(t4, t2)), mul(t8, t8)];
+        let y: [V; N] = std::array::from_fn(|g| {
+            mul(splat(SQRT_FRAC_PI_2), erfcx(mul(neg(h[g]), splat(std::f64::consts::FRAC_1_SQRT_2))))
+        });
         // the odd weights only, every element written (an array of all eighteen, the even
         // ones left 0, was zeroed through memory on every call: 1.4 % of an inversion)
-        let odd: [V; SERIES_ORDER / 2 + 1] = std::array::from_fn(|j| {
-            let k = 2 * j + 1;
-            if k <= TOP {
-                select(le(splat(k as f64), order), mul(powers[j], splat(INVERSE_FACTORIALS[k])), splat(0.0))
-            } else {
-                splat(0.0)
-            }
+        let odd: [[V; SERIES_ORDER / 2 + 1]; N] = std::array::from_fn(|g| {
+            let t2 = mul(tau[g], tau[g]);
+            let t4 = mul(t2, t2);
+            let t8 = mul(t4, t4);
+            let powers =
+                [splat(1.0), t2, t4, mul(t4, t2), t8, mul(t8, t2), mul(t8, t4), mul(t8, mul(t4, t2)), mul(t8, t8)];
+            std::array::from_fn(|j| {
+                let k = 2 * j + 1;
+                if k <= TOP {
+                    select(le(splat(k as f64), order[g]), mul(powers[j], splat(INVERSE_FACTORIALS[k])), splat(0.0))
+                } else {
+                    splat(0.0)
+                }
+            })
         });
         // k = TOP, TOP - 1, ..., 1 (TOP odd) as pairs (2j + 1, 2j): no test of k's parity and
         // no indexing by k inside the loop, so it unrolls (it had not, and held the weights
         // in memory)
         const { assert!(TOP % 2 == 1) };
-        let (mut a1, mut a2) = (splat(0.0), splat(0.0));
+        let mut a1 = [splat(0.0); N];
+        let mut a2 = [splat(0.0); N];
         for j in (0..=TOP / 2).rev() {
-            let ak = fma(h, a1, fma(splat((2 * j + 2) as f64), a2, odd[j]));
-            a2 = a1;
-            a1 = ak;
+            for g in 0..N {
+                let ak = fma(h[g], a1[g], fma(splat((2 * j + 2) as f64), a2[g], odd[g][j]));
+                a2[g] = a1[g];
+                a1[g] = ak;
+            }
             if j > 0 {
-                let ak = fma(h, a1, fma(splat((2 * j + 1) as f64), a2, splat(0.0)));
-                a2 = a1;
-                a1 = ak;
+                for g in 0..N {
+                    let ak = fma(h[g], a1[g], fma(splat((2 * j + 1) as f64), a2[g], splat(0.0)));
+                    a2[g] = a1[g];
+                    a1[g] = ak;
+                }
             }
         }
-        let m1 = fma(h, y, splat(1.0));
-        mul(tau, fma(a2, y, mul(a1, m1)))
+        std::array::from_fn(|g| {
+            let m1 = fma(h[g], y[g], splat(1.0));
+            mul(tau[g], fma(a2[g], y[g], mul(a1[g], m1)))
+        })
     }
 
     /// Miller's series' sum of the odd moments up to `top`, each lane's terms
@@ -339,15 +362,23 @@ vfn! {
         let (b, accepted) = otm_value4(h, tau, abs_x, g, MAX_CANCELLATION, and(inside, not(underflow)));
         let inside = and(inside, or(underflow, accepted));
         let b = select(underflow, splat(0.0), b);
-        let (value, settle) = if lanes(and(itm, inside)) != 0 {
+        let (price, time_value) = price_from_b(b, abs_x, itm, lanes(and(itm, inside)) != 0, scale);
+        (price, inside, time_value)
+    }
+
+    /// The price from the out-of-the-money value `b`: the intrinsic value added in the
+    /// lanes of `itm` (if `any_itm`: otherwise no lane that matters is in the money), the
+    /// scale; and the time value of the lanes to settle at their bounds (`settle_lanes`;
+    /// infinite elsewhere).
+    fn price_from_b(b: V, abs_x: V, itm: V, any_itm: bool, scale: V) -> (V, V) {
+        let (value, settle) = if any_itm {
             let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
             (value, settle_lanes(itm, b, value))
         } else {
             (b, splat(0.0))
         };
-        // the time value, for the settlement of the lanes in `settle`; infinite elsewhere
         let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
-        (mul(scale, value), inside, time_value)
+        (mul(scale, value), time_value)
     }
 
     /// The test for settling a lane at its bounds.
@@ -454,15 +485,20 @@ fn miller_finish_n<const N: usize>(fields: [[V; 6]; N], wanted: [V; N]) -> [(V, 
     let series = moment_series_miller_n(fields.map(|f| f[0]), fields.map(|f| f[1]), wanted);
     std::array::from_fn(|j| {
         let [_, _, abs_x, g, scale, itm] = fields[j];
-        let b = series_value(g, series[j]);
-        let (value, settle) = if lanes(itm) != 0 {
-            let value = select(itm, add(b, two_sinh_half_plain(abs_x)), b);
-            (value, settle_lanes(itm, b, value))
-        } else {
-            (b, splat(0.0))
-        };
-        let time_value = select(settle, mul(scale, b), splat(f64::INFINITY));
-        (mul(scale, value), time_value)
+        price_from_b(series_value(g, series[j]), abs_x, itm, lanes(itm) != 0, scale)
+    })
+}
+
+/// The price of lanes that all take the upward moment series (`otm_value4`'s `series`
+/// lanes, in the plain-double region, no underflow), `N` groups at once
+/// (`moment_series_upward_n`), each given as its fields `[h, tau, abs_x, g, scale, itm]`:
+/// `fast_finish4`'s price and time value for them, the same bits.
+fn upward_finish_n<const N: usize>(fields: [[V; 6]; N]) -> [(V, V); N] {
+    let all = fields.map(|f| eq(f[0], f[0]));
+    let series = moment_series_upward_n(fields.map(|f| f[0]), fields.map(|f| f[1]), all);
+    std::array::from_fn(|j| {
+        let [_, _, abs_x, g, scale, itm] = fields[j];
+        price_from_b(series_value(g, series[j]), abs_x, itm, lanes(itm) != 0, scale)
     })
 }
 }

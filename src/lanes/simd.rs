@@ -433,6 +433,53 @@ mod tests {
             })
             .count();
         assert!(miller > n / 2, "only {miller} lanes in Miller's region");
+        assert_chain_is_scalar(&cols);
+    }
+
+    /// Lanes of the upward moment series (near the money, `tau < 0.21`), whose groups the
+    /// price kernel steps two at a time (`upward_finish_n`), with `tau` spread over every
+    /// order the series starts from, so a pair's groups start at different orders: every
+    /// price and greek is the scalar code's.
+    #[test]
+    fn paired_upward_series_groups_are_the_scalar_ones() {
+        if !available() {
+            return;
+        }
+        let n = 2_000;
+        let cols = chain_columns(n, 37, |rnd| {
+            let s = 2.0 + 298.0 * rnd();
+            let k = s * (0.97 + 0.06 * rnd());
+            let sigma = 0.05 + 0.5 * rnd();
+            // tau = sigma sqrt(t) / 2 from about 0.001 to 0.2
+            let tau = (0.001f64.ln() + (0.2f64 / 0.001).ln() * rnd()).exp();
+            (s, k, sigma, (2.0 * tau / sigma).powi(2))
+        });
+        let orders: std::collections::BTreeSet<u32> = (0..n)
+            .filter_map(|i| {
+                let x = (cols[0][i] / cols[1][i]).ln() + 0.02 * cols[5][i];
+                let total = cols[4][i] * cols[5][i].sqrt();
+                let (h, tau) = (-x.abs() / total, total / 2.0);
+                // the series' lanes, by the order `series_order` gives them
+                (h >= -1.5 && h + tau <= 0.85 && tau < 0.21).then_some(
+                    [0.002, 0.01, 0.03, 0.06, 0.1, 0.15]
+                        .iter()
+                        .filter(|&&b| tau >= b)
+                        .count() as u32,
+                )
+            })
+            .collect();
+        assert_eq!(
+            orders.len(),
+            7,
+            "the series' lanes start from {orders:?} only"
+        );
+        assert_chain_is_scalar(&cols);
+    }
+
+    /// Every price kernel's and both wide greeks kernels' answers on `cols` are
+    /// `bsm_price`'s and `bsm_greeks`' bits.
+    fn assert_chain_is_scalar(cols: &[Vec<f64>; 7]) {
+        let n = cols[0].len();
         let views: [&[f64]; 7] = std::array::from_fn(|j| &cols[j][..]);
         for (kernel, vector) in every_price_kernel(&views) {
             for (i, v) in vector.iter().enumerate() {

@@ -30,6 +30,9 @@ const SORT_BLOCK: usize = 256;
 /// 3 underflow, and lanes outside the plain-double region for the exact kernel.
 const EXACT_CLASS: usize = 4;
 
+/// `price_block_sorted`'s class of the lanes the upward moment series answers for.
+const SERIES_CLASS: usize = 1;
+
 /// `fast_block`'s working arrays (21 KB at eight lanes): one per thread, zeroed when the
 /// thread first prices, rather than zeroed for every block (an engine chunk is one block;
 /// the zeroing was 2.8 % of the kernel's time). Every element `fast_block` reads it has
@@ -155,13 +158,13 @@ fn fast_block(
 }
 
 /// `fast_block` with its working arrays.
-fn fast_block_in(
+fn fast_block_in<S: FnMut(&mut [f64], usize, f64, bool, f64)>(
     inputs: &[&[f64]; 7],
     start: usize,
     end: usize,
     mut parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
     prices: &mut [f64],
-    mut sink: impl FnMut(&mut [f64], usize, f64, bool, f64),
+    mut sink: S,
     scratch: &mut BlockScratch,
 ) {
     use crate::normalised::{DIRECT_CDF_THRESHOLD, MILLER_BELOW, SMALL_TAU};
@@ -215,8 +218,32 @@ fn fast_block_in(
     // lanes whose difference of erfcx cancelled too much, with a small tau: the moment
     // series (Miller) answers for them below, in groups of their own (as `fast_price_from` does)
     let mut millers = 0;
-    for (list, &len) in lists[..EXACT_CLASS].iter().zip(&counts) {
+    // the rows of `group` (`real` of them) priced as a formula that answers for every lane
+    // gave them (`upward_finish_n`, `miller_finish_n`)
+    let finish = |prices: &mut [f64], sink: &mut S, group: &[u32], real: usize, (price, time_value): (V, V)| {
+        scatter_lanes(prices, group, price);
+        let settle = to_settle(time_value) & ((1i32 << real) - 1);
+        if settle != 0 {
+            let (price, time_value) = (to_array(price), to_array(time_value));
+            for l in (0..real).filter(|l| settle & (1 << l) != 0) {
+                sink(prices, group[l] as usize, price[l], true, time_value[l]);
+            }
+        }
+    };
+    let gather = |group: &[u32]| -> [V; 6] { std::array::from_fn(|f| gather_lanes(&fields[f], group)) };
+    for (class, (list, &len)) in lists[..EXACT_CLASS].iter().zip(&counts).enumerate() {
         let mut at = 0;
+        // the moment series two groups at a time where there are two (each group's
+        // recurrence is a chain of dependent steps: the pair's overlap); the list is padded
+        // to a multiple of `W`
+        while class == SERIES_CLASS && len - at > W {
+            let groups = [&list[at..at + W], &list[at + W..at + 2 * W]];
+            let answers = upward_finish_n(groups.map(gather));
+            finish(prices, &mut sink, groups[0], W, answers[0]);
+            let real = (len - at - W).min(W);
+            finish(prices, &mut sink, groups[1], real, answers[1]);
+            at += W + real;
+        }
         while at < len {
             let real = (len - at).min(W);
             let group = &list[at..at + W];
@@ -250,18 +277,6 @@ fn fast_block_in(
         }
     }
     repeat_last(miller, millers);
-    // the rows of `group` (`real` of them) priced as `miller_finish_n` gave them
-    let mut finish = |group: &[u32], real: usize, (price, time_value): (V, V)| {
-        scatter_lanes(prices, group, price);
-        let settle = to_settle(time_value) & ((1i32 << real) - 1);
-        if settle != 0 {
-            let (price, time_value) = (to_array(price), to_array(time_value));
-            for l in (0..real).filter(|l| settle & (1 << l) != 0) {
-                sink(prices, group[l] as usize, price[l], true, time_value[l]);
-            }
-        }
-    };
-    let gather = |group: &[u32]| -> [V; 6] { std::array::from_fn(|f| gather_lanes(&fields[f], group)) };
     let mut at = 0;
     // two groups at a time where there are two (their recurrences overlap: each is a
     // chain of up to `MILLER_MAX` dependent steps); the list is padded to a multiple of `W`
@@ -269,16 +284,16 @@ fn fast_block_in(
         let groups = [&miller[at..at + W], &miller[at + W..at + 2 * W]];
         let fields2 = groups.map(gather);
         let answers = miller_finish_n(fields2, fields2.map(|f| eq(f[0], f[0])));
-        finish(groups[0], W, answers[0]);
+        finish(prices, &mut sink, groups[0], W, answers[0]);
         let real = (millers - at - W).min(W);
-        finish(groups[1], real, answers[1]);
+        finish(prices, &mut sink, groups[1], real, answers[1]);
         at += W + real;
     }
     if at < millers {
         let group = &miller[at..at + W];
         let fields1 = gather(group);
         let [answer] = miller_finish_n([fields1], [eq(fields1[0], fields1[0])]);
-        finish(group, millers - at, answer);
+        finish(prices, &mut sink, group, millers - at, answer);
     }
 }
 
