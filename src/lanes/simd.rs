@@ -427,9 +427,8 @@ mod tests {
         });
         let miller = (0..n)
             .filter(|&i| {
-                let x = (cols[0][i] / cols[1][i]).ln() + 0.02 * cols[5][i];
-                let total = cols[4][i] * cols[5][i].sqrt();
-                x.abs() / total > 1.5 && total < 0.42
+                let (h, tau) = h_and_tau(&cols, i);
+                h < -1.5 && tau < 0.21
             })
             .count();
         assert!(miller > n / 2, "only {miller} lanes in Miller's region");
@@ -456,9 +455,7 @@ mod tests {
         });
         let orders: std::collections::BTreeSet<u32> = (0..n)
             .filter_map(|i| {
-                let x = (cols[0][i] / cols[1][i]).ln() + 0.02 * cols[5][i];
-                let total = cols[4][i] * cols[5][i].sqrt();
-                let (h, tau) = (-x.abs() / total, total / 2.0);
+                let (h, tau) = h_and_tau(&cols, i);
                 // the series' lanes, by the order `series_order` gives them
                 (h >= -1.5 && h + tau <= 0.85 && tau < 0.21).then_some(
                     [0.002, 0.01, 0.03, 0.06, 0.1, 0.15]
@@ -474,6 +471,14 @@ mod tests {
             "the series' lanes start from {orders:?} only"
         );
         assert_chain_is_scalar(&cols);
+    }
+
+    /// Row `i`'s `h = -|x| / (sigma sqrt t)` and `tau = sigma sqrt(t) / 2`, roughly (x with
+    /// `r - q` taken as 0.02): which formula's region a test's row lies in.
+    fn h_and_tau(cols: &[Vec<f64>; 7], i: usize) -> (f64, f64) {
+        let x = (cols[0][i] / cols[1][i]).ln() + 0.02 * cols[5][i];
+        let total = cols[4][i] * cols[5][i].sqrt();
+        (-x.abs() / total, total / 2.0)
     }
 
     /// Every price kernel's and both wide greeks kernels' answers on `cols` are
