@@ -24,6 +24,11 @@ vfn! {
     }
 
     pub(crate) fn splat(x: f64) -> V { V(vdupq_n_f64(x)) }
+    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
+    /// single range), as a double: IEEE single division, so the same bits at every width.
+    pub(crate) fn recip_single(x: V) -> V {
+        V(vcvt_f64_f32(vdiv_f32(vdup_n_f32(1.0), vcvt_f32_f64(x.0))))
+    }
     pub(crate) fn add(a: V, b: V) -> V { V(vaddq_f64(a.0, b.0)) }
     pub(crate) fn sub(a: V, b: V) -> V { V(vsubq_f64(a.0, b.0)) }
     pub(crate) fn mul(a: V, b: V) -> V { V(vmulq_f64(a.0, b.0)) }

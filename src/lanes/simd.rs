@@ -54,6 +54,11 @@ include!("simd_plain.rs");
 
 vfn! {
     pub(crate) fn splat(x: f64) -> V { V(_mm256_set1_pd(x)) }
+    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
+    /// single range), as a double: IEEE single division, so the same bits at every width.
+    pub(crate) fn recip_single(x: V) -> V {
+        V(_mm256_cvtps_pd(_mm_div_ps(_mm_set1_ps(1.0), _mm256_cvtpd_ps(x.0))))
+    }
     pub(crate) fn add(a: V, b: V) -> V { V(_mm256_add_pd(a.0, b.0)) }
     pub(crate) fn sub(a: V, b: V) -> V { V(_mm256_sub_pd(a.0, b.0)) }
     pub(crate) fn mul(a: V, b: V) -> V { V(_mm256_mul_pd(a.0, b.0)) }

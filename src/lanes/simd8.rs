@@ -78,6 +78,11 @@ include!("simd_plain.rs");
 
 vfn! {
     pub(crate) fn splat(x: f64) -> V { V(_mm512_set1_pd(x)) }
+    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
+    /// single range), as a double: IEEE single division, so the same bits at every width.
+    pub(crate) fn recip_single(x: V) -> V {
+        V(_mm512_cvtps_pd(_mm256_div_ps(_mm256_set1_ps(1.0), _mm512_cvtpd_ps(x.0))))
+    }
     pub(crate) fn add(a: V, b: V) -> V { V(_mm512_add_pd(a.0, b.0)) }
     pub(crate) fn sub(a: V, b: V) -> V { V(_mm512_sub_pd(a.0, b.0)) }
     pub(crate) fn mul(a: V, b: V) -> V { V(_mm512_mul_pd(a.0, b.0)) }

@@ -27,6 +27,7 @@ pairwise! {
 
 vfn! {
     pub(crate) fn splat(x: f64) -> V { V(base::splat(x), base::splat(x)) }
+    pub(crate) fn recip_single(x: V) -> V { V(base::recip_single(x.0), base::recip_single(x.1)) }
     pub(crate) fn lanes(mask: V) -> i32 { base::lanes(mask.0) | (base::lanes(mask.1) << base::W) }
     pub(crate) fn to_array(a: V) -> [f64; W] {
         let (lo, hi) = (base::to_array(a.0), base::to_array(a.1));
