@@ -20,6 +20,8 @@ struct FastParts {
     e_hi: V,
     g: V,
     scale: V,
+    /// `-|x| / s` (the greeks take the signed `x / s` from it: a division less)
+    h_otm: V,
 }
 
 /// Per-lane values of `fast_setup4` that `fast_finish4` needs besides `FastParts`.
@@ -238,9 +240,11 @@ vfn! {
         s: V, r: V, q: V, t: V, call: V, p: FastParts, price: V, inside: V,
     ) -> ([V; 10], V) {
         use crate::fast::{GREEKS_MAX_ERROR, GREEKS_MIN_EXPONENT, GREEKS_TIME_RANGE};
-        let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
+        let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm } = p;
         let log_spot = add(log_ratio, resid_term);
-        let h = div(x, total);
+        // x / s: |x| / s with x's sign, the same bits (a quotient's magnitude does not depend
+        // on its operands' signs)
+        let h = or(abs(h_otm), and(x, splat(-0.0)));
         let vega_factor = mul(mul(scale, g), splat(crate::normal::FRAC_1_SQRT_2PI));
         let is_call = gt(call, splat(0.0));
         let theta_sign = select(is_call, splat(1.0), splat(-1.0));
@@ -351,7 +355,7 @@ vfn! {
         let itm = xor(is_call, le(x, splat(0.0)));
         // a NaN kind (a masked entry) is for the exact kernel's NaN answer
         let inside = and(inside, eq(call, call));
-        let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
+        let parts = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm: h };
         let lanes4 = FastLanes { h, abs_x, itm, underflow };
         (parts, lanes4, inside)
     }

@@ -138,7 +138,7 @@ fn fast_block(
     inputs: &[&[f64]; 7],
     start: usize,
     end: usize,
-    parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
+    parts: Option<&mut [[f64; SORT_BLOCK]; 11]>,
     prices: &mut [f64],
     sink: impl FnMut(&mut [f64], usize, f64, bool, f64),
 ) {
@@ -162,7 +162,7 @@ fn fast_block_in<S: FnMut(&mut [f64], usize, f64, bool, f64)>(
     inputs: &[&[f64]; 7],
     start: usize,
     end: usize,
-    mut parts: Option<&mut [[f64; SORT_BLOCK]; 10]>,
+    mut parts: Option<&mut [[f64; SORT_BLOCK]; 11]>,
     prices: &mut [f64],
     mut sink: S,
     scratch: &mut BlockScratch,
@@ -189,9 +189,9 @@ fn fast_block_in<S: FnMut(&mut [f64], usize, f64, bool, f64)>(
             store(field, j, v);
         }
         if let Some(parts) = parts.as_deref_mut() {
-            let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale } = p;
+            let FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm } = p;
             for (field, v) in parts.iter_mut().zip([
-                log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale,
+                log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm,
             ]) {
                 store(field, j, v);
             }
@@ -323,7 +323,7 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
         .collect();
     let mut rows = [0usize; W];
     let mut count = 0;
-    let mut parts = [[0.0f64; SORT_BLOCK]; 10];
+    let mut parts = [[0.0f64; SORT_BLOCK]; 11];
     let mut prices = [0.0f64; SORT_BLOCK];
     let mut answered = [0.0f64; SORT_BLOCK];
     let mut start = 0;
@@ -339,9 +339,9 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
         });
         for i in (start..end).step_by(W) {
             let j = i - start;
-            let [log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale] =
+            let [log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm] =
                 std::array::from_fn(|f| load(&parts[f], j));
-            let p = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale };
+            let p = FastParts { log_ratio, resid_term, carry, x, sqrt_t, total, tau, e_hi, g, scale, h_otm };
             let inside = gt(load(&answered, j), splat(0.0));
             let (fast_values, fast_ok) = fast_greeks_from(
                 load(inputs[0], i),
