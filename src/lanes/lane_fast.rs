@@ -1,7 +1,7 @@
 // The plain-double price and greeks (`fast_setup4`, `fast_price_from`, `fast_greeks_from`),
 // written once for every width: included by `simd_plain.rs` (the vector widths) and by
 // `lane1` (one lane: the scalar code), after the lane layer (`V`, `W`, `ALL`, the
-// arithmetic, compare and select functions, `lanes`, `to_array`, `pow2`,
+// arithmetic, compare and select functions, `lanes`, `to_array`, `pow2`, `recip_single`,
 // `exponent_and_mantissa`, `erfcx_coefficients`), the double-double arithmetic of
 // `lane_dd.rs`, the elementary functions of `lane_math.rs` and the macros `vfn!` and `kfn!`. Nothing here calls the scalar code of
 // another module, so the one-lane instance is a layer below `black`, which calls it.
@@ -324,11 +324,17 @@ vfn! {
         let resid = fma(neg(ratio), k, s);
         let log_ratio = ln(ratio);
         let carry = mul(sub(r, q), t);
-        // the rounding of S/K relative to S, below eps: a quotient good to 2^-24 moves x by
-        // less than 2^-77, far under its rounding but where x itself nearly vanishes, and
-        // there the price moves far less than its own rounding (a division less: 1.7 % of
-        // the price kernel)
-        let resid_term = mul(resid, recip_single(s));
+        // the rounding of S/K relative to S (below eps S), without a division (one less of
+        // the five the setup keeps the divider busy with): from a single-precision reciprocal
+        // (2^-23) and two corrections of the quotient (each remainder exact), good to about
+        // 2^-69 before its last rounding, so the division's bits but where the quotient lies
+        // within 2^-69 of a rounding boundary. Near the money with a vanishing total vol x
+        // shows every bit of this term: the single-precision quotient alone moved x by up to
+        // two ulps there, one correction by one ulp in some rows
+        // (`the_rounding_term_of_s_over_k_is_the_divisions`).
+        let reciprocal = recip_single(s);
+        let correct = |q: V| fma(fma(neg(q), s, resid), reciprocal, q);
+        let resid_term = correct(correct(mul(resid, reciprocal)));
         let x = add(log_ratio, add(resid_term, carry));
         let sqrt_t = sqrt(t);
         let total = mul(sigma, sqrt_t);

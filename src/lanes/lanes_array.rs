@@ -35,8 +35,9 @@ fn mask(a: V, b: V, f: impl Fn(f64, f64) -> bool) -> V {
 
 vfn! {
     pub(crate) fn splat(x: f64) -> V { V([x; W]) }
-    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
-    /// single range), as a double: IEEE single division, so the same bits at every width.
+    /// `1/x` in single precision (x rounded to single, then divided: relative error below
+    /// 2^-23; infinite or 0 outside the single range), as a double: IEEE single
+    /// arithmetic, so the same bits at every width.
     pub(crate) fn recip_single(x: V) -> V { V(x.0.map(|v| f64::from(1.0f32 / v as f32))) }
     pub(crate) fn add(a: V, b: V) -> V { zip(a, b, |x, y| x + y) }
     pub(crate) fn sub(a: V, b: V) -> V { zip(a, b, |x, y| x - y) }

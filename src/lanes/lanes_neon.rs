@@ -24,8 +24,9 @@ vfn! {
     }
 
     pub(crate) fn splat(x: f64) -> V { V(vdupq_n_f64(x)) }
-    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
-    /// single range), as a double: IEEE single division, so the same bits at every width.
+    /// `1/x` in single precision (x rounded to single, then divided: relative error below
+    /// 2^-23; infinite or 0 outside the single range), as a double: IEEE single
+    /// arithmetic, so the same bits at every width.
     pub(crate) fn recip_single(x: V) -> V {
         V(vcvt_f64_f32(vdiv_f32(vdup_n_f32(1.0), vcvt_f32_f64(x.0))))
     }

@@ -54,8 +54,9 @@ include!("simd_plain.rs");
 
 vfn! {
     pub(crate) fn splat(x: f64) -> V { V(_mm256_set1_pd(x)) }
-    /// `1/x` in single precision (relative error below 2^-24; infinite or 0 outside the
-    /// single range), as a double: IEEE single division, so the same bits at every width.
+    /// `1/x` in single precision (x rounded to single, then divided: relative error below
+    /// 2^-23; infinite or 0 outside the single range), as a double: IEEE single
+    /// arithmetic, so the same bits at every width.
     pub(crate) fn recip_single(x: V) -> V {
         V(_mm256_cvtps_pd(_mm_div_ps(_mm_set1_ps(1.0), _mm256_cvtpd_ps(x.0))))
     }

@@ -4,7 +4,7 @@
 // include this file after defining the
 // width-specific layer
 // (`V`, `W`, `ALL`, the arithmetic, compare and select functions, `lanes`, `to_array`,
-// `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`,
+// `from_lanes`, `load`, `store`, `and`, `not`, `abs`, `xor`, `pow2`, `recip_single`,
 // `exponent_and_mantissa`, `erfcx_coefficients`, `log_table_rows`, and for `fast_block`
 // `append_lanes`, `gather_lanes`, `scatter_lanes`; `black::greeks_scalar` in scope) and the
 // macros `vfn!` (inlined kernel functions) and `kfn!` (the drivers), which carry the target
@@ -66,7 +66,7 @@ kfn! {
 /// formula their out-of-the-money value takes (direct, moment series, erfcx difference,
 /// underflow); the second runs each formula on groups of `W` lanes that all take it, so a
 /// group never pays for two formulas (three in four groups of four of the CSI scan were
-/// mixed).
+/// mixed). The moment series' lanes run two groups at a time (`upward_finish_n`).
 /// Lanes refused by the cancellation test with a small tau take Miller's series in groups of
 /// their own, two groups at a time (`miller_finish_n`); lanes outside the plain-double region, or refused with
 /// a larger tau, are collected and priced by the exact kernel `W` at a time; the remainder
@@ -313,7 +313,7 @@ fn greeks_chunk_wide(inputs: &[&[f64]; 7], which: &[crate::black::Greek], outs: 
     let n = outs.first().map_or(0, |o| o.len());
     let whole = n - n % W;
     if whole == 0 {
-        // fewer rows than a vector: the scalar code, without zeroing the blocks' 24 KB
+        // fewer rows than a vector: the scalar code, without zeroing the blocks' 26 KB
         greeks_scalar(inputs, which, outs, 0);
         return;
     }
