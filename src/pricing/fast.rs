@@ -171,7 +171,7 @@ mod tests {
     }
 
     /// The setup forms `ln(S/K)`'s rounding term `resid / S` without a division (a
-    /// single-precision reciprocal and one correction). Near the money with a vanishing
+    /// single-precision reciprocal and two corrections). Near the money with a vanishing
     /// total vol, where `x` is tiny and every bit of the term shows in it (and in `d2`, vanna,
     /// volga and charm), `x` must be what the division gives. A review found the
     /// uncorrected reciprocal two ulps off in `x` at S = 134.74000166740748, K = 134.74.
